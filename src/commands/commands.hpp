@@ -1,0 +1,44 @@
+#pragma once
+// One function per command, each in src/commands/<command>.cpp. A command
+// returns the process exit code or throws dc::Error; main() reports it.
+#include <string>
+
+#include "settings.hpp"
+
+namespace dc::commands {
+
+// The seven protocol commands the agent runs.
+int launch(const Settings& settings);
+int update(const Settings& settings);
+int usage(const Settings& settings);
+int wait(const Settings& settings);
+int destroy(const Settings& settings);
+int containers(const Settings& settings);
+int recover(const Settings& settings);
+
+// Debugging: protobuf text format <-> framed binary.
+int encode(const Settings& settings, const std::string& message);
+int decode(const Settings& settings, const std::string& message);
+
+// Internal, for override mode's host executor: waits for the container of
+// `container_id` and exits with its exit code.
+int await(const Settings& settings, const std::string& container_id);
+
+}  // namespace dc::commands
+
+#include "error.hpp"
+
+namespace dc::commands {
+
+// Runs `body`, prefixing any failure with the container it concerns, so the
+// one line on stderr says which container.
+template <typename Body>
+auto for_container(const std::string& id, Body&& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    throw Error("container " + id + ": " + e.what());
+  }
+}
+
+}  // namespace dc::commands

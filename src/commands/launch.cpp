@@ -1,0 +1,184 @@
+// launch: start the executor's container and return as soon as it runs.
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <fcntl.h>
+#include <filesystem>
+
+#include "commands/commands.hpp"
+#include "docker.hpp"
+#include "ending.hpp"
+#include "error.hpp"
+#include "ids.hpp"
+#include "log.hpp"
+#include "messages.hpp"
+#include "process.hpp"
+#include "run_argv.hpp"
+#include "state.hpp"
+
+extern char** environ;
+
+namespace dc::commands {
+namespace {
+
+namespace fs = std::filesystem;
+
+Environment current_environment() {
+  Environment result;
+  for (char** entry = environ; *entry; ++entry) {
+    std::string text(*entry);
+    auto equals = text.find('=');
+    if (equals != std::string::npos) result[text.substr(0, equals)] = text.substr(equals + 1);
+  }
+  return result;
+}
+
+std::optional<UserIds> resolve_user(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  struct passwd entry, *found = nullptr;
+  std::vector<char> buffer(16384);
+  if (::getpwnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || !found)
+    throw Error("unknown user '" + name + "' on this host");
+  UserIds ids{found->pw_uid, found->pw_gid, {}};
+  int count = 64;
+  std::vector<gid_t> groups(count);
+  if (::getgrouplist(name.c_str(), found->pw_gid, groups.data(), &count) < 0) {
+    groups.resize(count);
+    ::getgrouplist(name.c_str(), found->pw_gid, groups.data(), &count);
+  }
+  ids.groups.assign(groups.begin(), groups.begin() + std::max(count, 0));
+  return ids;
+}
+
+std::string self_path() {
+  char path[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "docker-containerizer";
+}
+
+// The container's user must be able to append to the sandbox's log files
+// and write its status file into the run directory.
+void prepare_files(const std::string& sandbox, const std::string& run_dir, const std::optional<UserIds>& user) {
+  if (::mkdir(run_dir.c_str(), 0755) != 0 && errno != EEXIST)
+    throw Error("cannot create " + run_dir + ": " + strerror(errno));
+  std::vector<std::string> paths = {run_dir};
+  for (const char* log : {"/stdout", "/stderr"}) {
+    int fd = ::open((sandbox + log).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) throw Error("cannot create " + sandbox + log + ": " + strerror(errno));
+    ::close(fd);
+    paths.push_back(sandbox + log);
+  }
+  if (user)
+    for (const auto& path : paths)
+      if (::chown(path.c_str(), user->uid, user->gid) != 0)
+        throw Error("cannot chown " + path + " to uid " + std::to_string(user->uid) + ": " + strerror(errno));
+}
+
+// Override mode: the agent's command executor runs on the host, under a
+// supervisor that records its exit status for wait.
+int start_host_executor(const HostExecutor& executor, const std::string& sandbox, const std::string& run_dir) {
+  int out = ::open((sandbox + "/stdout").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  int err = ::open((sandbox + "/stderr").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  int pid = process::detached(
+      [&] {
+        // Lead a process group, so destroy can kill the executor with us.
+        ::setpgid(0, 0);
+        pid_t child = ::fork();
+        if (child == 0) {
+          if (::chdir(sandbox.c_str()) != 0) ::_exit(127);
+          std::vector<std::string> env;
+          for (const auto& [key, value] : executor.environment) env.push_back(key + "=" + value);
+          std::vector<char*> argv, envp;
+          for (const auto& arg : executor.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+          for (auto& entry : env) envp.push_back(entry.data());
+          argv.push_back(nullptr);
+          envp.push_back(nullptr);
+          ::execve(executor.file.c_str(), argv.data(), envp.data());
+          dprintf(STDERR_FILENO, "docker-containerizer: cannot execute %s: %s\n", executor.file.c_str(),
+                  strerror(errno));
+          ::_exit(127);
+        }
+        int status = 0;
+        while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+        }
+        const std::string path = run_dir + "/executor-exit";
+        FILE* file = ::fopen((path + ".tmp").c_str(), "w");
+        if (file) {
+          fprintf(file, "status %d\n", status);
+          fflush(file);
+          ::fsync(fileno(file));
+          fclose(file);
+          ::rename((path + ".tmp").c_str(), path.c_str());
+        }
+        return 0;
+      },
+      out, err);
+  ::close(out);
+  ::close(err);
+  return pid;
+}
+
+}  // namespace
+
+int launch(const Settings& settings) {
+  auto message = messages::read_stdin<mesos::containerizer::Launch>(settings.frame_limit);
+  const std::string& id = message.container_id().value();
+  ids::validate("container id", id);
+  docker::Client docker(settings);
+  state::Store store(settings.state_dir);
+
+  RunInputs inputs;
+  inputs.environment = current_environment();
+  inputs.user = resolve_user(user_name(message, settings));
+  inputs.run_dir = store.run_dir(id);
+  inputs.init = settings.init;
+  inputs.self = self_path();
+  auto libexec = inputs.environment.find("MESOS_LIBEXEC_DIRECTORY");
+  std::error_code ignored;
+  inputs.libexec_exists = libexec != inputs.environment.end() && fs::is_directory(libexec->second, ignored);
+  if (::access(settings.init.c_str(), R_OK | X_OK) != 0)
+    throw Error("cannot use the container init " + settings.init + ": " + strerror(errno) + " (CONTAINERIZER_INIT)");
+  // Check everything the Launch asks for before anything exists.
+  RunPlan plan = plan_run(message, settings, inputs);
+
+  state::Record record;
+  record.container_id = id;
+  record.slave_id = message.slave_id().value();
+  record.name = plan.name;
+  record.work_directory = Settings::work_directory();
+  record.sandbox = message.directory();
+  record.override_mode = plan.host_executor.has_value();
+  record.cpus = plan.cpus;
+  record.mem_bytes = plan.mem_bytes;
+  record.cfs = settings.cgroups_enable_cfs && plan.cpus > 0;
+  auto locked = state::Locked::create(store, record);
+  try {
+    prepare_files(message.directory(), inputs.run_dir, inputs.user);
+    if (needs_image_command(message, settings)) {
+      inputs.image_command = docker.image_command(plan.image);
+      plan = plan_run(message, settings, inputs);
+    }
+    locked.record().docker_id = docker.run(plan.args);
+    if (plan.host_executor)
+      locked.record().supervisor_pid = start_host_executor(*plan.host_executor, message.directory(), inputs.run_dir);
+    locked.save();
+  } catch (const Error&) {
+    // Leave nothing half-done: a container docker created but could not
+    // start, and the record.
+    try {
+      docker.remove(plan.name);
+    } catch (const Error& e) {
+      spdlog::warn("container {}: cleanup after failed launch: {}", id, e.what());
+    }
+    locked.remove();
+    throw;
+  }
+  spdlog::info("container {}: started {} from image {}", id, plan.name, plan.image);
+  return 0;
+}
+
+}  // namespace dc::commands

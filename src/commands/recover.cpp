@@ -1,0 +1,79 @@
+// recover: after an agent restart, reconcile the state directory with the
+// engine. Records of containers gone from the engine are dropped unless they
+// hold a Termination a later wait must still report; containers that ended
+// while no one waited get their Termination now; containers without a
+// record (state lost) get one from their labels. Nothing is killed: the agent
+// destroys orphans itself.
+#include <map>
+
+#include "commands/commands.hpp"
+#include "docker.hpp"
+#include "ending.hpp"
+#include "ids.hpp"
+#include "labels.hpp"
+#include "log.hpp"
+
+namespace dc::commands {
+namespace {
+
+void reconcile(state::Locked& locked, const state::Store& store, const docker::Client& docker,
+               const docker::Listed* listed) {
+  auto& record = locked.record();
+  if (!listed) {
+    if (!record.termination) {
+      spdlog::info("container {}: gone from the engine; record dropped", record.container_id);
+      locked.remove();
+    } else if (!record.removed) {
+      record.removed = true;
+      locked.save();
+    }
+    return;
+  }
+  if (record.termination || listed->state == "running" || record.docker_id.empty()) return;
+  if (auto exit = ending::container_exit(locked, store, docker)) {
+    ending::settle(locked, *exit, record.override_mode ? ending::executor_status(record, store) : std::nullopt);
+    spdlog::info("container {}: ended while no one waited", record.container_id);
+  }
+}
+
+void adopt(const state::Store& store, const docker::Client& docker, const docker::Listed& listed) {
+  auto container = docker.inspect(listed.name);
+  if (!container) return;
+  state::Record record;
+  record.container_id = listed.container_id;
+  record.name = listed.name;
+  record.docker_id = container->id;
+  record.slave_id = container->labels[labels::kSlaveId];
+  record.sandbox = container->labels[labels::kSandbox];
+  record.work_directory = Settings::work_directory();
+  state::Locked::create(store, record);
+  spdlog::info("container {}: record rebuilt from the engine's labels", listed.container_id);
+}
+
+}  // namespace
+
+int recover(const Settings& settings) {
+  state::Store store(settings.state_dir);
+  docker::Client docker(settings);
+  std::map<std::string, docker::Listed> engine;
+  for (const auto& listed : docker.ps(Settings::work_directory())) engine[listed.container_id] = listed;
+  for (const auto& id : store.ids()) {
+    auto locked = state::Locked::open(store, id);
+    if (!locked) continue;
+    auto found = engine.find(id);
+    for_container(id, [&] { reconcile(*locked, store, docker, found == engine.end() ? nullptr : &found->second); });
+    if (found != engine.end()) engine.erase(found);
+  }
+  for (const auto& [id, listed] : engine) {
+    if (!ids::valid(id)) {
+      spdlog::warn("container {} has a malformed container id label; skipped", listed.name);
+      continue;
+    }
+    for_container(id, [&] { adopt(store, docker, listed); });
+  }
+  spdlog::info("recovered {} container record(s)", store.ids().size());
+  ending::start_sweep(settings);
+  return 0;
+}
+
+}  // namespace dc::commands

@@ -1,0 +1,99 @@
+// wait: block until the container (and, in override mode, the host
+// executor) has ended, then report how. Nothing polls docker meanwhile: the
+// call sleeps in poll() on an inotify watch of the run directory (the init's
+// status file lands there) and a pidfd of the container's init, with a 1 s
+// tick so that a destroy or a vanished supervisor is noticed.
+#include <unistd.h>
+
+#include <csignal>
+
+#include "commands/commands.hpp"
+#include "docker.hpp"
+#include "ending.hpp"
+#include "framing.hpp"
+#include "ids.hpp"
+#include "messages.hpp"
+#include "state.hpp"
+
+namespace dc::commands {
+namespace {
+
+constexpr int kTickMs = 1000;
+
+using mesos::containerizer::Termination;
+
+// What one look at the container found: its Termination once settled, else
+// the pid to watch.
+struct Look {
+  std::optional<Termination> termination;
+  std::optional<termination::Exit> container;  // for await: the container alone
+  int pid = 0;
+};
+
+Look look(const state::Store& store, const docker::Client& docker, const std::string& id, bool settle,
+          bool& seen) {
+  auto locked = state::Locked::open(store, id);
+  if (!locked) {
+    if (!seen) throw Error("unknown container (no record in " + store.root() + ")");
+    // Destroyed and its record removed between two looks.
+    Termination destroyed = termination::make({SIGKILL, false}, true, 0);
+    return {destroyed, termination::Exit{SIGKILL, false}, 0};
+  }
+  seen = true;
+  auto& record = locked->record();
+  if (record.termination) return {record.termination, std::nullopt, 0};
+  if (record.name.empty() || record.docker_id.empty())
+    throw Error("its launch did not finish; destroy it");
+  auto exit = ending::container_exit(*locked, store, docker);
+  Look result{std::nullopt, exit, record.pid};
+  if (!exit || !settle) return result;
+  std::optional<int> executor;
+  if (record.override_mode) {
+    executor = ending::executor_status(record, store);
+    if (!executor) return result;
+  }
+  result.termination = ending::settle(*locked, *exit, executor);
+  return result;
+}
+
+// Loops until `done(look)`; returns the last look.
+template <typename Done>
+Look until(const Settings& settings, const std::string& id, bool settle, Done done) {
+  ids::validate("container id", id);
+  state::Store store(settings.state_dir);
+  docker::Client docker(settings);
+  bool seen = false;
+  Look last = look(store, docker, id, settle, seen);
+  if (done(last)) return last;
+  // Watch first, then look again: an end between the two looks still wakes us.
+  ending::Watch watch(store.run_dir(id), last.pid);
+  for (;;) {
+    last = look(store, docker, id, settle, seen);
+    if (done(last)) return last;
+    watch.block(kTickMs);
+  }
+}
+
+}  // namespace
+
+int wait(const Settings& settings) {
+  auto message = messages::read_stdin<mesos::containerizer::Wait>(settings.frame_limit);
+  const std::string& id = message.container_id().value();
+  Look end = for_container(id, [&] {
+    return until(settings, id, true, [](const Look& l) { return l.termination.has_value(); });
+  });
+  framing::write_frame(STDOUT_FILENO, end.termination->SerializeAsString());
+  // The agent reads our exit; removal must not delay it.
+  ::close(STDOUT_FILENO);
+  ending::start_sweep(settings);
+  return 0;
+}
+
+int await(const Settings& settings, const std::string& id) {
+  Look end = for_container(id, [&] {
+    return until(settings, id, false, [](const Look& l) { return l.container || l.termination; });
+  });
+  return termination::exit_code(end.container ? end.container->status : end.termination->status());
+}
+
+}  // namespace dc::commands

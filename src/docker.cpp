@@ -1,0 +1,209 @@
+#include "docker.hpp"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <boost/process.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "error.hpp"
+#include "labels.hpp"
+
+namespace dc::docker {
+namespace bp = boost::process;
+using nlohmann::json;
+
+namespace {
+
+bool no_such_container(const Result& result) {
+  return result.err.find("No such container") != std::string::npos ||
+         result.err.find("No such object") != std::string::npos;
+}
+
+std::string trim(std::string text) {
+  while (!text.empty() && isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  size_t start = 0;
+  while (start < text.size() && isspace(static_cast<unsigned char>(text[start]))) ++start;
+  return text.substr(start);
+}
+
+std::vector<std::string> strings_of(const json& value) {
+  std::vector<std::string> result;
+  if (value.is_array())
+    for (const auto& item : value)
+      if (item.is_string()) result.push_back(item.get<std::string>());
+  return result;
+}
+
+// Drains both pipes with poll() until the child closes them: reading one to
+// its end first could deadlock when the other fills its pipe buffer.
+void drain(int out_fd, int err_fd, Result& result, Echo echo) {
+  struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open = 2;
+  char buffer[8192];
+  while (open > 0) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      throw Error(std::string("poll on docker's output failed: ") + strerror(errno));
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        fds[i].fd = -1;
+        --open;
+        continue;
+      }
+      sinks[i]->append(buffer, static_cast<size_t>(n));
+      if (echo == Echo::both || (i == 1 && echo == Echo::err))
+        (void)!::write(STDERR_FILENO, buffer, static_cast<size_t>(n));
+    }
+  }
+}
+
+}  // namespace
+
+std::string Result::message() const {
+  std::istringstream lines(err);
+  std::string line, last;
+  while (std::getline(lines, line))
+    if (!trim(line).empty()) last = trim(line);
+  return last.empty() ? "docker exited with status " + std::to_string(exit_code) : last;
+}
+
+std::optional<Container> parse_inspect(const std::string& text) {
+  json all = json::parse(text, nullptr, false);
+  if (all.is_discarded() || !all.is_array() || all.empty() || !all[0].is_object()) return std::nullopt;
+  const json& c = all[0];
+  Container container;
+  container.id = c.value("Id", "");
+  container.name = c.value("Name", "");
+  if (!container.name.empty() && container.name[0] == '/') container.name.erase(0, 1);
+  const json state = c.value("State", json::object());
+  container.running = state.value("Running", false);
+  container.pid = state.value("Pid", 0);
+  container.exit_code = state.value("ExitCode", 0);
+  container.oom_killed = state.value("OOMKilled", false);
+  container.status = state.value("Status", "");
+  const json config = c.value("Config", json::object());
+  const json labels = config.value("Labels", json::object());
+  if (labels.is_object())
+    for (const auto& [key, value] : labels.items())
+      if (value.is_string()) container.labels[key] = value.get<std::string>();
+  return container;
+}
+
+std::optional<ImageCommand> parse_image_command(const std::string& text) {
+  json all = json::parse(text, nullptr, false);
+  if (all.is_discarded() || !all.is_array() || all.empty() || !all[0].is_object()) return std::nullopt;
+  const json config = all[0].value("Config", json::object());
+  if (!config.is_object()) return ImageCommand{};
+  return ImageCommand{strings_of(config.value("Entrypoint", json())), strings_of(config.value("Cmd", json()))};
+}
+
+std::vector<Listed> parse_ps(const std::string& lines) {
+  std::vector<Listed> result;
+  std::istringstream input(lines);
+  for (std::string line; std::getline(input, line);) {
+    std::istringstream fields(line);
+    Listed listed;
+    if (std::getline(fields, listed.container_id, '\t') && std::getline(fields, listed.name, '\t') &&
+        std::getline(fields, listed.state) && !listed.container_id.empty())
+      result.push_back(listed);
+  }
+  return result;
+}
+
+Client::Client(const Settings& settings) : global_args_(settings.docker_global_args()) {
+  if (settings.docker.find('/') != std::string::npos) {
+    executable_ = settings.docker;
+  } else {
+    executable_ = bp::search_path(settings.docker).string();
+    if (executable_.empty())
+      throw Error("docker CLI '" + settings.docker + "' not found in PATH (CONTAINERIZER_DOCKER)");
+  }
+}
+
+Result Client::call(const std::vector<std::string>& args, Echo echo) const {
+  std::vector<std::string> argv = global_args_;
+  argv.insert(argv.end(), args.begin(), args.end());
+  bp::pipe out, err;
+  std::error_code spawn_error;
+  bp::child child(executable_, bp::args(argv), bp::std_in < bp::null, bp::std_out > out,
+                  bp::std_err > err, spawn_error);
+  if (spawn_error) throw Error("cannot run " + executable_ + ": " + spawn_error.message());
+  // Our copies of the write ends must go, or the reads never see the end.
+  for (bp::pipe* pipe : {&out, &err}) {
+    ::close(pipe->native_sink());
+    pipe->assign_sink(-1);
+  }
+  Result result;
+  drain(out.native_source(), err.native_source(), result, echo);
+  child.wait();
+  result.exit_code = child.exit_code();
+  return result;
+}
+
+std::string Client::run(const std::vector<std::string>& args) const {
+  Result result = call(args, Echo::err);
+  if (result.exit_code != 0) throw Error("docker run failed: " + result.message());
+  return trim(result.out);
+}
+
+std::optional<Container> Client::inspect(const std::string& name) const {
+  Result result = call({"inspect", "--type", "container", name});
+  if (result.exit_code != 0) {
+    if (no_such_container(result)) return std::nullopt;
+    throw Error("docker inspect " + name + " failed: " + result.message());
+  }
+  auto container = parse_inspect(result.out);
+  if (!container) throw Error("docker inspect " + name + ": unexpected output");
+  return container;
+}
+
+std::vector<Listed> Client::ps(const std::string& work_directory) const {
+  Result result = call({"ps", "-a", "--no-trunc", "--filter",
+                        std::string("label=") + labels::kWorkDirectory + "=" + work_directory, "--format",
+                        std::string("{{.Label \"") + labels::kContainerId + "\"}}\t{{.Names}}\t{{.State}}"});
+  if (result.exit_code != 0) throw Error("docker ps failed: " + result.message());
+  return parse_ps(result.out);
+}
+
+bool Client::stop(const std::string& name, double timeout_seconds) const {
+  Result result = call({"stop", "-t", std::to_string(static_cast<long>(timeout_seconds + 0.5)), name});
+  if (result.exit_code == 0) return true;
+  if (no_such_container(result)) return false;
+  throw Error("docker stop " + name + " failed: " + result.message());
+}
+
+bool Client::remove(const std::string& name) const {
+  Result result = call({"rm", "-f", "-v", name});
+  if (result.exit_code == 0) return true;
+  if (no_such_container(result)) return false;
+  throw Error("docker rm " + name + " failed: " + result.message());
+}
+
+void Client::update(const std::string& name, const std::vector<std::string>& options) const {
+  std::vector<std::string> args = {"update"};
+  args.insert(args.end(), options.begin(), options.end());
+  args.push_back(name);
+  Result result = call(args);
+  if (result.exit_code != 0) throw Error("docker update " + name + " failed: " + result.message());
+}
+
+ImageCommand Client::image_command(const std::string& image) const {
+  Result result = call({"image", "inspect", image});
+  if (result.exit_code != 0) {
+    Result pulled = call({"pull", image}, Echo::both);
+    if (pulled.exit_code != 0) throw Error("docker pull " + image + " failed: " + pulled.message());
+    result = call({"image", "inspect", image});
+  }
+  auto command = result.exit_code == 0 ? parse_image_command(result.out) : std::nullopt;
+  if (!command) throw Error("docker image inspect " + image + " failed: " + result.message());
+  return *command;
+}
+
+}  // namespace dc::docker

@@ -1,0 +1,170 @@
+#include "ending.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "log.hpp"
+#include "process.hpp"
+
+namespace dc::ending {
+namespace {
+
+using termination::Exit;
+namespace fs = std::filesystem;
+
+// How long docker may take to notice that a container's init died.
+constexpr auto kDockerLag = std::chrono::seconds(10);
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) return std::nullopt;
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+std::optional<Exit> status_file(const state::Store& store, const state::Record& record, const char* name) {
+  auto text = read_file(store.run_dir(record.container_id) + "/" + name);
+  return text ? termination::parse_status_file(*text) : std::nullopt;
+}
+
+double now() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+void learn(state::Locked& locked, const docker::Container& container) {
+  auto& record = locked.record();
+  record.docker_id = container.id;
+  record.pid = container.pid;
+  record.cgroups = cgroups::paths_of_pid(container.pid);
+  locked.save();
+}
+
+}  // namespace
+
+bool init_alive(const state::Record& record) {
+  if (record.pid <= 0) return false;
+  const std::string proc = "/proc/" + std::to_string(record.pid);
+  auto stat = read_file(proc + "/stat");
+  if (!stat) return false;
+  // A zombie has exited already: field 3, after the parenthesised name.
+  auto close = stat->rfind(')');
+  if (close == std::string::npos || close + 2 >= stat->size() || (*stat)[close + 2] == 'Z') return false;
+  auto cgroup = read_file(proc + "/cgroup");
+  return cgroup && (record.docker_id.empty() || cgroup->find(record.docker_id) != std::string::npos);
+}
+
+bool refresh_pid(state::Locked& locked, const docker::Client& docker) {
+  auto container = docker.inspect(locked.record().name);
+  if (!container || !container->running) return false;
+  learn(locked, *container);
+  return true;
+}
+
+std::optional<Exit> container_exit(state::Locked& locked, const state::Store& store, const docker::Client& docker) {
+  auto& record = locked.record();
+  if (auto exit = status_file(store, record, "exit")) return exit;
+  if (init_alive(record)) return std::nullopt;
+  const auto deadline = std::chrono::steady_clock::now() + kDockerLag;
+  for (;;) {
+    auto container = docker.inspect(record.name);
+    // Gone from the engine with no status file: nothing tells how it ended.
+    if (!container) return Exit{SIGKILL, false};
+    if (auto exit = status_file(store, record, "exit")) return exit;
+    if (!container->running) return termination::from_docker(container->exit_code, container->oom_killed);
+    if (container->pid != record.pid) {
+      learn(locked, *container);
+      if (init_alive(record)) return std::nullopt;
+    }
+    // The init died but docker has not noticed yet.
+    if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+std::optional<int> executor_status(const state::Record& record, const state::Store& store) {
+  if (auto exit = status_file(store, record, "executor-exit")) return exit->status;
+  if (record.supervisor_pid > 0 && ::kill(record.supervisor_pid, 0) != 0 && errno == ESRCH) {
+    // The supervisor may have written the file just before exiting.
+    if (auto exit = status_file(store, record, "executor-exit")) return exit->status;
+    return SIGKILL;
+  }
+  return std::nullopt;
+}
+
+mesos::containerizer::Termination settle(state::Locked& locked, const Exit& container,
+                                         std::optional<int> executor_status) {
+  auto& record = locked.record();
+  if (record.termination) return *record.termination;
+  Exit reported = container;
+  if (executor_status) reported.status = *executor_status;
+  record.termination = termination::make(reported, record.destroying, record.mem_bytes);
+  record.ended_at = now();
+  locked.save();
+  spdlog::info("container {} ended: {}", record.container_id, record.termination->message());
+  return *record.termination;
+}
+
+Watch::Watch(const std::string& run_dir, int pid) {
+  inotify_ = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (inotify_ >= 0) ::inotify_add_watch(inotify_, run_dir.c_str(), IN_MOVED_TO | IN_CLOSE_WRITE);
+  if (pid > 0) pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
+
+Watch::~Watch() {
+  if (inotify_ >= 0) ::close(inotify_);
+  if (pidfd_ >= 0) ::close(pidfd_);
+}
+
+void Watch::block(int timeout_ms) {
+  struct pollfd fds[2] = {{inotify_, POLLIN, 0}, {pidfd_, POLLIN, 0}};
+  ::poll(fds, 2, timeout_ms);
+  // Drain the events: the caller re-reads the state itself.
+  char buffer[4096];
+  while (inotify_ >= 0 && ::read(inotify_, buffer, sizeof buffer) > 0) {
+  }
+  // An exited init stays readable: stop watching it, the caller now knows.
+  if (pidfd_ >= 0 && (fds[1].revents & POLLIN)) {
+    ::close(pidfd_);
+    pidfd_ = -1;
+  }
+}
+
+void sweep(const Settings& settings) {
+  state::Store store(settings.state_dir);
+  std::optional<docker::Client> docker;
+  for (const auto& id : store.ids()) {
+    auto locked = state::Locked::open(store, id);
+    if (!locked || !locked->record().termination) continue;
+    auto& record = locked->record();
+    if (!record.removed && now() - record.ended_at >= settings.remove_delay) {
+      if (!docker) docker.emplace(settings);
+      docker->remove(record.name);
+      record.removed = true;
+      locked->save();
+      spdlog::info("removed ended container {}", record.name);
+    }
+    std::error_code ignored;
+    if (record.removed && !fs::exists(record.sandbox, ignored)) locked->remove();
+  }
+}
+
+void start_sweep(const Settings& settings) {
+  process::detached([&settings] {
+    sweep(settings);
+    return 0;
+  });
+}
+
+}  // namespace dc::ending

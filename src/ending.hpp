@@ -1,0 +1,58 @@
+#pragma once
+// How a container's end is observed and recorded, shared by wait, await,
+// destroy and recover. The container's init writes a status file into the
+// container's run directory as its last act; when it could not (SIGKILL,
+// docker kill, the engine's stop timeout) docker's own State answers.
+#include <optional>
+
+#include "docker.hpp"
+#include "settings.hpp"
+#include "state.hpp"
+#include "termination.hpp"
+
+namespace dc::ending {
+
+// True while the record's init pid is alive and still in the container's
+// cgroup (so a recycled pid is not mistaken for it).
+bool init_alive(const state::Record& record);
+
+// Asks docker for the container's init pid and cgroup paths and saves them;
+// false when the container is not running.
+bool refresh_pid(state::Locked& locked, const docker::Client& docker);
+
+// How the container ended, or nullopt while it runs. Learns and saves the
+// init's pid and cgroup paths when the record lacks them.
+std::optional<termination::Exit> container_exit(state::Locked& locked, const state::Store& store,
+                                                 const docker::Client& docker);
+
+// Override mode: the host executor's waitpid status, once its supervisor
+// wrote it (or SIGKILL when the supervisor itself vanished).
+std::optional<int> executor_status(const state::Record& record, const state::Store& store);
+
+// Records the Termination once, under the caller's lock; later callers get
+// the recorded one, so every wait reports the same.
+mesos::containerizer::Termination settle(state::Locked& locked, const termination::Exit& container,
+                                         std::optional<int> executor_status);
+
+// Blocks until something may have changed for the container: its run
+// directory got a file, its init exited, or `timeout_ms` passed.
+class Watch {
+ public:
+  Watch(const std::string& run_dir, int pid);
+  ~Watch();
+  Watch(const Watch&) = delete;
+  Watch& operator=(const Watch&) = delete;
+  void block(int timeout_ms);
+
+ private:
+  int inotify_ = -1;
+  int pidfd_ = -1;
+};
+
+// Removes ended containers once CONTAINERIZER_REMOVE_DELAY has passed, and
+// records whose sandbox the agent's garbage collection removed. Runs in a
+// detached process so that no call waits for `docker rm`.
+void sweep(const Settings& settings);
+void start_sweep(const Settings& settings);
+
+}  // namespace dc::ending

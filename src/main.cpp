@@ -1,0 +1,97 @@
+// docker-containerizer: a Mesos external containerizer that runs every
+// executor and task in a Docker container. The agent runs it once per
+// operation with one command word, one framed protobuf on stdin and one on
+// stdout (PROTOCOL.md); logs go to stderr.
+#include <csignal>
+#include <functional>
+#include <iostream>
+
+#include "commands/commands.hpp"
+#include "error.hpp"
+#include "log.hpp"
+#include "messages.hpp"
+#include "settings.hpp"
+
+namespace {
+
+using dc::Settings;
+using Handler = std::function<int(const Settings&)>;
+
+struct Command {
+  const char* name;
+  const char* help;
+  Handler handler;
+};
+
+const Command kProtocolCommands[] = {
+    {"launch", "start a container from a Launch on stdin; returns once it runs", dc::commands::launch},
+    {"update", "apply the resources of an Update on stdin", dc::commands::update},
+    {"usage", "write the ResourceStatistics of the container in a Usage on stdin", dc::commands::usage},
+    {"wait", "block until the container in a Wait on stdin ends; write its Termination", dc::commands::wait},
+    {"destroy", "kill and remove the container in a Destroy on stdin", dc::commands::destroy},
+    {"containers", "write the Containers this agent instance has (reads no stdin)", dc::commands::containers},
+    {"recover", "reconcile state with the engine after an agent restart (reads no stdin)", dc::commands::recover},
+};
+
+int run(int argc, char** argv) {
+  CLI::App app{"docker-containerizer: runs Mesos executors and tasks in Docker containers.\n"
+               "The agent runs it with one command, one framed protobuf on stdin and one on stdout."};
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.failure_message(CLI::FailureMessage::help);
+  Settings settings;
+  dc::add_flags(app, settings);
+
+  Handler chosen;
+  std::string log_name;
+  for (const auto& command : kProtocolCommands) {
+    app.add_subcommand(command.name, command.help)->callback([&, command] {
+      chosen = command.handler;
+      log_name = command.name;
+    });
+  }
+  std::string message, container_id;
+  auto names = dc::messages::names();
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  auto* encode = app.add_subcommand("encode", "protobuf text format on stdin -> framed binary on stdout");
+  encode->add_option("message", message, "one of: " + list)->required();
+  encode->callback([&] { chosen = [&](const Settings& s) { return dc::commands::encode(s, message); }; log_name = "encode"; });
+  auto* decode = app.add_subcommand("decode", "framed binary on stdin -> protobuf text format on stdout");
+  decode->add_option("message", message, "one of: " + list)->required();
+  decode->callback([&] { chosen = [&](const Settings& s) { return dc::commands::decode(s, message); }; log_name = "decode"; });
+  auto* await = app.add_subcommand("await", "internal: wait for a container and exit with its exit code");
+  await->add_option("container_id", container_id)->required();
+  await->callback([&] { chosen = [&](const Settings& s) { return dc::commands::await(s, container_id); }; log_name = "await"; });
+  await->group("");  // hidden from --help: only override mode's host executor runs it
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help goes to stdout as a person expects; errors print usage on stderr.
+    return e.get_exit_code() == 0 ? app.exit(e) : app.exit(e, std::cerr, std::cerr);
+  }
+  dc::log::init(log_name, settings.log_level);
+  try {
+    dc::finalize(settings);
+    return chosen(settings);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A reader that goes away must surface as EPIPE from write(), not kill us.
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "docker-containerizer: error: " << e.what() << std::endl;
+  } catch (...) {
+    std::cerr << "docker-containerizer: error: unexpected failure" << std::endl;
+  }
+  return 1;
+}

@@ -1,0 +1,34 @@
+#pragma once
+// What the agent allotted a container, from Resource lists, and the cgroup
+// values Mesos derives from it (cpu shares, memory bytes, CFS quota).
+#include <google/protobuf/repeated_field.h>
+
+#include <cstdint>
+#include <optional>
+
+#include "mesos.pb.h"
+
+namespace dc::resources {
+
+using List = google::protobuf::RepeatedPtrField<mesos::Resource>;
+
+struct Allotment {
+  std::optional<double> cpus;
+  std::optional<double> mem_mib;
+};
+
+// Sums the scalar `cpus` and `mem` of `list` into `into`.
+void add(const List& list, Allotment& into);
+
+// True when some `ports` range of `list` holds `port`.
+bool has_port(const List& list, uint64_t port);
+
+// max(2, cpus x 1024), truncated first, as Mesos does.
+uint64_t cpu_shares(double cpus);
+// max(32 MiB, mem), in bytes.
+uint64_t memory_bytes(double mem_mib);
+// CFS: period 100 ms, quota cpus x period with a 1 ms minimum, in µs.
+constexpr uint64_t kCfsPeriodUs = 100000;
+uint64_t cfs_quota_us(double cpus);
+
+}  // namespace dc::resources

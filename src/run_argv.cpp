@@ -1,0 +1,336 @@
+#include "run_argv.hpp"
+
+#include <algorithm>
+
+#include "error.hpp"
+#include "ids.hpp"
+#include "labels.hpp"
+#include "resources.hpp"
+
+namespace dc {
+namespace {
+
+using mesos::CommandInfo;
+using mesos::ContainerInfo;
+using mesos::containerizer::Launch;
+
+// Variables the agent adds for an executor (PROTOCOL.md). Only these reach
+// the container: the agent's own environment (its flags, PATH, HOME) never.
+const char* const kExecutorVariables[] = {
+    "MESOS_FRAMEWORK_ID", "MESOS_EXECUTOR_ID", "MESOS_SLAVE_ID", "MESOS_SLAVE_PID",
+    "MESOS_AGENT_ENDPOINT", "MESOS_CHECKPOINT", "MESOS_RECOVERY_TIMEOUT",
+    "MESOS_SUBSCRIPTION_BACKOFF_MAX", "MESOS_HTTP_COMMAND_EXECUTOR",
+    "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "MESOS_NATIVE_LIBRARY", "MESOS_NATIVE_JAVA_LIBRARY",
+    "LIBPROCESS_IP"};
+
+// DockerInfo.parameters that would undo what the program relies on.
+const char* const kReservedParameters[] = {"entrypoint", "name", "rm", "detach", "d", "pull",
+                                           "interactive", "i", "tty", "t", "attach", "a"};
+
+bool override_mode(const Launch& launch, const Settings& settings) {
+  return settings.task_mode == "override" && is_command_task(launch);
+}
+
+// The CommandInfo whose command runs inside the container.
+const CommandInfo& container_command(const Launch& launch, const Settings& settings) {
+  if (override_mode(launch, settings)) return launch.task_info().command();
+  return launch.executor_info().command();
+}
+
+// The ContainerInfo that applies: the task's, else the executor's.
+const ContainerInfo* container_info(const Launch& launch) {
+  if (launch.task_info().has_container()) return &launch.task_info().container();
+  if (launch.executor_info().has_container()) return &launch.executor_info().container();
+  return nullptr;
+}
+
+std::optional<std::string> image_of(const ContainerInfo& info) {
+  if (info.has_docker() && !info.docker().image().empty()) return info.docker().image();
+  if (info.has_mesos() && info.mesos().image().type() == mesos::Image::DOCKER &&
+      !info.mesos().image().docker().name().empty())
+    return info.mesos().image().docker().name();
+  return std::nullopt;
+}
+
+// docker:///name:tag -> name:tag; docker://host:port/name -> host:port/name.
+std::string legacy_image(const std::string& image) {
+  const std::string scheme = "docker://";
+  if (image.compare(0, scheme.size(), scheme) != 0) return image;
+  std::string rest = image.substr(scheme.size());
+  return rest.size() > 0 && rest[0] == '/' ? rest.substr(1) : rest;
+}
+
+bool contains_any(const std::string& value, const char* characters) {
+  return value.find_first_of(characters) != std::string::npos;
+}
+
+// A --mount value; fields are CSV, so any field with a comma or quote is quoted.
+std::string bind_mount(const std::string& source, const std::string& target, bool readonly) {
+  auto field = [](const std::string& text) {
+    if (!contains_any(text, ",\"")) return text;
+    std::string quoted = "\"";
+    for (char c : text) quoted += (c == '"') ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+  };
+  return "type=bind," + field("source=" + source) + "," + field("target=" + target) +
+         (readonly ? ",readonly" : "");
+}
+
+std::string join_path(const std::string& base, const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  return base + (base.size() && base.back() == '/' ? "" : "/") + path;
+}
+
+void add(std::vector<std::string>& args, std::initializer_list<std::string> more) {
+  args.insert(args.end(), more.begin(), more.end());
+}
+
+resources::Allotment allotment(const Launch& launch) {
+  // A command task's executor already holds the task's resources (+0.1 cpus,
+  // +32 MiB); a custom executor's container holds its own plus its task's.
+  resources::Allotment total;
+  resources::add(launch.executor_info().resources(), total);
+  if (!is_command_task(launch)) resources::add(launch.task_info().resources(), total);
+  return total;
+}
+
+void add_resources(const Launch& launch, const Settings& settings, RunPlan& plan) {
+  const auto total = allotment(launch);
+  if (total.cpus) {
+    plan.cpus = *total.cpus;
+    add(plan.args, {"--cpu-shares", std::to_string(resources::cpu_shares(*total.cpus))});
+    if (settings.cgroups_enable_cfs)
+      add(plan.args, {"--cpu-period", std::to_string(resources::kCfsPeriodUs), "--cpu-quota",
+                      std::to_string(resources::cfs_quota_us(*total.cpus))});
+  }
+  if (total.mem_mib) {
+    plan.mem_bytes = resources::memory_bytes(*total.mem_mib);
+    const std::string bytes = std::to_string(plan.mem_bytes);
+    // Swap equal to memory: the limit is a real limit, as the agent means it.
+    add(plan.args, {"--memory", bytes, "--memory-swap", bytes, "--memory-reservation", bytes});
+  }
+}
+
+void add_labels(const Launch& launch, const Environment& environment, const std::string& sandbox,
+                RunPlan& plan) {
+  auto work = environment.find("MESOS_WORK_DIRECTORY");
+  const std::pair<const char*, std::string> values[] = {
+      {labels::kContainerId, launch.container_id().value()},
+      {labels::kSlaveId, launch.slave_id().value()},
+      {labels::kWorkDirectory, work == environment.end() ? "" : work->second},
+      {labels::kFrameworkId, launch.executor_info().framework_id().value()},
+      {labels::kExecutorId, launch.executor_info().executor_id().value()},
+      {labels::kSandbox, sandbox},
+  };
+  for (const auto& [key, value] : values) add(plan.args, {"--label", std::string(key) + "=" + value});
+}
+
+std::string network_of(const ContainerInfo* info) {
+  if (!info || !info->has_docker()) return "host";
+  switch (info->docker().network()) {
+    case ContainerInfo::DockerInfo::BRIDGE: return "bridge";
+    case ContainerInfo::DockerInfo::NONE: return "none";
+    case ContainerInfo::DockerInfo::USER:
+      throw Error("network USER is not supported: the protocol carries no network name");
+    default: return "host";
+  }
+}
+
+void add_network(const Launch& launch, const ContainerInfo* info, RunPlan& plan) {
+  const std::string network = network_of(info);
+  add(plan.args, {"--net", network});
+  if (!info) return;
+  if (!info->hostname().empty()) {
+    if (network == "host") throw Error("cannot set hostname '" + info->hostname() + "' with host networking");
+    add(plan.args, {"--hostname", info->hostname()});
+  }
+  for (const auto& mapping : info->docker().port_mappings()) {
+    if (network != "bridge")
+      throw Error("port mappings need bridge networking, not " + network);
+    const uint32_t host_port = mapping.host_port();
+    if (!resources::has_port(launch.executor_info().resources(), host_port) &&
+        !resources::has_port(launch.task_info().resources(), host_port))
+      throw Error("host port " + std::to_string(host_port) + " is not in the container's port resources");
+    std::string protocol = mapping.protocol();
+    std::transform(protocol.begin(), protocol.end(), protocol.begin(), ::tolower);
+    add(plan.args, {"-p", std::to_string(host_port) + ":" + std::to_string(mapping.container_port()) +
+                              (protocol.empty() ? "" : "/" + protocol)});
+  }
+  if (info->docker().privileged()) add(plan.args, {"--privileged"});
+}
+
+void add_volumes(const ContainerInfo* info, const std::string& sandbox, const Settings& settings,
+                 RunPlan& plan) {
+  if (!info) return;
+  for (const auto& volume : info->volumes()) {
+    if (volume.host_path().empty())
+      throw Error("volume at '" + volume.container_path() + "' has no host_path: image volumes are not supported");
+    if (volume.host_path()[0] != '/' && (volume.container_path().empty() || volume.container_path()[0] != '/'))
+      throw Error("volume '" + volume.host_path() + "': host_path and container_path are both relative");
+    const std::string host = join_path(sandbox, volume.host_path());
+    const std::string target = join_path(settings.sandbox_directory, volume.container_path());
+    const bool readonly = volume.mode() == mesos::Volume::RO;
+    if (contains_any(host + target, ":,"))
+      add(plan.args, {"--mount", bind_mount(host, target, readonly)});
+    else
+      add(plan.args, {"-v", host + ":" + target + (readonly ? ":ro" : ":rw")});
+  }
+  if (info->has_docker() && !info->docker().volume_driver().empty())
+    add(plan.args, {"--volume-driver", info->docker().volume_driver()});
+}
+
+void add_parameters(const ContainerInfo* info, RunPlan& plan) {
+  if (!info || !info->has_docker()) return;
+  for (const auto& parameter : info->docker().parameters()) {
+    const std::string& key = parameter.key();
+    bool reserved = std::find(std::begin(kReservedParameters), std::end(kReservedParameters), key) !=
+                    std::end(kReservedParameters);
+    if (reserved || key.empty() || key[0] == '-')
+      throw Error("docker parameter '" + key + "' is not allowed: the containerizer sets it itself");
+    plan.args.push_back("--" + key + "=" + parameter.value());
+  }
+}
+
+void merge(const CommandInfo& command, Environment& into) {
+  for (const auto& variable : command.environment().variables()) into[variable.name()] = variable.value();
+}
+
+Environment container_environment(const Launch& launch, const Settings& settings,
+                                  const Environment& environment, const std::string& name) {
+  Environment result;
+  merge(launch.task_info().command(), result);
+  if (!override_mode(launch, settings)) {
+    merge(launch.executor_info().command(), result);
+    for (const char* key : kExecutorVariables) {
+      auto found = environment.find(key);
+      if (found != environment.end()) result[key] = found->second;
+    }
+    // The agent's own port leaks into what it passes (PROTOCOL.md).
+    result["LIBPROCESS_PORT"] = "0";
+    result["MESOS_DIRECTORY"] = settings.sandbox_directory;
+  }
+  result["MESOS_SANDBOX"] = settings.sandbox_directory;
+  result["MESOS_CONTAINER_NAME"] = name;
+  return result;
+}
+
+void add_user(const RunInputs& inputs, RunPlan& plan) {
+  if (!inputs.user) return;
+  add(plan.args, {"--user", std::to_string(inputs.user->uid) + ":" + std::to_string(inputs.user->gid)});
+  for (uint32_t group : inputs.user->groups)
+    if (group != inputs.user->gid) add(plan.args, {"--group-add", std::to_string(group)});
+}
+
+// The argv the init executes: shell -> /bin/sh -c VALUE; otherwise VALUE with
+// `arguments` as its argv (arguments[0] is argv[0]); no VALUE -> the image's
+// ENTRYPOINT and CMD with `arguments` appended.
+std::vector<std::string> init_command(const CommandInfo& command, const RunInputs& inputs,
+                                      const std::string& image) {
+  if (command.has_value() && command.shell()) return {"--", "/bin/sh", "-c", command.value()};
+  std::vector<std::string> args(command.arguments().begin(), command.arguments().end());
+  if (command.has_value()) {
+    std::vector<std::string> result = {"--argv0", args.empty() ? command.value() : args[0], "--",
+                                       command.value()};
+    if (!args.empty()) result.insert(result.end(), args.begin() + 1, args.end());
+    return result;
+  }
+  std::vector<std::string> result = {"--"};
+  if (inputs.image_command) {
+    result.insert(result.end(), inputs.image_command->entrypoint.begin(), inputs.image_command->entrypoint.end());
+    result.insert(result.end(), inputs.image_command->cmd.begin(), inputs.image_command->cmd.end());
+  }
+  result.insert(result.end(), args.begin(), args.end());
+  if (result.size() == 1)
+    throw Error("the command has no value and image '" + image + "' has no ENTRYPOINT or CMD");
+  return result;
+}
+
+HostExecutor host_executor(const Launch& launch, const Settings& settings, const RunInputs& inputs) {
+  const CommandInfo& command = launch.executor_info().command();
+  if (!command.has_value() || command.shell())
+    throw Error("override mode needs the agent's command executor (a value with shell=false)");
+  HostExecutor executor;
+  executor.file = command.value();
+  executor.argv.assign(command.arguments().begin(), command.arguments().end());
+  if (executor.argv.empty()) executor.argv.push_back(command.value());
+  add(executor.argv, {"--override", inputs.self, "--state-dir", settings.state_dir, "await",
+                      launch.container_id().value()});
+  executor.environment = inputs.environment;
+  executor.environment["LIBPROCESS_PORT"] = "0";
+  return executor;
+}
+
+}  // namespace
+
+bool is_command_task(const Launch& launch) {
+  return launch.has_task_info() && launch.task_info().has_command() && !launch.task_info().has_executor();
+}
+
+std::optional<std::string> select_image(const Launch& launch, const Environment& environment) {
+  for (const auto* info : {launch.task_info().has_container() ? &launch.task_info().container() : nullptr,
+                           launch.executor_info().has_container() ? &launch.executor_info().container() : nullptr})
+    if (info)
+      if (auto image = image_of(*info)) return image;
+  for (const auto* command : {&launch.task_info().command(), &launch.executor_info().command()})
+    if (command->has_container() && !command->container().image().empty())
+      return legacy_image(command->container().image());
+  auto fallback = environment.find("MESOS_DEFAULT_CONTAINER_IMAGE");
+  if (fallback != environment.end() && !fallback->second.empty()) return fallback->second;
+  return std::nullopt;
+}
+
+std::string user_name(const Launch& launch, const Settings& settings) {
+  const CommandInfo& command = container_command(launch, settings);
+  return command.has_user() ? command.user() : launch.user();
+}
+
+bool needs_image_command(const Launch& launch, const Settings& settings) {
+  return !container_command(launch, settings).has_value();
+}
+
+RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs& inputs) {
+  RunPlan plan;
+  const std::string& id = launch.container_id().value();
+  ids::validate("container id", id);
+  if (launch.has_slave_id()) ids::validate("slave id", launch.slave_id().value());
+  if (!launch.has_executor_info()) throw Error("Launch has no executor_info");
+  const std::string& sandbox = launch.directory();
+  if (sandbox.empty() || sandbox[0] != '/') throw Error("Launch has no absolute directory (the sandbox)");
+  for (const auto* command : {&launch.task_info().command(), &launch.executor_info().command()})
+    if (command->container().options_size() > 0)
+      throw Error("legacy CommandInfo.container.options (raw docker arguments) are refused");
+  auto image = select_image(launch, inputs.environment);
+  if (!image)
+    throw Error("no image: the Launch names none and MESOS_DEFAULT_CONTAINER_IMAGE is unset "
+                "(start the agent with --default_container_image)");
+  plan.image = *image;
+  plan.name = ids::container_name(launch.slave_id().value(), id);
+  const ContainerInfo* info = container_info(launch);
+  const bool force_pull = info && info->docker().force_pull_image();
+
+  add(plan.args, {"run", "-d", "--pull", force_pull ? "always" : "missing", "--name", plan.name});
+  add_labels(launch, inputs.environment, sandbox, plan);
+  add_user(inputs, plan);
+  add_resources(launch, settings, plan);
+  add_network(launch, info, plan);
+  add_volumes(info, sandbox, settings, plan);
+  add(plan.args, {"--mount", bind_mount(sandbox, settings.sandbox_directory, false)});
+  add(plan.args, {"--mount", bind_mount(inputs.run_dir, kRunDirPath, false)});
+  add(plan.args, {"--mount", bind_mount(inputs.init, kInitPath, true)});
+  auto libexec = inputs.environment.find("MESOS_LIBEXEC_DIRECTORY");
+  if (settings.mount_libexec && inputs.libexec_exists && libexec != inputs.environment.end())
+    add(plan.args, {"--mount", bind_mount(libexec->second, libexec->second, true)});
+  add_parameters(info, plan);
+  add(plan.args, {"-w", settings.sandbox_directory});
+  for (const auto& [key, value] : container_environment(launch, settings, inputs.environment, plan.name))
+    add(plan.args, {"-e", key + "=" + value});
+  add(plan.args, {"--entrypoint", kInitPath, plan.image});
+  add(plan.args, {"--stdout", settings.sandbox_directory + "/stdout", "--stderr",
+                  settings.sandbox_directory + "/stderr", "--status", kRunDirPath + "/exit"});
+  auto command = init_command(container_command(launch, settings), inputs, plan.image);
+  plan.args.insert(plan.args.end(), command.begin(), command.end());
+  if (override_mode(launch, settings)) plan.host_executor = host_executor(launch, settings, inputs);
+  return plan;
+}
+
+}  // namespace dc

@@ -1,0 +1,85 @@
+#pragma once
+// The one pure function that turns a Launch (plus settings and the facts
+// launch gathered: environment, user ids, the image's own command) into the
+// `docker run` argument vector, and the host executor of override mode.
+// No I/O here, so every field's effect is unit-tested.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "containerizer.pb.h"
+#include "settings.hpp"
+
+namespace dc {
+
+using Environment = std::map<std::string, std::string>;
+
+// Where the init and its status file appear inside every container.
+inline const std::string kInitPath = "/mnt/mesos/containerizer-init";
+inline const std::string kRunDirPath = "/mnt/mesos/containerizer";
+
+struct UserIds {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::vector<uint32_t> groups;  // supplementary groups of the user on the host
+};
+
+// The image's own ENTRYPOINT and CMD, needed when the command has no value.
+struct ImageCommand {
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+};
+
+struct RunInputs {
+  Environment environment;               // this process's environment (the agent's plus executor variables)
+  std::optional<UserIds> user;           // resolved from user_name()
+  std::string run_dir;                   // host directory bind-mounted at kRunDirPath
+  std::string init;                      // host path of containerizer-init
+  std::string self;                      // this program, for override mode's await
+  bool libexec_exists = false;           // MESOS_LIBEXEC_DIRECTORY is a directory on the host
+  std::optional<ImageCommand> image_command;
+};
+
+// Override mode's host executor: the agent's command executor with
+// `--override <this program> await <id>`.
+struct HostExecutor {
+  std::string file;
+  std::vector<std::string> argv;
+  Environment environment;
+};
+
+struct RunPlan {
+  std::vector<std::string> args;         // after `docker [global args]`: run -d ...
+  std::string name;
+  std::string image;
+  double cpus = 0;                       // 0: not given
+  uint64_t mem_bytes = 0;                // 0: not given
+  std::optional<HostExecutor> host_executor;
+};
+
+// True when the Launch is a command task: a TaskInfo with a command and no
+// executor of its own, for which the agent generated `executor_info`.
+bool is_command_task(const mesos::containerizer::Launch& launch);
+
+// The image, first found: task docker image, task mesos image, the same in the
+// executor's container, legacy CommandInfo.container.image (task, executor),
+// MESOS_DEFAULT_CONTAINER_IMAGE. Legacy `docker:///x` and `docker://h:p/x` are
+// normalised. nullopt when there is none.
+std::optional<std::string> select_image(const mesos::containerizer::Launch& launch,
+                                        const Environment& environment);
+
+// The user the container runs as: the running command's CommandInfo.user,
+// else Launch.user; empty for the image's default.
+std::string user_name(const mesos::containerizer::Launch& launch, const Settings& settings);
+
+// True when the command that runs in the container has no value, so the
+// image's own ENTRYPOINT and CMD are needed.
+bool needs_image_command(const mesos::containerizer::Launch& launch, const Settings& settings);
+
+// The docker run plan; throws dc::Error naming what is refused and why.
+RunPlan plan_run(const mesos::containerizer::Launch& launch, const Settings& settings,
+                 const RunInputs& inputs);
+
+}  // namespace dc

@@ -1,0 +1,73 @@
+#include "settings.hpp"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <sstream>
+
+#include "error.hpp"
+
+namespace dc {
+namespace {
+
+std::string directory_of_self() {
+  char path[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0) return ".";
+  std::string self(path, static_cast<size_t>(n));
+  return self.substr(0, self.rfind('/'));
+}
+
+template <typename T>
+void option(CLI::App& app, const std::string& name, T& value, const std::string& help) {
+  std::string env = "CONTAINERIZER_" + name;
+  for (auto& c : env) c = (c == '-') ? '_' : static_cast<char>(toupper(c));
+  app.add_option("--" + name, value, help)->envname(env)->capture_default_str();
+}
+
+}  // namespace
+
+std::vector<std::string> Settings::docker_global_args() const {
+  std::istringstream words(docker_args);
+  std::vector<std::string> args;
+  for (std::string word; words >> word;) args.push_back(word);
+  return args;
+}
+
+std::string Settings::work_directory() {
+  const char* value = std::getenv("MESOS_WORK_DIRECTORY");
+  return value ? value : "";
+}
+
+void add_flags(CLI::App& app, Settings& s) {
+  option(app, "docker", s.docker, "docker CLI to run");
+  option(app, "docker-args", s.docker_args, "global docker arguments, e.g. '-H unix:///run/d.sock'");
+  option(app, "state-dir", s.state_dir,
+         "per-container records (default $MESOS_WORK_DIRECTORY/docker-containerizer)");
+  option(app, "stop-timeout", s.stop_timeout, "seconds destroy waits after SIGTERM before SIGKILL");
+  option(app, "log-level", s.log_level, "trace, debug, info, warn, error or off");
+  option(app, "frame-limit", s.frame_limit, "largest input frame in bytes");
+  option(app, "task-mode", s.task_mode, "command tasks: executor (in the container) or override");
+  option(app, "mount-libexec", s.mount_libexec, "bind MESOS_LIBEXEC_DIRECTORY read-only");
+  option(app, "sandbox-directory", s.sandbox_directory, "sandbox path inside the container");
+  option(app, "remove-delay", s.remove_delay, "seconds to keep an ended container before removal");
+  option(app, "cgroups-enable-cfs", s.cgroups_enable_cfs, "set a CFS quota from cpus");
+  option(app, "init", s.init, "containerizer-init binary (default: beside this program)");
+}
+
+void finalize(Settings& s) {
+  if (s.state_dir.empty()) {
+    const std::string work = Settings::work_directory();
+    s.state_dir = work.empty() ? "/var/lib/docker-containerizer" : work + "/docker-containerizer";
+  }
+  if (s.init.empty()) s.init = directory_of_self() + "/containerizer-init";
+  if (s.task_mode != "executor" && s.task_mode != "override")
+    throw Error("CONTAINERIZER_TASK_MODE must be 'executor' or 'override', not '" + s.task_mode + "'");
+  if (s.stop_timeout < 0) throw Error("CONTAINERIZER_STOP_TIMEOUT must not be negative");
+  if (s.remove_delay < 0) throw Error("CONTAINERIZER_REMOVE_DELAY must not be negative");
+  if (s.sandbox_directory.empty() || s.sandbox_directory[0] != '/')
+    throw Error("CONTAINERIZER_SANDBOX_DIRECTORY must be an absolute path");
+}
+
+}  // namespace dc

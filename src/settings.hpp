@@ -1,0 +1,37 @@
+#pragma once
+// Operator settings: each is an environment variable CONTAINERIZER_* and a
+// command-line flag of the same name (environment.sh.dist documents them).
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dc {
+
+struct Settings {
+  std::string docker = "docker";            // the docker CLI
+  std::string docker_args;                  // global args before every docker command, e.g. "-H unix:///x.sock"
+  std::string state_dir;                    // default: $MESOS_WORK_DIRECTORY/docker-containerizer
+  double stop_timeout = 5;                  // seconds docker stop waits before SIGKILL
+  std::string log_level = "info";
+  uint64_t frame_limit = 64ull << 20;       // largest frame accepted on stdin
+  std::string task_mode = "executor";       // executor | override
+  bool mount_libexec = true;                // bind MESOS_LIBEXEC_DIRECTORY read-only
+  std::string sandbox_directory = "/mnt/mesos/sandbox";
+  double remove_delay = 0;                  // seconds between a container's end and its removal
+  bool cgroups_enable_cfs = false;          // also set a CFS quota from cpus
+  std::string init;                         // containerizer-init; default: beside the binary
+
+  // docker_args split on whitespace.
+  std::vector<std::string> docker_global_args() const;
+  // The agent instance this call belongs to ($MESOS_WORK_DIRECTORY).
+  static std::string work_directory();
+};
+
+// Registers every setting on `app` as --flag with its CONTAINERIZER_* variable.
+void add_flags(CLI::App& app, Settings& settings);
+
+// Fills derived defaults and checks values; throws dc::Error.
+void finalize(Settings& settings);
+
+}  // namespace dc

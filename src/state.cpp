@@ -1,0 +1,207 @@
+#include "state.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "error.hpp"
+
+namespace dc::state {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+json termination_json(const mesos::containerizer::Termination& t) {
+  json j = {{"killed", t.killed()}, {"message", t.message()}, {"status", t.status()}};
+  if (t.has_state()) j["state"] = static_cast<int>(t.state());
+  json reasons = json::array();
+  for (int reason : t.reasons()) reasons.push_back(reason);
+  j["reasons"] = reasons;
+  return j;
+}
+
+mesos::containerizer::Termination termination_from(const json& j) {
+  mesos::containerizer::Termination t;
+  t.set_killed(j.value("killed", false));
+  t.set_message(j.value("message", ""));
+  t.set_status(j.value("status", 0));
+  if (j.contains("state")) t.set_state(static_cast<mesos::TaskState>(j["state"].get<int>()));
+  for (const auto& reason : j.value("reasons", json::array()))
+    t.add_reasons(static_cast<mesos::TaskStatus::Reason>(reason.get<int>()));
+  return t;
+}
+
+json cgroups_json(const cgroups::Paths& p) {
+  return {{"v2", p.v2}, {"unified", p.unified}, {"cpu", p.cpu},
+          {"cpuacct", p.cpuacct}, {"memory", p.memory}, {"pids", p.pids}};
+}
+
+cgroups::Paths cgroups_from(const json& j) {
+  cgroups::Paths p;
+  p.v2 = j.value("v2", false);
+  p.unified = j.value("unified", "");
+  p.cpu = j.value("cpu", "");
+  p.cpuacct = j.value("cpuacct", "");
+  p.memory = j.value("memory", "");
+  p.pids = j.value("pids", "");
+  return p;
+}
+
+void write_atomically(const std::string& path, const std::string& content) {
+  const std::string temporary = path + ".tmp";
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error("cannot write " + temporary + ": " + errno_text());
+  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+            ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  if (!ok || ::rename(temporary.c_str(), path.c_str()) != 0)
+    throw Error("cannot write " + path + ": " + errno_text());
+}
+
+}  // namespace
+
+std::string to_json(const Record& r) {
+  json j = {{"container_id", r.container_id}, {"slave_id", r.slave_id}, {"name", r.name},
+            {"work_directory", r.work_directory}, {"sandbox", r.sandbox}, {"docker_id", r.docker_id},
+            {"override_mode", r.override_mode}, {"cpus", r.cpus}, {"mem_bytes", r.mem_bytes},
+            {"cfs", r.cfs}, {"pid", r.pid}, {"supervisor_pid", r.supervisor_pid},
+            {"destroying", r.destroying}, {"ended_at", r.ended_at}, {"removed", r.removed}};
+  if (r.cgroups) j["cgroups"] = cgroups_json(*r.cgroups);
+  if (r.termination) j["termination"] = termination_json(*r.termination);
+  return j.dump(1) + "\n";
+}
+
+Record from_json(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw Error("corrupt record: not a JSON object");
+  Record r;
+  try {
+    r.container_id = j.value("container_id", "");
+    r.slave_id = j.value("slave_id", "");
+    r.name = j.value("name", "");
+    r.work_directory = j.value("work_directory", "");
+    r.sandbox = j.value("sandbox", "");
+    r.docker_id = j.value("docker_id", "");
+    r.override_mode = j.value("override_mode", false);
+    r.cpus = j.value("cpus", 0.0);
+    r.mem_bytes = j.value("mem_bytes", uint64_t{0});
+    r.cfs = j.value("cfs", false);
+    r.pid = j.value("pid", 0);
+    r.supervisor_pid = j.value("supervisor_pid", 0);
+    r.destroying = j.value("destroying", false);
+    r.ended_at = j.value("ended_at", 0.0);
+    r.removed = j.value("removed", false);
+    if (j.contains("cgroups")) r.cgroups = cgroups_from(j["cgroups"]);
+    if (j.contains("termination")) r.termination = termination_from(j["termination"]);
+  } catch (const json::exception& e) {
+    throw Error(std::string("corrupt record: ") + e.what());
+  }
+  return r;
+}
+
+Store::Store(std::string root) : root_(std::move(root)) {}
+
+std::string Store::dir(const std::string& id) const { return root_ + "/containers/" + id; }
+
+std::string Store::run_dir(const std::string& id) const { return dir(id) + "/run"; }
+
+std::vector<std::string> Store::ids() const {
+  std::vector<std::string> result;
+  std::error_code ignored;
+  for (const auto& entry : fs::directory_iterator(root_ + "/containers", ignored))
+    // Ids start with a letter or digit; ".removed-*" are records being deleted.
+    if (entry.is_directory(ignored) && entry.path().filename().string()[0] != '.')
+      result.push_back(entry.path().filename().string());
+  return result;
+}
+
+Locked::Locked(const Store& store, std::string id, int fd) : store_(&store), id_(std::move(id)), fd_(fd) {}
+
+Locked::Locked(Locked&& other) noexcept
+    : store_(other.store_), id_(std::move(other.id_)), fd_(other.fd_), record_(std::move(other.record_)) {
+  other.fd_ = -1;
+}
+
+Locked& Locked::operator=(Locked&& other) noexcept {
+  if (this != &other) {
+    release();
+    store_ = other.store_;
+    id_ = std::move(other.id_);
+    fd_ = other.fd_;
+    record_ = std::move(other.record_);
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+Locked::~Locked() { release(); }
+
+void Locked::release() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+std::optional<Locked> Locked::open(const Store& store, const std::string& id, bool exclusive) {
+  int fd = ::open(store.dir(id).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    throw Error("cannot open " + store.dir(id) + ": " + errno_text());
+  }
+  Locked locked(store, id, fd);
+  while (::flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0)
+    if (errno != EINTR) throw Error("cannot lock " + store.dir(id) + ": " + errno_text());
+  // The holder before us may have removed the record while we queued.
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || st.st_nlink == 0) return std::nullopt;
+  std::ifstream file(store.dir(id) + "/record.json");
+  if (!file) {
+    // A launch killed between mkdir and its first save: a bare record, so
+    // that destroy can still clean up after it.
+    locked.record_.container_id = id;
+    return locked;
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  locked.record_ = from_json(text.str());
+  return locked;
+}
+
+Locked Locked::create(const Store& store, const Record& record) {
+  std::error_code error;
+  fs::create_directories(store.root() + "/containers", error);
+  if (error) throw Error("cannot create state directory " + store.root() + ": " + error.message());
+  const std::string dir = store.dir(record.container_id);
+  if (::mkdir(dir.c_str(), 0755) != 0) {
+    if (errno == EEXIST) throw Error("container " + record.container_id + " was already launched");
+    throw Error("cannot create " + dir + ": " + errno_text());
+  }
+  auto locked = open(store, record.container_id);
+  if (!locked) throw Error("record of " + record.container_id + " vanished while being created");
+  locked->record_ = record;
+  locked->save();
+  return std::move(*locked);
+}
+
+void Locked::save() { write_atomically(store_->dir(id_) + "/record.json", to_json(record_)); }
+
+void Locked::remove() {
+  const std::string trash = store_->root() + "/containers/.removed-" + id_ + "." + std::to_string(::getpid());
+  if (::rename(store_->dir(id_).c_str(), trash.c_str()) != 0)
+    throw Error("cannot remove record " + store_->dir(id_) + ": " + errno_text());
+  std::error_code ignored;
+  fs::remove_all(trash, ignored);
+}
+
+}  // namespace dc::state

@@ -1,0 +1,83 @@
+#pragma once
+// Per-container facts on disk: STATE_DIR/containers/<id>/record.json, written
+// atomically (write, fsync, rename) and guarded by a flock on the container's
+// own directory, so calls for different containers never serialize while
+// several calls for one container (wait, update, destroy) take turns.
+// The engine's labels are the truth about which containers exist; this is a
+// cache of what the engine cannot tell cheaply (allotment, cgroup paths,
+// the Termination once known).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cgroups.hpp"
+#include "containerizer.pb.h"
+
+namespace dc::state {
+
+struct Record {
+  std::string container_id;
+  std::string slave_id;
+  std::string name;            // the docker container name
+  std::string work_directory;  // the agent instance
+  std::string sandbox;         // host sandbox directory
+  std::string docker_id;       // empty until docker run returned
+  bool override_mode = false;
+  double cpus = 0;             // allotted at launch or by the last update
+  uint64_t mem_bytes = 0;
+  bool cfs = false;            // a CFS quota was set
+  int pid = 0;                 // the container init's host pid, once learned
+  std::optional<cgroups::Paths> cgroups;
+  int supervisor_pid = 0;      // override mode: watches the host executor
+  bool destroying = false;
+  double ended_at = 0;         // when the Termination was recorded
+  bool removed = false;        // the docker container is gone
+  std::optional<mesos::containerizer::Termination> termination;
+};
+
+class Store {
+ public:
+  explicit Store(std::string root);
+  std::string dir(const std::string& id) const;
+  // Bind-mounted into the container; the init writes its status file there.
+  std::string run_dir(const std::string& id) const;
+  std::vector<std::string> ids() const;
+  const std::string& root() const { return root_; }
+
+ private:
+  std::string root_;
+};
+
+// An exclusive or shared flock on one container's directory, held for the
+// object's lifetime, with the record read under it.
+class Locked {
+ public:
+  // nullopt when there is no record for `id` (never made, or removed).
+  static std::optional<Locked> open(const Store& store, const std::string& id, bool exclusive = true);
+  // Makes the directory and record; throws dc::Error if one exists.
+  static Locked create(const Store& store, const Record& record);
+
+  Locked(Locked&& other) noexcept;
+  Locked& operator=(Locked&& other) noexcept;
+  ~Locked();
+
+  Record& record() { return record_; }
+  void save();
+  // Deletes the directory: renamed away first, so no one opens half of it.
+  void remove();
+  // Lets go of the lock (the record stays as read).
+  void release();
+
+ private:
+  Locked(const Store& store, std::string id, int fd);
+  const Store* store_;
+  std::string id_;
+  int fd_;
+  Record record_;
+};
+
+// JSON round trip, for the record file and for tests.
+std::string to_json(const Record& record);
+Record from_json(const std::string& text);
+
+}  // namespace dc::state
