@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Bad frames are refused: non-zero exit, one clear line on stderr, nothing on
+# stdout. Also the encode/decode round trip a person uses by hand.
+source "$(dirname "$0")/lib.sh"
+
+# refused DESCRIPTION EXPECTED_STDERR_TEXT COMMAND FRAME_FILE: input ends
+# after the file (a truncated frame can only be told from end of input).
+refused() {
+  if "$DC" "$3" <"$4" >"$T/out" 2>"$T/err"; then
+    not_ok "$1" "exit code 0"
+    return
+  fi
+  local lines out
+  lines=$(wc -l <"$T/err")
+  out=$(wc -c <"$T/out")
+  if [ "$lines" -eq 1 ] && [ "$out" -eq 0 ] && grep -q -- "$2" "$T/err"; then
+    ok "$1"
+  else
+    not_ok "$1" "stderr: $(cat "$T/err")" "stdout bytes: $out"
+  fi
+}
+
+: >"$T/empty"
+refused "empty input is refused" "empty input" wait "$T/empty"
+printf '\x05\x00' >"$T/short-length"
+refused "a short length is refused" "short frame length" wait "$T/short-length"
+printf '\x10\x00\x00\x00abc' >"$T/short-payload"
+refused "a payload shorter than announced is refused" "payload shorter than announced" wait "$T/short-payload"
+printf '\x00\x00\x00\x7f' >"$T/huge"
+refused "a length above the limit is refused" "exceeds the limit" wait "$T/huge"
+printf '\x03\x00\x00\x00\xff\xff\xff' >"$T/garbage"
+refused "bytes that do not parse are refused" "cannot parse" wait "$T/garbage"
+printf '\x00\x00\x00\x00' >"$T/zero"
+refused "a Wait without container_id is refused" "lacks required fields" wait "$T/zero"
+echo 'container_id { value: "../etc" }' | encode Wait >"$T/bad-id"
+refused "a container id that could escape a path is refused" "invalid container id" wait "$T/bad-id"
+printf '\x00\x00\x00\x00' >"$T/zero-launch"
+refused "a Launch without container_id is refused" "lacks required fields" launch "$T/zero-launch"
+CONTAINERIZER_FRAME_LIMIT=4 refused "the frame limit is a setting" "exceeds the limit of 4" wait "$(frame_for Wait x)"
+
+text='container_id {
+  value: "x"
+}'
+equals "encode then decode gives the same message" "$text" \
+  "$(echo 'container_id { value: "x" }' | "$DC" encode Wait | "$DC" decode Wait)"
+check "a 0-length payload decodes as an empty Containers" \
+  bash -c "printf '\x00\x00\x00\x00' | '$DC' decode Containers"
+err=$("$DC" encode Nope </dev/null 2>&1 >/dev/null)
+contains "an unknown message name lists the valid ones" "valid messages: Containers, Destroy" "$err"
+"$DC" frobnicate >/dev/null 2>"$T/usage-err"
+rc=$?
+check "an unknown command exits non-zero" test "$rc" -ne 0
+check "an unknown command prints usage on stderr" grep -q "Usage:" "$T/usage-err"
+"$DC" >/dev/null 2>"$T/usage-err"
+check "a missing command prints usage on stderr" grep -q "Usage:" "$T/usage-err"
+check "--help for a command works" bash -c "'$DC' launch --help | grep -q launch"
+# containers and recover must not read stdin: the agent gives them none and never closes it.
+check "containers answers with stdin left open" timeout 20 bash -c "source '$DC_ROOT/tests/integration/lib.sh'; call containers"
+finish

@@ -1,0 +1,117 @@
+# Sourced by every tests/integration/*_test.sh: TAP output, a private
+# workspace, and helpers that drive the program exactly as an agent does.
+# Each test file gets its own MESOS_WORK_DIRECTORY, so its containers carry
+# their own label and are removed on exit even when the test fails.
+set -uo pipefail
+
+DC_ROOT=${DC_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+DC=$DC_ROOT/bin/docker-containerizer
+TEST_IMAGE=${TEST_IMAGE:-docker-containerizer/busybox:test}
+T=$(mktemp -d /tmp/dc-test.XXXXXX)
+chmod 755 "$T"
+export MESOS_WORK_DIRECTORY=$T/work
+mkdir -p "$MESOS_WORK_DIRECTORY"
+# Unique per run, so parallel test files never share a container name.
+RUN=$(basename "$T" | tr -dc 'A-Za-z0-9')
+tests_run=0
+tests_failed=0
+
+cleanup() {
+  local ids
+  ids=$(docker ps -aq --filter "label=docker-containerizer.work-directory=$MESOS_WORK_DIRECTORY" 2>/dev/null)
+  [ -n "$ids" ] && docker rm -f -v $ids >/dev/null 2>&1
+  jobs -p | xargs -r kill 2>/dev/null
+  pkill -f "$T" 2>/dev/null
+  rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { tests_run=$((tests_run + 1)); echo "ok $tests_run - $1"; }
+not_ok() {
+  tests_run=$((tests_run + 1))
+  tests_failed=$((tests_failed + 1))
+  echo "not ok $tests_run - $1"
+  shift
+  [ $# -gt 0 ] && printf '#   %s\n' "$@"
+}
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() {
+  local description=$1
+  shift
+  if "$@"; then ok "$description"; else not_ok "$description" "failed: $*"; fi
+}
+# equals DESCRIPTION EXPECTED ACTUAL
+equals() {
+  if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: $2" "actual:   $3"; fi
+}
+# contains DESCRIPTION NEEDLE HAYSTACK
+contains() {
+  case "$3" in *"$2"*) ok "$1" ;; *) not_ok "$1" "expected to contain: $2" "actual: $3" ;; esac
+}
+finish() {
+  echo "1..$tests_run"
+  [ "$tests_failed" -eq 0 ]
+  exit $?
+}
+
+# encode MESSAGE <<< TEXT > FRAME
+encode() { "$DC" encode "$1"; }
+
+# call COMMAND [FRAME_FILE]: runs the program like the agent: stdin is a pipe
+# that stays open (the frame, then nothing), stdout and stderr captured in
+# $T/out and $T/err. Returns the program's exit code.
+call() {
+  local fifo=$T/stdin.$BASHPID.$RANDOM
+  mkfifo "$fifo"
+  { [ -n "${2:-}" ] && cat "$2"; exec sleep 600; } >"$fifo" &
+  local holder=$!
+  "$DC" "$1" <"$fifo" >"$T/out" 2>"$T/err"
+  local rc=$?
+  kill "$holder" 2>/dev/null
+  wait "$holder" 2>/dev/null
+  rm -f "$fifo"
+  return $rc
+}
+
+# frame_for MESSAGE ID: a Wait/Destroy/Usage frame file for container ID.
+frame_for() {
+  local file=$T/$1.$2.bin
+  echo "container_id { value: \"$2\" }" | encode "$1" >"$file"
+  echo "$file"
+}
+
+# new_sandbox NAME: a fresh sandbox directory.
+new_sandbox() {
+  local dir=$T/sandboxes/$1
+  mkdir -p "$dir"
+  echo "$dir"
+}
+
+# launch_frame ID SANDBOX COMMAND [EXTRA_EXECUTOR_TEXT] [EXTRA_LAUNCH_TEXT]:
+# a Launch whose executor runs COMMAND with shell=true in the test image.
+launch_frame() {
+  local file=$T/launch.$1.bin
+  encode Launch >"$file" <<TEXT
+container_id { value: "$1" }
+directory: "$2"
+executor_info {
+  executor_id { value: "executor-$1" }
+  framework_id { value: "framework-$RUN" }
+  command { value: "$3" }
+  container { type: DOCKER docker { image: "$TEST_IMAGE" } }
+  resources { name: "cpus" type: SCALAR scalar { value: 0.5 } }
+  resources { name: "mem" type: SCALAR scalar { value: 64 } }
+  ${4:-}
+}
+${5:-}
+TEXT
+  echo "$file"
+}
+
+# termination_of ID: runs wait and prints the decoded Termination.
+termination_of() {
+  call wait "$(frame_for Wait "$1")" && "$DC" decode Termination <"$T/out"
+}
+
+# name_of ID: the docker container's name for a Launch without a slave id.
+name_of() { echo "mesos-$1"; }
