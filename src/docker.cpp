@@ -5,7 +5,9 @@
 
 #include <boost/process.hpp>
 #include <nlohmann/json.hpp>
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 #include "error.hpp"
 #include "labels.hpp"
@@ -69,8 +71,13 @@ void drain(int out_fd, int err_fd, Result& result, Echo echo) {
 std::string Result::message() const {
   std::istringstream lines(err);
   std::string line, last;
+  // The CLI ends a failure with a hint ("See 'docker run --help'.", "Run
+  // 'docker run --help' for more information"): the error is the line before.
+  auto hint = [](const std::string& text) {
+    return (text.rfind("See '", 0) == 0 || text.rfind("Run '", 0) == 0) && text.find("--help") != std::string::npos;
+  };
   while (std::getline(lines, line))
-    if (!trim(line).empty()) last = trim(line);
+    if (!trim(line).empty() && !hint(trim(line))) last = trim(line);
   return last.empty() ? "docker exited with status " + std::to_string(exit_code) : last;
 }
 
@@ -148,8 +155,11 @@ Result Client::call(const std::vector<std::string>& args, Echo echo) const {
 }
 
 std::string Client::run(const std::vector<std::string>& args) const {
-  Result result = call(args, Echo::err);
+  // Captured, not echoed: a failure becomes one line naming docker's error;
+  // on success what docker said (pull progress) still reaches stderr.
+  Result result = call(args);
   if (result.exit_code != 0) throw Error("docker run failed: " + result.message());
+  if (!result.err.empty()) (void)!::write(STDERR_FILENO, result.err.data(), result.err.size());
   return trim(result.out);
 }
 
@@ -183,6 +193,15 @@ bool Client::remove(const std::string& name) const {
   Result result = call({"rm", "-f", "-v", name});
   if (result.exit_code == 0) return true;
   if (no_such_container(result)) return false;
+  // Another caller (a concurrent destroy, the sweep after a wait) is
+  // removing it: done once that removal finished.
+  if (result.err.find("is already in progress") != std::string::npos) {
+    for (int tries = 0; tries < 300; ++tries) {
+      if (!inspect(name)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    throw Error("docker rm " + name + ": another removal of it did not finish within 30 s");
+  }
   throw Error("docker rm " + name + " failed: " + result.message());
 }
 

@@ -163,6 +163,8 @@ void add_volumes(const ContainerInfo* info, const std::string& sandbox, const Se
                  RunPlan& plan) {
   if (!info) return;
   for (const auto& volume : info->volumes()) {
+    if (volume.container_path().empty())
+      throw Error("volume '" + volume.host_path() + "' has no container_path");
     if (volume.host_path().empty())
       throw Error("volume at '" + volume.container_path() + "' has no host_path: image volumes are not supported");
     if (volume.host_path()[0] != '/' && (volume.container_path().empty() || volume.container_path()[0] != '/'))
@@ -272,8 +274,7 @@ std::optional<std::string> select_image(const Launch& launch, const Environment&
     if (info)
       if (auto image = image_of(*info)) return image;
   for (const auto* command : {&launch.task_info().command(), &launch.executor_info().command()})
-    if (command->has_container() && !command->container().image().empty())
-      return legacy_image(command->container().image());
+    if (auto image = legacy_image(command->container().image()); !image.empty()) return image;
   auto fallback = environment.find("MESOS_DEFAULT_CONTAINER_IMAGE");
   if (fallback != environment.end() && !fallback->second.empty()) return fallback->second;
   return std::nullopt;

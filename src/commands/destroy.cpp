@@ -57,6 +57,8 @@ int destroy(const Settings& settings) {
       locked->save();
       name = locked->record().name;
     }
+    // A launch killed before its record named the container: find it by label.
+    if (name.empty()) name = engine_name(docker, id).value_or("");
     // Stop without the lock, so that waits and usage keep answering.
     if (!name.empty() && !docker.stop(name, settings.stop_timeout))
       spdlog::info("container {}: {} was not on the engine", id, name);

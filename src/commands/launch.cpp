@@ -122,10 +122,7 @@ int start_host_executor(const HostExecutor& executor, const std::string& sandbox
   return pid;
 }
 
-}  // namespace
-
-int launch(const Settings& settings) {
-  auto message = messages::read_stdin<mesos::containerizer::Launch>(settings.frame_limit);
+int start(const Settings& settings, const mesos::containerizer::Launch& message) {
   const std::string& id = message.container_id().value();
   ids::validate("container id", id);
   docker::Client docker(settings);
@@ -179,6 +176,14 @@ int launch(const Settings& settings) {
   }
   spdlog::info("container {}: started {} from image {}", id, plan.name, plan.image);
   return 0;
+}
+
+}  // namespace
+
+int launch(const Settings& settings) {
+  auto message = messages::read_stdin<mesos::containerizer::Launch>(settings.frame_limit);
+  // A refusal's one line on stderr says which container.
+  return for_container(message.container_id().value(), [&] { return start(settings, message); });
 }
 
 }  // namespace dc::commands

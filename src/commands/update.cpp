@@ -45,6 +45,8 @@ void update_container(const Settings& settings, const mesos::containerizer::Upda
   if (!wanted.cpus && !wanted.mem_mib) return;
   docker::Client docker(settings);
   if (!record.cgroups && !ending::refresh_pid(*locked, docker)) throw Error("is not running");
+  // docker update also succeeds on an exited container: refuse it ourselves.
+  if (!ending::init_alive(record)) throw Error("is not running (it has exited)");
   std::vector<std::string> options;
   if (wanted.cpus) {
     options = {"--cpu-shares", std::to_string(resources::cpu_shares(*wanted.cpus))};

@@ -84,7 +84,9 @@ mesos::ResourceStatistics usage_of(const Settings& settings, const std::string& 
   if (!locked) throw Error("unknown container (no record in " + store.root() + ")");
   if (locked->record().termination) throw Error("has ended: " + locked->record().termination->message());
   if (!locked->record().cgroups) {
-    // First use before any wait learned the paths: ask docker once.
+    // First use before any wait learned the paths: ask docker once. Let go
+    // of the shared lock first: flock would deadlock on our own lock.
+    locked.reset();
     locked = state::Locked::open(store, id, true);
     if (!locked) throw Error("was destroyed");
     if (!locked->record().cgroups && !ending::refresh_pid(*locked, docker::Client(settings)))

@@ -115,3 +115,62 @@ termination_of() {
 
 # name_of ID: the docker container's name for a Launch without a slave id.
 name_of() { echo "mesos-$1"; }
+
+# call_async NAME COMMAND [FRAME_FILE]: like call, but in the background
+# (e.g. a wait that should block): stdout and stderr in $T/NAME.out and
+# $T/NAME.err, the program's pid in $T/NAME.pid. Collect it with await_call.
+call_async() {
+  local fifo=$T/stdin.$1
+  mkfifo "$fifo"
+  { [ -n "${3:-}" ] && cat "$3"; exec sleep 600; } >"$fifo" &
+  echo $! >"$T/$1.holder"
+  # Inside a subshell with its stderr discarded, so a program killed on
+  # purpose (kill -KILL "$(cat "$T/NAME.pid")") brings no "Killed" notice.
+  ( "$DC" "$2" <"$fifo" >"$T/$1.out" 2>"$T/$1.err" &
+    echo $! >"$T/$1.pid.tmp" && mv "$T/$1.pid.tmp" "$T/$1.pid"
+    wait $! ) 2>/dev/null &
+  echo $! >"$T/$1.job"
+  until [ -f "$T/$1.pid" ]; do sleep 0.01; done
+}
+
+# running NAME: the program started by call_async NAME has not exited yet.
+running() { kill -0 "$(cat "$T/$1.pid")" 2>/dev/null; }
+
+# await_call NAME [SECONDS]: waits up to SECONDS (default 30) for the program
+# started by call_async NAME and returns its exit code; 124 (and the program
+# killed) when it did not end in time.
+await_call() {
+  local job deadline=$((SECONDS + ${2:-30})) rc late=0
+  job=$(cat "$T/$1.job")
+  while kill -0 "$job" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+  kill -0 "$job" 2>/dev/null && late=1 && kill -KILL "$(cat "$T/$1.pid")" 2>/dev/null
+  wait "$job" 2>/dev/null
+  rc=$?
+  [ "$late" -eq 1 ] && rc=124
+  kill "$(cat "$T/$1.holder")" 2>/dev/null
+  wait "$(cat "$T/$1.holder")" 2>/dev/null
+  rm -f "$T/stdin.$1"
+  return $rc
+}
+
+# eventually SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds
+# (returns 0) or SECONDS have passed (returns 1).
+eventually() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    [ "$SECONDS" -ge "$deadline" ] && return 1
+    sleep 0.1
+  done
+}
+
+# on_exit COMMAND: also runs COMMAND (a shell string) at exit, before the
+# standard cleanup, for what the work directory's label does not cover
+# (containers of another work directory or of plain `docker run`).
+on_exit_commands=()
+on_exit() { on_exit_commands+=("$1"); }
+trap 'for c in "${on_exit_commands[@]}"; do eval "$c"; done; cleanup' EXIT
+
+# state_is ID STATE: docker's State.Status of ID's container (name_of) is
+# STATE (running, exited, ...); re-evaluated on every try under `eventually`.
+state_is() { [ "$(docker inspect -f '{{.State.Status}}' "$(name_of "$1")" 2>/dev/null)" = "$2" ]; }

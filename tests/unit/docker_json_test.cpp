@@ -1,1 +1,144 @@
+// The docker output parsers on output captured from a real engine
+// (tests/fixtures/docker/README.md): no docker is needed to run these.
+#include "docker.hpp"
+
 #include <catch2/catch.hpp>
+
+#include "helpers.hpp"
+#include "labels.hpp"
+#include "termination.hpp"
+
+using namespace dc_test;
+using Labels = std::map<std::string, std::string>;
+
+namespace {
+
+std::string docker_fixture(const std::string& name) { return slurp(fixture("docker/" + name)); }
+
+const std::string kFramework = "dce23285-dc9c-40e6-b249-56f6c21562b5-0004";
+const std::string kSlave = "dce23285-dc9c-40e6-b249-56f6c21562b5-S3";
+
+}  // namespace
+
+// ----------------------------------------------------------------- inspect
+
+TEST_CASE("parse_inspect reads a running container") {
+  const auto c = dc::docker::parse_inspect(docker_fixture("inspect-running.json"));
+  REQUIRE(c);
+  CHECK(c->id == "daed304e02f3dd89de733a934c0dbc90978cb7beb43dde03dfaae64949222d5f");
+  CHECK(c->name == "dcunit-json-running-12208");  // docker's leading '/' dropped
+  CHECK(c->running);
+  CHECK(c->pid == 15254);
+  CHECK(c->exit_code == 0);
+  CHECK_FALSE(c->oom_killed);
+  CHECK(c->status == "running");
+  CHECK(c->labels == Labels{
+                         {dc::labels::kContainerId, "739d0e80-66a3-4cf4-98ea-d0fad73c2a29"},
+                         {dc::labels::kExecutorId, "web-1"},
+                         {dc::labels::kFrameworkId, kFramework},
+                         {dc::labels::kSandbox, "/var/lib/mesos/slaves/S3/runs/739d0e80"},
+                         {dc::labels::kSlaveId, kSlave},
+                         {dc::labels::kWorkDirectory, "/var/lib/mesos"},
+                     });
+}
+
+TEST_CASE("parse_inspect reads an exited container and its exit code") {
+  const auto c = dc::docker::parse_inspect(docker_fixture("inspect-exited-3.json"));
+  REQUIRE(c);
+  CHECK(c->id == "ea4701f194c1a548e87758ba92d981c889cc44b09b96fe258d4815d1a3b1c510");
+  CHECK(c->name == "dcunit-json-exited-12208");
+  CHECK_FALSE(c->running);
+  CHECK(c->pid == 0);
+  CHECK(c->exit_code == 3);
+  CHECK_FALSE(c->oom_killed);
+  CHECK(c->status == "exited");
+  CHECK(c->labels.size() == 5);
+  CHECK(c->labels.at(dc::labels::kContainerId) == "5f0c1e2a-exited");
+  CHECK(c->labels.count(dc::labels::kSandbox) == 0);
+  // What wait reports for it: exit 3 in waitpid form.
+  CHECK(dc::termination::from_docker(c->exit_code, c->oom_killed).status == 768);
+}
+
+TEST_CASE("parse_inspect refuses what is not an inspect array") {
+  const std::string running = docker_fixture("inspect-running.json");
+  const std::string text = GENERATE_COPY(as<std::string>{}, "", "not json", "[]", "{}", "[1]", "[null]", "null",
+                                         running.substr(0, running.size() / 2));
+  CAPTURE(text);
+  CHECK_FALSE(dc::docker::parse_inspect(text));
+}
+
+TEST_CASE("parse_inspect takes defaults for missing or null parts") {
+  const auto bare = dc::docker::parse_inspect("[{}]");
+  REQUIRE(bare);
+  CHECK(bare->id.empty());
+  CHECK(bare->name.empty());
+  CHECK_FALSE(bare->running);
+  CHECK(bare->labels.empty());
+
+  // docker prints "Labels": null for a container without labels.
+  const auto unlabelled = dc::docker::parse_inspect(R"([{"Id": "x", "Config": {"Labels": null}}])");
+  REQUIRE(unlabelled);
+  CHECK(unlabelled->labels.empty());
+}
+
+TEST_CASE("parse_inspect keeps only string labels, and reads OOMKilled") {
+  const auto c = dc::docker::parse_inspect(
+      R"([{"Name": "/n", "State": {"OOMKilled": true, "ExitCode": 137},
+           "Config": {"Labels": {"a": "1", "b": 2, "c": "", "d": null}}}])");
+  REQUIRE(c);
+  CHECK(c->labels == Labels{{"a", "1"}, {"c", ""}});
+  CHECK(c->oom_killed);
+  CHECK(c->exit_code == 137);
+}
+
+// ------------------------------------------------------------ image inspect
+
+TEST_CASE("parse_image_command: an image with a null Entrypoint") {
+  const auto command = dc::docker::parse_image_command(docker_fixture("image-inspect-busybox.json"));
+  REQUIRE(command);
+  CHECK(command->entrypoint.empty());
+  CHECK(command->cmd == std::vector<std::string>{"/bin/sh"});
+}
+
+TEST_CASE("parse_image_command: an image with Entrypoint and Cmd") {
+  const auto command = dc::docker::parse_image_command(docker_fixture("image-inspect-entrypoint.json"));
+  REQUIRE(command);
+  CHECK(command->entrypoint == std::vector<std::string>{"/bin/echo", "from entrypoint"});
+  CHECK(command->cmd == std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE("parse_image_command: malformed output and missing Config") {
+  for (const std::string text : {"", "garbage", "[]", "{}", "[3]"}) {
+    CAPTURE(text);
+    CHECK_FALSE(dc::docker::parse_image_command(text));
+  }
+  for (const std::string text : {"[{}]", R"([{"Config": null}])", R"([{"Config": {"Cmd": null, "Entrypoint": null}}])"}) {
+    CAPTURE(text);
+    const auto command = dc::docker::parse_image_command(text);
+    REQUIRE(command);
+    CHECK(command->entrypoint.empty());
+    CHECK(command->cmd.empty());
+  }
+}
+
+// ---------------------------------------------------------------------- ps
+
+TEST_CASE("parse_ps reads our containers and skips those without our id label") {
+  const auto listed = dc::docker::parse_ps(docker_fixture("ps.txt"));
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].container_id == "5f0c1e2a-exited");
+  CHECK(listed[0].name == "dcunit-json-exited-12208");
+  CHECK(listed[0].state == "exited");
+  CHECK(listed[1].container_id == "739d0e80-66a3-4cf4-98ea-d0fad73c2a29");
+  CHECK(listed[1].name == "dcunit-json-running-12208");
+  CHECK(listed[1].state == "running");
+}
+
+TEST_CASE("parse_ps skips incomplete lines and needs no final newline") {
+  const auto listed = dc::docker::parse_ps("c1\tmesos-S1.c1\trunning\nonly-id\nc2\tname\n\nc3\tmesos-c3\texited");
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].container_id == "c1");
+  CHECK(listed[1].container_id == "c3");
+  CHECK(listed[1].state == "exited");
+  CHECK(dc::docker::parse_ps("").empty());
+}

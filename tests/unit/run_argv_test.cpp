@@ -1,1 +1,734 @@
+// dc::plan_run, field by field: each Launch field's effect on `docker run`.
+#include "run_argv.hpp"
+
+#include <google/protobuf/text_format.h>
+
 #include <catch2/catch.hpp>
+#include <sstream>
+
+#include "error.hpp"
+#include "helpers.hpp"
+#include "labels.hpp"
+#include "messages.hpp"
+
+using Catch::Matchers::Contains;
+using mesos::containerizer::Launch;
+using namespace dc_test;
+
+namespace {
+
+const std::string kSandbox = "/var/lib/mesos/slaves/S1/frameworks/F1/executors/exec-1/runs/c1";
+const std::string kRunDir = "/var/lib/mesos/docker-containerizer/containers/c1/run";
+const std::string kInit = "/usr/lib/docker-containerizer/containerizer-init";
+const std::string kSelf = "/usr/bin/docker-containerizer";
+const std::string kStateDir = "/var/lib/mesos/docker-containerizer";
+
+// A custom executor with no task, no resources and no image: each test adds
+// what it is about.
+const std::string kBase = R"pb(
+  container_id { value: "c1" }
+  slave_id { value: "S1" }
+  directory: "/var/lib/mesos/slaves/S1/frameworks/F1/executors/exec-1/runs/c1"
+  user: "root"
+  executor_info {
+    executor_id { value: "exec-1" }
+    framework_id { value: "F1" }
+    command { value: "./run-executor" }
+  }
+)pb";
+
+// A command task as a 1.0 agent sends it: the task's command, and the agent's
+// command executor holding the task's resources + 0.1 cpus + 32 MiB.
+const std::string kCommandTask = R"pb(
+  task_info {
+    name: "task-1"
+    task_id { value: "task-1" }
+    resources { name: "cpus" type: SCALAR scalar { value: 0.5 } }
+    resources { name: "mem" type: SCALAR scalar { value: 128 } }
+    command {
+      value: "echo task"
+      environment { variables { name: "TASK_VAR" value: "from task" } }
+    }
+  }
+  executor_info {
+    resources { name: "cpus" type: SCALAR scalar { value: 0.6 } }
+    resources { name: "mem" type: SCALAR scalar { value: 160 } }
+    command {
+      value: "/usr/libexec/mesos/mesos-executor"
+      shell: false
+      arguments: "mesos-executor"
+      arguments: "--launcher_dir=/usr/libexec/mesos"
+      environment { variables { name: "EXECUTOR_VAR" value: "from executor" } }
+    }
+  }
+)pb";
+
+// kBase with `extra` merged in (as Message::MergeFrom: singular fields are
+// replaced, repeated ones appended).
+Launch launch(const std::string& extra = "") {
+  Launch result;
+  dc::messages::parse_text(kBase, result);
+  INFO(extra);
+  REQUIRE(google::protobuf::TextFormat::MergeFromString(extra, &result));
+  return result;
+}
+
+Launch command_task(const std::string& extra = "") { return launch(kCommandTask + extra); }
+
+// The executor's ContainerInfo: a DOCKER one with an image, plus `docker`
+// fields and ContainerInfo fields.
+std::string container(const std::string& docker_fields, const std::string& container_fields = "") {
+  return "executor_info { container { type: DOCKER docker { image: \"busybox:1\" " + docker_fields + " } " +
+         container_fields + " } }";
+}
+
+std::string scalar(const std::string& name, double value) {
+  std::ostringstream text;
+  text << "resources { name: \"" << name << "\" type: SCALAR scalar { value: " << value << " } } ";
+  return text.str();
+}
+
+std::string ports(uint64_t begin, uint64_t end) {
+  return "resources { name: \"ports\" type: RANGES ranges { range { begin: " + std::to_string(begin) +
+         " end: " + std::to_string(end) + " } } } ";
+}
+
+std::string executor_resources(const std::string& resources) { return "executor_info { " + resources + "} "; }
+
+dc::Settings settings() {
+  dc::Settings settings;
+  settings.state_dir = kStateDir;
+  return settings;
+}
+
+dc::Settings override_settings() {
+  dc::Settings settings = ::settings();
+  settings.task_mode = "override";
+  return settings;
+}
+
+// The agent's own environment plus the executor variables, as launch sees it.
+dc::Environment agent_environment() {
+  return {
+      {"PATH", "/usr/sbin:/usr/bin:/sbin:/bin"},
+      {"HOME", "/root"},
+      {"MESOS_MASTER", "zk://zk1:2181/mesos"},
+      {"LIBPROCESS_PORT", "5051"},  // the agent's own port, leaked (PROTOCOL.md)
+      {"MESOS_WORK_DIRECTORY", "/var/lib/mesos"},
+      {"MESOS_LIBEXEC_DIRECTORY", "/usr/libexec/mesos"},
+      {"MESOS_DEFAULT_CONTAINER_IMAGE", "default/image:1"},
+      {"MESOS_FRAMEWORK_ID", "F1"},
+      {"MESOS_EXECUTOR_ID", "exec-1"},
+      {"MESOS_DIRECTORY", kSandbox},
+      {"MESOS_SLAVE_ID", "S1"},
+      {"MESOS_SLAVE_PID", "slave(1)@10.0.0.1:5051"},
+      {"MESOS_AGENT_ENDPOINT", "10.0.0.1:5051"},
+      {"MESOS_CHECKPOINT", "1"},
+      {"MESOS_RECOVERY_TIMEOUT", "15mins"},
+      {"MESOS_SUBSCRIPTION_BACKOFF_MAX", "2secs"},
+      {"MESOS_HTTP_COMMAND_EXECUTOR", "0"},
+      {"MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "5secs"},
+      {"MESOS_NATIVE_LIBRARY", "/usr/lib/libmesos.so"},
+      {"MESOS_NATIVE_JAVA_LIBRARY", "/usr/lib/libmesos.so"},
+      {"LIBPROCESS_IP", "10.0.0.1"},
+  };
+}
+
+dc::RunInputs inputs() {
+  dc::RunInputs inputs;
+  inputs.environment = agent_environment();
+  inputs.run_dir = kRunDir;
+  inputs.init = kInit;
+  inputs.self = kSelf;
+  inputs.libexec_exists = true;
+  return inputs;
+}
+
+dc::RunInputs inputs_without(const std::string& variable) {
+  dc::RunInputs result = inputs();
+  result.environment.erase(variable);
+  return result;
+}
+
+dc::RunPlan plan(const Launch& launch, const dc::Settings& settings = ::settings(),
+                 const dc::RunInputs& inputs = ::inputs()) {
+  return dc::plan_run(launch, settings, inputs);
+}
+
+Args options(const Launch& launch, const dc::Settings& settings = ::settings()) {
+  return docker_options(plan(launch, settings));
+}
+
+// The message of the dc::Error plan_run throws; fails the check (showing
+// what was planned instead) and returns "" if none.
+std::string refusal(const Launch& launch, const dc::Settings& settings = ::settings(),
+                    const dc::RunInputs& inputs = ::inputs()) {
+  std::string planned;
+  try {
+    for (const auto& arg : dc::plan_run(launch, settings, inputs).args) planned += " " + arg;
+  } catch (const dc::Error& error) {
+    return error.what();
+  }
+  FAIL_CHECK("plan_run accepted what it should refuse: docker" << planned);
+  return "";
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- identity
+
+TEST_CASE("the container is named mesos-<slave>.<container>, or mesos-<container>") {
+  const dc::RunPlan with_slave = plan(launch());
+  CHECK(with_slave.name == "mesos-S1.c1");
+  CHECK(value_of(docker_options(with_slave), "--name") == "mesos-S1.c1");
+
+  Launch no_slave = launch();
+  no_slave.clear_slave_id();
+  const dc::RunPlan without_slave = plan(no_slave);
+  CHECK(without_slave.name == "mesos-c1");
+  CHECK(value_of(docker_options(without_slave), "--name") == "mesos-c1");
+  CHECK(labels_of(without_slave).at(dc::labels::kSlaveId).empty());
+}
+
+TEST_CASE("labels tie the container to its agent instance, framework, executor and sandbox") {
+  CHECK(labels_of(plan(launch())) == Pairs{
+                                         {dc::labels::kContainerId, "c1"},
+                                         {dc::labels::kSlaveId, "S1"},
+                                         {dc::labels::kWorkDirectory, "/var/lib/mesos"},
+                                         {dc::labels::kFrameworkId, "F1"},
+                                         {dc::labels::kExecutorId, "exec-1"},
+                                         {dc::labels::kSandbox, kSandbox},
+                                     });
+  // Without MESOS_WORK_DIRECTORY the label is present but empty.
+  CHECK(labels_of(plan(launch(), settings(), inputs_without("MESOS_WORK_DIRECTORY")))
+            .at(dc::labels::kWorkDirectory)
+            .empty());
+}
+
+TEST_CASE("invalid container and slave ids are refused before they become names") {
+  const std::string id = GENERATE(as<std::string>{}, "", "../etc", ".hidden", "-dash", "a/b", "a b", "a:b",
+                                  std::string(201, 'a'));
+  Launch bad = launch();
+  bad.mutable_container_id()->set_value(id);
+  CHECK_THAT(refusal(bad), Contains("invalid container id"));
+
+  Launch bad_slave = launch();
+  bad_slave.mutable_slave_id()->set_value(id);
+  CHECK_THAT(refusal(bad_slave), Contains("invalid slave id"));
+}
+
+TEST_CASE("ids of up to 200 characters of [A-Za-z0-9_.-] are accepted") {
+  Launch good = launch();
+  good.mutable_container_id()->set_value(std::string(199, 'a') + "9");
+  good.mutable_slave_id()->set_value("dce23285-dc9c-40e6-b249-56f6c21562b5-S3");
+  CHECK(plan(good).name == "mesos-dce23285-dc9c-40e6-b249-56f6c21562b5-S3." + std::string(199, 'a') + "9");
+}
+
+TEST_CASE("a missing or relative sandbox directory is refused") {
+  const std::string directory = GENERATE(as<std::string>{}, "", "relative/sandbox", "./sandbox");
+  Launch bad = launch();
+  bad.set_directory(directory);
+  CHECK_THAT(refusal(bad), Contains("absolute directory"));
+}
+
+TEST_CASE("a Launch without executor_info is refused") {
+  Launch bad = launch();
+  bad.clear_executor_info();
+  CHECK_THAT(refusal(bad), Contains("no executor_info"));
+}
+
+// ------------------------------------------------------------ run and init
+
+TEST_CASE("docker run is detached and the init is the entrypoint") {
+  const dc::RunPlan p = plan(launch());
+  CHECK(Args(p.args.begin(), p.args.begin() + 2) == Args{"run", "-d"});
+  CHECK(value_of(docker_options(p), "--entrypoint") == dc::kInitPath);
+  CHECK(value_of(docker_options(p), "-w") == "/mnt/mesos/sandbox");
+  // Output goes to the sandbox, the status file to the run directory.
+  const Args init = init_args(p);
+  CHECK(Args(init.begin(), init.begin() + 6) == Args{"--stdout", "/mnt/mesos/sandbox/stdout", "--stderr",
+                                                     "/mnt/mesos/sandbox/stderr", "--status",
+                                                     "/mnt/mesos/containerizer/exit"});
+}
+
+TEST_CASE("the sandbox, the run directory and the init are mounted") {
+  const Args mounts = values_of(options(launch()), "--mount");
+  CHECK(has(mounts, "type=bind,source=" + kSandbox + ",target=/mnt/mesos/sandbox"));
+  CHECK(has(mounts, "type=bind,source=" + kRunDir + ",target=/mnt/mesos/containerizer"));
+  CHECK(has(mounts, "type=bind,source=" + kInit + ",target=/mnt/mesos/containerizer-init,readonly"));
+}
+
+TEST_CASE("a sandbox path with a comma is quoted in its --mount") {
+  Launch odd = launch("directory: \"/tmp/a,b/sandbox\"");
+  CHECK(has(values_of(options(odd), "--mount"), "type=bind,\"source=/tmp/a,b/sandbox\",target=/mnt/mesos/sandbox"));
+}
+
+TEST_CASE("the libexec directory is mounted only when enabled, present and known") {
+  const bool mount = GENERATE(true, false);
+  const bool exists = GENERATE(true, false);
+  const bool known = GENERATE(true, false);
+  dc::Settings s = settings();
+  s.mount_libexec = mount;
+  dc::RunInputs in = known ? inputs() : inputs_without("MESOS_LIBEXEC_DIRECTORY");
+  in.libexec_exists = exists;
+  const Args mounts = values_of(docker_options(plan(launch(), s, in)), "--mount");
+  CAPTURE(mount, exists, known);
+  CHECK(has(mounts, "type=bind,source=/usr/libexec/mesos,target=/usr/libexec/mesos,readonly") ==
+        (mount && exists && known));
+  CHECK(mounts.size() == (mount && exists && known ? 4u : 3u));
+}
+
+TEST_CASE("a custom sandbox_directory moves the sandbox everywhere") {
+  dc::Settings s = settings();
+  s.sandbox_directory = "/sandbox";
+  const dc::RunPlan p = plan(launch(), s);
+  const Args opts = docker_options(p);
+  CHECK(value_of(opts, "-w") == "/sandbox");
+  CHECK(has(values_of(opts, "--mount"), "type=bind,source=" + kSandbox + ",target=/sandbox"));
+  CHECK(environment_of(p).at("MESOS_SANDBOX") == "/sandbox");
+  CHECK(environment_of(p).at("MESOS_DIRECTORY") == "/sandbox");
+  CHECK(value_of(init_args(p), "--stdout") == "/sandbox/stdout");
+}
+
+// ----------------------------------------------------------------- image
+
+TEST_CASE("images are pulled when missing, always with force_pull_image") {
+  CHECK(value_of(options(launch()), "--pull") == "missing");
+  CHECK(value_of(options(launch(container("force_pull_image: false"))), "--pull") == "missing");
+  CHECK(value_of(options(launch(container("force_pull_image: true"))), "--pull") == "always");
+  const std::string task_forces = "task_info { container { type: DOCKER docker { image: \"x\" force_pull_image: true } } }";
+  CHECK(value_of(options(command_task(task_forces)), "--pull") == "always");
+}
+
+TEST_CASE("select_image takes the first image found, in order") {
+  const std::string task_docker = "task_info { container { type: DOCKER docker { image: \"task/docker\" } } } ";
+  const std::string task_mesos =
+      "task_info { container { type: MESOS mesos { image { type: DOCKER docker { name: \"task/mesos\" } } } } } ";
+  const std::string task_appc =
+      "task_info { container { type: MESOS mesos { image { type: APPC docker { name: \"task/appc\" } } } } } ";
+  const std::string executor_docker = "executor_info { container { type: DOCKER docker { image: \"exec/docker\" } } } ";
+  const std::string executor_mesos =
+      "executor_info { container { type: MESOS mesos { image { type: DOCKER docker { name: \"exec/mesos\" } } } } } ";
+  const std::string task_legacy = "task_info { command { container { image: \"docker:///task/legacy\" } } } ";
+  const std::string executor_legacy = "executor_info { command { container { image: \"docker:///exec/legacy\" } } } ";
+  const dc::Environment fallback = {{"MESOS_DEFAULT_CONTAINER_IMAGE", "default/image"}};
+  auto image = [&](const std::string& extra, const dc::Environment& environment) {
+    return dc::select_image(launch(extra), environment);
+  };
+  const std::string legacies = task_legacy + executor_legacy;
+
+  CHECK(image(task_docker + executor_docker + legacies, fallback) == "task/docker");
+  CHECK(image(task_mesos + executor_docker + legacies, fallback) == "task/mesos");
+  // An APPC image is no docker image: the next source applies.
+  CHECK(image(task_appc + executor_docker + legacies, fallback) == "exec/docker");
+  CHECK(image(executor_docker + legacies, fallback) == "exec/docker");
+  CHECK(image(executor_mesos + legacies, fallback) == "exec/mesos");
+  CHECK(image(legacies, fallback) == "task/legacy");
+  CHECK(image(executor_legacy, fallback) == "exec/legacy");
+  CHECK(image("", fallback) == "default/image");
+  CHECK(image("", {}) == std::nullopt);
+  CHECK(image("", {{"MESOS_DEFAULT_CONTAINER_IMAGE", ""}}) == std::nullopt);
+}
+
+TEST_CASE("legacy docker:// image names are normalised") {
+  auto [legacy, expected] = GENERATE(table<std::string, std::string>({
+      {"docker:///busybox:1", "busybox:1"},
+      {"docker:///library/busybox:latest", "library/busybox:latest"},
+      {"docker://host:5000/x", "host:5000/x"},
+      {"busybox", "busybox"},
+  }));
+  const Launch l = launch("executor_info { command { container { image: \"" + legacy + "\" } } }");
+  CHECK(dc::select_image(l, {}) == expected);
+  CHECK(plan(l).image == expected);
+}
+
+TEST_CASE("the image follows the init as docker run's image argument") {
+  const dc::RunPlan p = plan(launch(container("")));
+  CHECK(p.image == "busybox:1");
+  CHECK(p.args[image_index(p)] == "busybox:1");
+  CHECK(plan(launch()).image == "default/image:1");
+}
+
+TEST_CASE("without any image the launch is refused, naming --default_container_image") {
+  CHECK_THAT(refusal(launch(), settings(), inputs_without("MESOS_DEFAULT_CONTAINER_IMAGE")),
+             Contains("--default_container_image"));
+}
+
+TEST_CASE("legacy CommandInfo.container.options are refused") {
+  const std::string where = GENERATE(as<std::string>{}, "task_info", "executor_info");
+  const Launch l = launch(where + " { command { container { image: \"docker:///busybox\" options: \"--privileged\" } } }");
+  CHECK_THAT(refusal(l), Contains("options"));
+}
+
+// -------------------------------------------------------------- commands
+
+TEST_CASE("is_command_task: a task with a command and no executor of its own") {
+  CHECK(dc::is_command_task(command_task()));
+  CHECK_FALSE(dc::is_command_task(launch()));
+  CHECK_FALSE(dc::is_command_task(command_task("task_info { executor { executor_id { value: \"own\" } } }")));
+  CHECK_FALSE(dc::is_command_task(launch("task_info { name: \"no command\" }")));
+}
+
+TEST_CASE("shell=true runs the value with /bin/sh -c") {
+  CHECK(command_of(plan(launch())) == Args{"--", "/bin/sh", "-c", "./run-executor"});
+  // Arguments do not apply to a shell command.
+  CHECK(command_of(plan(launch("executor_info { command { arguments: \"ignored\" } }"))) ==
+        Args{"--", "/bin/sh", "-c", "./run-executor"});
+}
+
+TEST_CASE("shell=false runs the value with arguments as its argv") {
+  const Launch with_arguments =
+      launch("executor_info { command { shell: false arguments: \"run\" arguments: \"--port=80\" arguments: \"a b\" } }");
+  CHECK(command_of(plan(with_arguments)) == Args{"--argv0", "run", "--", "./run-executor", "--port=80", "a b"});
+
+  const Launch without_arguments = launch("executor_info { command { shell: false } }");
+  CHECK(command_of(plan(without_arguments)) == Args{"--argv0", "./run-executor", "--", "./run-executor"});
+}
+
+TEST_CASE("a command without value runs the image's ENTRYPOINT and CMD") {
+  Launch l = launch("executor_info { command { shell: false } }");
+  l.mutable_executor_info()->mutable_command()->clear_value();
+  CHECK(dc::needs_image_command(l, settings()));
+  CHECK_FALSE(dc::needs_image_command(launch(), settings()));
+
+  dc::RunInputs in = inputs();
+  in.image_command = dc::ImageCommand{{"/docker-entrypoint.sh"}, {"nginx", "-g", "daemon off;"}};
+  CHECK(command_of(plan(l, settings(), in)) == Args{"--", "/docker-entrypoint.sh", "nginx", "-g", "daemon off;"});
+
+  in.image_command = dc::ImageCommand{{}, {"/bin/sh"}};
+  CHECK(command_of(plan(l, settings(), in)) == Args{"--", "/bin/sh"});
+}
+
+TEST_CASE("a command without value but with arguments: ENTRYPOINT, CMD, then the arguments") {
+  // Issue 3: "no VALUE -> the image's own entrypoint and cmd, with arguments
+  // appended" (unlike `docker run IMAGE ARGS...`, where they replace CMD).
+  Launch l = launch("executor_info { command { shell: false arguments: \"--debug\" } }");
+  l.mutable_executor_info()->mutable_command()->clear_value();
+  dc::RunInputs in = inputs();
+  in.image_command = dc::ImageCommand{{"/docker-entrypoint.sh"}, {"nginx"}};
+  CHECK(command_of(plan(l, settings(), in)) == Args{"--", "/docker-entrypoint.sh", "nginx", "--debug"});
+}
+
+TEST_CASE("a command without value, image command or arguments is refused") {
+  Launch l = launch("executor_info { command { shell: false } }");
+  l.mutable_executor_info()->mutable_command()->clear_value();
+  dc::RunInputs in = inputs();
+  CHECK_THAT(refusal(l, settings(), in), Contains("no ENTRYPOINT or CMD"));
+  in.image_command = dc::ImageCommand{};
+  CHECK_THAT(refusal(l, settings(), in), Contains("no ENTRYPOINT or CMD"));
+  // Arguments alone are a command.
+  l.mutable_executor_info()->mutable_command()->add_arguments("/bin/true");
+  CHECK(command_of(plan(l, settings(), in)) == Args{"--", "/bin/true"});
+}
+
+// ------------------------------------------------------------- resources
+
+TEST_CASE("cpu shares are max(2, cpus x 1024), truncated") {
+  auto [cpus, shares] = GENERATE(table<double, std::string>({
+      {0.001, "2"}, {0.0019, "2"}, {0.5, "512"}, {0.6, "614"}, {1, "1024"}, {2.5, "2560"}, {16, "16384"}}));
+  const dc::RunPlan p = plan(launch(executor_resources(scalar("cpus", cpus))));
+  CAPTURE(cpus);
+  CHECK(value_of(docker_options(p), "--cpu-shares") == shares);
+  CHECK(p.cpus == cpus);
+}
+
+TEST_CASE("memory is max(32 MiB, mem), with swap and reservation equal to it") {
+  auto [mem, bytes] = GENERATE(table<double, uint64_t>({
+      {1, 32ull << 20}, {31.9, 32ull << 20}, {32, 32ull << 20}, {128, 128ull << 20}, {160.5, 168296448}, {4096, 4ull << 30}}));
+  const dc::RunPlan p = plan(launch(executor_resources(scalar("mem", mem))));
+  const Args opts = docker_options(p);
+  CAPTURE(mem);
+  CHECK(p.mem_bytes == bytes);
+  CHECK(value_of(opts, "--memory") == std::to_string(bytes));
+  CHECK(value_of(opts, "--memory-swap") == std::to_string(bytes));
+  CHECK(value_of(opts, "--memory-reservation") == std::to_string(bytes));
+}
+
+TEST_CASE("without cpus or mem no limit is set") {
+  const dc::RunPlan p = plan(launch(executor_resources(scalar("disk", 1024) + ports(31000, 32000))));
+  const Args opts = docker_options(p);
+  CHECK(p.cpus == 0);
+  CHECK(p.mem_bytes == 0);
+  for (const char* option : {"--cpu-shares", "--cpu-period", "--cpu-quota", "--memory", "--memory-swap"})
+    CHECK_FALSE(has(opts, option));
+}
+
+TEST_CASE("a CFS quota is set only with cgroups_enable_cfs") {
+  const Launch half = launch(executor_resources(scalar("cpus", 0.5)));
+  CHECK_FALSE(has(options(half), "--cpu-quota"));
+  CHECK_FALSE(has(options(half), "--cpu-period"));
+
+  dc::Settings cfs = settings();
+  cfs.cgroups_enable_cfs = true;
+  CHECK(value_of(options(half, cfs), "--cpu-period") == "100000");
+  CHECK(value_of(options(half, cfs), "--cpu-quota") == "50000");
+  // 1 ms is the least quota the kernel takes.
+  CHECK(value_of(options(launch(executor_resources(scalar("cpus", 0.001))), cfs), "--cpu-quota") == "1000");
+  CHECK_FALSE(has(options(launch(), cfs), "--cpu-quota"));
+}
+
+TEST_CASE("a command task is sized from executor_info alone") {
+  // The agent already added the task's resources to its command executor's.
+  const dc::RunPlan p = plan(command_task());
+  CHECK(p.cpus == 0.6);
+  CHECK(p.mem_bytes == 160ull << 20);
+  CHECK(value_of(docker_options(p), "--cpu-shares") == "614");
+}
+
+TEST_CASE("a custom executor's container holds its own and its task's resources") {
+  const dc::RunPlan p = plan(launch(executor_resources(scalar("cpus", 0.25) + scalar("mem", 32)) +
+                                    "task_info { executor { executor_id { value: \"exec-1\" } } " + scalar("cpus", 1) +
+                                    scalar("mem", 256) + "}"));
+  CHECK(p.cpus == 1.25);
+  CHECK(p.mem_bytes == 288ull << 20);
+  CHECK(value_of(docker_options(p), "--cpu-shares") == "1280");
+}
+
+// --------------------------------------------------------------- network
+
+TEST_CASE("the network is host unless DockerInfo asks otherwise") {
+  auto [fields, network] = GENERATE(table<std::string, std::string>({
+      {"", "host"}, {"network: HOST", "host"}, {"network: BRIDGE", "bridge"}, {"network: NONE", "none"}}));
+  CHECK(value_of(options(launch(container(fields))), "--net") == network);
+  CHECK(value_of(options(launch()), "--net") == "host");
+  // A MESOS container has no DockerInfo.
+  CHECK(value_of(options(launch("executor_info { container { type: MESOS } }")), "--net") == "host");
+}
+
+TEST_CASE("network USER is refused: the protocol carries no network name") {
+  CHECK_THAT(refusal(launch(container("network: USER"))), Contains("USER"));
+}
+
+TEST_CASE("a hostname needs a network other than host") {
+  CHECK_THAT(refusal(launch(container("", "hostname: \"web\""))), Contains("host networking"));
+  CHECK(value_of(options(launch(container("network: BRIDGE", "hostname: \"web\""))), "--hostname") == "web");
+  CHECK(value_of(options(launch(container("network: NONE", "hostname: \"web\""))), "--hostname") == "web");
+  CHECK_FALSE(has(options(launch(container("network: BRIDGE"))), "--hostname"));
+}
+
+TEST_CASE("port mappings publish allotted host ports on a bridge") {
+  const std::string allotted = executor_resources(ports(31000, 31009));
+  auto mapping = [](int host, int container, const std::string& protocol) {
+    return "port_mappings { host_port: " + std::to_string(host) + " container_port: " + std::to_string(container) +
+           (protocol.empty() ? "" : " protocol: \"" + protocol + "\"") + " } ";
+  };
+  const Launch l =
+      launch(allotted + container("network: BRIDGE " + mapping(31000, 80, "") + mapping(31009, 53, "UDP") +
+                                  mapping(31001, 443, "tcp")));
+  CHECK(values_of(options(l), "-p") == Args{"31000:80", "31009:53/udp", "31001:443/tcp"});
+
+  SECTION("a host port outside the ports resources is refused") {
+    CHECK_THAT(refusal(launch(allotted + container("network: BRIDGE " + mapping(31010, 80, "")))),
+               Contains("host port 31010"));
+    CHECK_THAT(refusal(launch(container("network: BRIDGE " + mapping(31000, 80, "")))), Contains("31000"));
+  }
+  SECTION("a custom executor's task may hold the port") {
+    const std::string task = "task_info { executor { executor_id { value: \"exec-1\" } } " + ports(8000, 8000) + "}";
+    CHECK(values_of(options(launch(task + container("network: BRIDGE " + mapping(8000, 80, "")))), "-p") ==
+          Args{"8000:80"});
+  }
+  SECTION("port mappings need bridge networking") {
+    const std::string network = GENERATE(as<std::string>{}, "", "network: HOST", "network: NONE");
+    CHECK_THAT(refusal(launch(allotted + container(network + " " + mapping(31000, 80, "")))),
+               Contains("bridge networking"));
+  }
+}
+
+TEST_CASE("privileged only when asked") {
+  CHECK(has(options(launch(container("privileged: true"))), "--privileged"));
+  CHECK_FALSE(has(options(launch(container("privileged: false"))), "--privileged"));
+  CHECK_FALSE(has(options(launch()), "--privileged"));
+}
+
+// --------------------------------------------------------------- volumes
+
+namespace {
+
+std::string volume(const std::string& container_path, const std::string& host_path, const std::string& mode = "") {
+  return "volumes { container_path: \"" + container_path + "\" host_path: \"" + host_path + "\"" +
+         (mode.empty() ? "" : " mode: " + mode) + " } ";
+}
+
+Args volume_options(const std::string& volumes, const dc::Settings& settings = ::settings()) {
+  return options(launch(container("", volumes)), settings);
+}
+
+}  // namespace
+
+TEST_CASE("volumes with absolute paths become -v with their mode") {
+  const Args opts = volume_options(volume("/data", "/srv/data") + volume("/ro", "/srv/ro", "RO") +
+                                   volume("/rw", "/srv/rw", "RW"));
+  CHECK(values_of(opts, "-v") == Args{"/srv/data:/data:rw", "/srv/ro:/ro:ro", "/srv/rw:/rw:rw"});
+}
+
+TEST_CASE("relative volume paths are joined to the sandbox") {
+  // A relative container path is inside the mapped sandbox, a relative host
+  // path inside the host's sandbox.
+  CHECK(values_of(volume_options(volume("cache", "/srv/cache")), "-v") ==
+        Args{"/srv/cache:/mnt/mesos/sandbox/cache:rw"});
+  CHECK(values_of(volume_options(volume("/shared", "shared", "RO")), "-v") ==
+        Args{kSandbox + "/shared:/shared:ro"});
+  dc::Settings s = settings();
+  s.sandbox_directory = "/sandbox/";
+  CHECK(values_of(volume_options(volume("cache", "/srv/cache"), s), "-v") == Args{"/srv/cache:/sandbox/cache:rw"});
+}
+
+TEST_CASE("volumes that cannot be mapped are refused") {
+  CHECK_THAT(refusal(launch(container("", volume("cache", "shared")))), Contains("both relative"));
+  CHECK_THAT(refusal(launch(container("", "volumes { container_path: \"/data\" }"))), Contains("no host_path"));
+}
+
+TEST_CASE("a volume without container_path is refused") {
+  CHECK_THAT(refusal(launch(container("", "volumes { host_path: \"/srv/data\" }"))), Contains("container_path"));
+}
+
+TEST_CASE("a volume path with ':' or ',' becomes a --mount with CSV quoting") {
+  const Args mounts = values_of(volume_options(volume("/data", "/srv/a:b") + volume("/ro", "/srv/c:d", "RO") +
+                                               volume("/x", "/srv/e,f") + volume("/y", "/srv/say \\\"hi\\\",g")),
+                                "--mount");
+  CHECK(has(mounts, "type=bind,source=/srv/a:b,target=/data"));
+  CHECK(has(mounts, "type=bind,source=/srv/c:d,target=/ro,readonly"));
+  CHECK(has(mounts, "type=bind,\"source=/srv/e,f\",target=/x"));
+  CHECK(has(mounts, "type=bind,\"source=/srv/say \"\"hi\"\",g\",target=/y"));
+  CHECK_FALSE(has(volume_options(volume("/data", "/srv/a:b")), "-v"));
+}
+
+TEST_CASE("a volume driver is passed on") {
+  CHECK(value_of(options(launch(container("volume_driver: \"rexray\"", volume("/data", "vol1")))), "--volume-driver") ==
+        "rexray");
+  CHECK_FALSE(has(options(launch(container(""))), "--volume-driver"));
+}
+
+// ------------------------------------------------------------ parameters
+
+TEST_CASE("docker parameters become --key=value") {
+  const Args opts = options(launch(container(
+      "parameters { key: \"shm-size\" value: \"256m\" } parameters { key: \"ulimit\" value: \"nofile=1024:2048\" }")));
+  CHECK(has(opts, "--shm-size=256m"));
+  CHECK(has(opts, "--ulimit=nofile=1024:2048"));
+}
+
+TEST_CASE("parameters the containerizer sets itself are refused") {
+  const std::string key = GENERATE(as<std::string>{}, "entrypoint", "name", "rm", "detach", "d", "pull",
+                                   "interactive", "i", "tty", "t", "attach", "a", "", "-v", "--rm");
+  CHECK_THAT(refusal(launch(container("parameters { key: \"" + key + "\" value: \"x\" }"))),
+             Contains("is not allowed"));
+}
+
+// ----------------------------------------------------------- environment
+
+TEST_CASE("the executor's variables reach the container, the agent's own never") {
+  const Pairs environment = environment_of(plan(launch()));
+  for (const char* key : {"MESOS_FRAMEWORK_ID", "MESOS_EXECUTOR_ID", "MESOS_SLAVE_ID", "MESOS_SLAVE_PID",
+                          "MESOS_AGENT_ENDPOINT", "MESOS_CHECKPOINT", "MESOS_RECOVERY_TIMEOUT",
+                          "MESOS_SUBSCRIPTION_BACKOFF_MAX", "MESOS_HTTP_COMMAND_EXECUTOR",
+                          "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "MESOS_NATIVE_LIBRARY",
+                          "MESOS_NATIVE_JAVA_LIBRARY", "LIBPROCESS_IP"}) {
+    CAPTURE(key);
+    CHECK(environment.at(key) == agent_environment().at(key));
+  }
+  for (const char* key : {"PATH", "HOME", "MESOS_MASTER", "MESOS_WORK_DIRECTORY", "MESOS_LIBEXEC_DIRECTORY",
+                          "MESOS_DEFAULT_CONTAINER_IMAGE"}) {
+    CAPTURE(key);
+    CHECK(environment.count(key) == 0);
+  }
+}
+
+TEST_CASE("the container's own variables: port 0, sandbox and name") {
+  const dc::RunPlan p = plan(launch());
+  const Pairs environment = environment_of(p);
+  // The agent's port leaks into what it passes; the executor needs its own.
+  CHECK(environment.at("LIBPROCESS_PORT") == "0");
+  CHECK(environment.at("MESOS_DIRECTORY") == "/mnt/mesos/sandbox");
+  CHECK(environment.at("MESOS_SANDBOX") == "/mnt/mesos/sandbox");
+  CHECK(environment.at("MESOS_CONTAINER_NAME") == p.name);
+}
+
+TEST_CASE("CommandInfo environments of task and executor are set, values verbatim") {
+  const Pairs environment = environment_of(plan(command_task(
+      "executor_info { command { environment { variables { name: \"ODD\" value: \"a=b c\" } } } }")));
+  CHECK(environment.at("TASK_VAR") == "from task");
+  CHECK(environment.at("EXECUTOR_VAR") == "from executor");
+  CHECK(environment.at("ODD") == "a=b c");
+}
+
+// ------------------------------------------------------------------ user
+
+TEST_CASE("the user becomes --user uid:gid plus its supplementary groups") {
+  dc::RunInputs in = inputs();
+  in.user = dc::UserIds{1000, 1000, {1000, 27, 100}};
+  const Args opts = docker_options(plan(launch(), settings(), in));
+  CHECK(value_of(opts, "--user") == "1000:1000");
+  // The primary group is implied by --user.
+  CHECK(values_of(opts, "--group-add") == Args{"27", "100"});
+
+  const Args root = options(launch());
+  CHECK_FALSE(has(root, "--user"));
+  CHECK_FALSE(has(root, "--group-add"));
+}
+
+TEST_CASE("user_name: the running command's user, else the Launch's") {
+  CHECK(dc::user_name(launch(), settings()) == "root");
+  CHECK(dc::user_name(launch("executor_info { command { user: \"alice\" } }"), settings()) == "alice");
+  Launch no_user = launch();
+  no_user.clear_user();
+  CHECK(dc::user_name(no_user, settings()).empty());
+  // In override mode the task's command runs in the container.
+  const Launch task_user = command_task("task_info { command { user: \"bob\" } }");
+  CHECK(dc::user_name(task_user, override_settings()) == "bob");
+  CHECK(dc::user_name(task_user, settings()) == "root");
+}
+
+// ---------------------------------------------------------- override mode
+
+TEST_CASE("override mode runs the task's command in the container, the executor on the host") {
+  const dc::RunPlan p = plan(command_task(), override_settings());
+
+  CHECK(command_of(p) == Args{"--", "/bin/sh", "-c", "echo task"});
+  // Only what the task asked for: no executor variables, no executor port.
+  CHECK(environment_of(p) == Pairs{{"TASK_VAR", "from task"},
+                                   {"MESOS_SANDBOX", "/mnt/mesos/sandbox"},
+                                   {"MESOS_CONTAINER_NAME", "mesos-S1.c1"}});
+  CHECK(value_of(docker_options(p), "--cpu-shares") == "614");
+
+  REQUIRE(p.host_executor);
+  CHECK(p.host_executor->file == "/usr/libexec/mesos/mesos-executor");
+  CHECK(p.host_executor->argv == Args{"mesos-executor", "--launcher_dir=/usr/libexec/mesos", "--override", kSelf,
+                                      "--state-dir", kStateDir, "await", "c1"});
+  dc::Environment expected = agent_environment();
+  expected["LIBPROCESS_PORT"] = "0";
+  CHECK(p.host_executor->environment == expected);
+}
+
+TEST_CASE("override mode without executor arguments uses the value as argv[0]") {
+  Launch l = command_task();
+  l.mutable_executor_info()->mutable_command()->clear_arguments();
+  const dc::RunPlan p = plan(l, override_settings());
+  REQUIRE(p.host_executor);
+  CHECK(p.host_executor->argv.at(0) == "/usr/libexec/mesos/mesos-executor");
+  CHECK(p.host_executor->argv.at(1) == "--override");
+}
+
+TEST_CASE("override mode needs the agent's command executor") {
+  CHECK_THAT(refusal(command_task("executor_info { command { shell: true } }"), override_settings()),
+             Contains("override mode needs"));
+}
+
+TEST_CASE("override mode applies to command tasks only") {
+  // A custom executor runs in its container as in executor mode.
+  const dc::RunPlan custom = plan(launch(), override_settings());
+  CHECK_FALSE(custom.host_executor);
+  CHECK(command_of(custom) == Args{"--", "/bin/sh", "-c", "./run-executor"});
+  CHECK(environment_of(custom).at("LIBPROCESS_PORT") == "0");
+
+  // And executor mode never plans a host executor.
+  CHECK_FALSE(plan(command_task()).host_executor);
+}
+
+TEST_CASE("needs_image_command looks at the command that runs in the container") {
+  Launch l = command_task();
+  l.mutable_task_info()->mutable_command()->clear_value();
+  l.mutable_task_info()->mutable_command()->set_shell(false);
+  CHECK(dc::needs_image_command(l, override_settings()));
+  CHECK_FALSE(dc::needs_image_command(l, settings()));
+}
