@@ -38,7 +38,12 @@ int run(int argc, char** argv) {
                "The agent runs it with one command, one framed protobuf on stdin and one on stdout."};
   app.require_subcommand(1);
   app.fallthrough();
-  app.failure_message(CLI::FailureMessage::help);
+  // One line per failure; usage only when the command itself is wrong.
+  app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
+    std::string text = std::string("docker-containerizer: error: ") + e.what() + "\n";
+    if (e.get_name() == "RequiredError" || e.get_name() == "ExtrasError") text += failed->help();
+    return text;
+  });
   Settings settings;
   dc::add_flags(app, settings);
 
