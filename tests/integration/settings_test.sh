@@ -15,14 +15,14 @@ equals "environment.sh.dist documents every setting" "$flags" "$dist"
 mkdir -p "$T/project/bin"
 cp "$DC_ROOT/bin/docker-containerizer" "$T/project/bin/"
 export CONTAINERIZER_BINARY=$DC_ROOT/build/docker-containerizer
-echo 'CONTAINERIZER_FRAME_LIMIT=4' >"$T/project/bin/environment.sh"
+echo 'CONTAINERIZER_FRAME_LIMIT=1' >"$T/project/bin/environment.sh"
 echo 'container_id { value: "x" }' | encode Wait >"$T/wait.bin"
 "$T/project/bin/docker-containerizer" wait <"$T/wait.bin" 2>"$T/err" >/dev/null
-contains "bin/environment.sh is read" "exceeds the limit of 4" "$(cat "$T/err")"
-CONTAINERIZER_FRAME_LIMIT=5 "$T/project/bin/docker-containerizer" wait <"$T/wait.bin" 2>"$T/err" >/dev/null
-contains "the environment wins over the file" "exceeds the limit of 5" "$(cat "$T/err")"
-"$T/project/bin/docker-containerizer" --frame-limit 6 wait <"$T/wait.bin" 2>"$T/err" >/dev/null
-contains "a flag wins over both" "exceeds the limit of 6" "$(cat "$T/err")"
+contains "bin/environment.sh is read" "exceeds the limit of 1" "$(cat "$T/err")"
+CONTAINERIZER_FRAME_LIMIT=2 "$T/project/bin/docker-containerizer" wait <"$T/wait.bin" 2>"$T/err" >/dev/null
+contains "the environment wins over the file" "exceeds the limit of 2" "$(cat "$T/err")"
+"$T/project/bin/docker-containerizer" --frame-limit 3 wait <"$T/wait.bin" 2>"$T/err" >/dev/null
+contains "a flag wins over both" "exceeds the limit of 3" "$(cat "$T/err")"
 CONTAINERIZER_TASK_MODE=sideways "$DC" wait <"$T/wait.bin" 2>"$T/err" >/dev/null
 equals "a bad setting is refused in one line" "1" "$(wc -l <"$T/err")"
 contains "a bad setting names the variable" "CONTAINERIZER_TASK_MODE" "$(cat "$T/err")"
