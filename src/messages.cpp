@@ -59,11 +59,14 @@ std::unique_ptr<Message> create(const std::string& name) {
 }
 
 void parse(const std::string& payload, Message& message) {
-  const std::string name = message.GetDescriptor()->name();
+  // The name only on failure: it needs the descriptor pool, whose lazy
+  // construction would otherwise cost every call a good part of its time.
   if (!message.ParsePartialFromString(payload))
-    throw Error("cannot parse the " + std::to_string(payload.size()) + "-byte frame as " + name);
+    throw Error("cannot parse the " + std::to_string(payload.size()) + "-byte frame as " +
+                message.GetDescriptor()->name());
   if (!message.IsInitialized())
-    throw Error(name + " lacks required fields: " + message.InitializationErrorString());
+    throw Error(message.GetDescriptor()->name() + " lacks required fields: " +
+                message.InitializationErrorString());
 }
 
 void parse_text(const std::string& text, Message& message) {
