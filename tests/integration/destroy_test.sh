@@ -5,22 +5,9 @@
 # afterwards nothing is left: not on the engine, not in `containers`, no state.
 source "$(dirname "$0")/lib.sh"
 
-STATE=$MESOS_WORK_DIRECTORY/docker-containerizer
 
-# Container ids are unique to this run: test files run in parallel.
-cid() { echo "$RUN-$1"; }
-name() { name_of "$(cid "$1")"; }
-record_of() { echo "$STATE/containers/$(cid "$1")"; }
 now_ms() { date +%s%3N; }
 
-# start NAME COMMAND: launches COMMAND (shell) in the test image.
-start() {
-  local sandbox
-  sandbox=$(new_sandbox "$1")
-  call launch "$(launch_frame "$(cid "$1")" "$sandbox" "$2")" && return
-  not_ok "launch of $1" "$(cat "$T/err")"
-  return 1
-}
 destroy() { call destroy "$(frame_for Destroy "$(cid "$1")")"; }
 wait_async() { call_async "$1" wait "$(frame_for Wait "$(cid "$2")")"; }
 decoded() { "$DC" decode Termination <"$T/$1.out"; }

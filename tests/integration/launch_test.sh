@@ -4,15 +4,11 @@
 # frame, image choices, users, and every refusal leaving nothing behind.
 source "$(dirname "$0")/lib.sh"
 
-STATE=$MESOS_WORK_DIRECTORY/docker-containerizer
 unset MESOS_DEFAULT_CONTAINER_IMAGE MESOS_LIBEXEC_DIRECTORY
 # A local tag in the legacy docker://host:port/name form (no registry behind it).
 LEGACY_TAG=127.0.0.1:1/dc-legacy-$(echo "$RUN" | tr 'A-Z' 'a-z'):1
 trap 'docker rmi "$LEGACY_TAG" >/dev/null 2>&1; cleanup' EXIT
 
-# Container ids are unique to this run: test files run in parallel.
-cid() { echo "$RUN-$1"; }
-sandbox_of() { echo "$T/sandboxes/$1"; }
 
 # exec_frame NAME EXECUTOR_TEXT [LAUNCH_TEXT]: a Launch of container
 # $(cid NAME) in a fresh sandbox, with exactly these executor fields.
@@ -32,15 +28,6 @@ TEXT
   echo "$file"
 }
 
-# start NAME COMMAND [EXTRA_EXECUTOR_TEXT] [EXTRA_LAUNCH_TEXT]: launches
-# COMMAND (shell) in the test image; reports a failed launch.
-start() {
-  local sandbox
-  sandbox=$(new_sandbox "$1")
-  call launch "$(launch_frame "$(cid "$1")" "$sandbox" "$2" "${3:-}" "${4:-}")" && return
-  not_ok "launch of $1" "$(cat "$T/err")"
-  return 1
-}
 
 # ends_with DESCRIPTION NAME STATUS MESSAGE: wait reports exactly this.
 ends_with() {

@@ -174,3 +174,22 @@ trap 'for c in "${on_exit_commands[@]}"; do eval "$c"; done; cleanup' EXIT
 # state_is ID STATE: docker's State.Status of ID's container (name_of) is
 # STATE (running, exited, ...); re-evaluated on every try under `eventually`.
 state_is() { [ "$(docker inspect -f '{{.State.Status}}' "$(name_of "$1")" 2>/dev/null)" = "$2" ]; }
+
+# The state directory the program uses by default for this test's agent.
+STATE=$MESOS_WORK_DIRECTORY/docker-containerizer
+# Container ids unique to this run (test files run in parallel), and what
+# the program derives from them.
+cid() { echo "$RUN-$1"; }
+name() { name_of "$(cid "$1")"; }
+sandbox_of() { echo "$T/sandboxes/$1"; }
+record_of() { echo "$STATE/containers/$(cid "$1")"; }
+
+# start NAME COMMAND [EXTRA_EXECUTOR_TEXT] [EXTRA_LAUNCH_TEXT]: launches
+# COMMAND (shell) in the test image; reports a failed launch.
+start() {
+  local sandbox
+  sandbox=$(new_sandbox "$1")
+  call launch "$(launch_frame "$(cid "$1")" "$sandbox" "$2" "${3:-}" "${4:-}")" && return
+  not_ok "launch of $1" "$(cat "$T/err")"
+  return 1
+}

@@ -9,7 +9,6 @@ source "$(dirname "$0")/lib.sh"
 # Ended containers stay on the engine until the test ends: every scenario
 # below decides itself what is removed.
 export CONTAINERIZER_REMOVE_DELAY=600
-STATE=$MESOS_WORK_DIRECTORY/docker-containerizer
 
 # launch ID COMMAND: launches the test image running COMMAND in a new sandbox.
 launch() {

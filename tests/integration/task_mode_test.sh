@@ -12,7 +12,6 @@ source "$(dirname "$0")/lib.sh"
 
 export CONTAINERIZER_REMOVE_DELAY=600
 export MESOS_LIBEXEC_DIRECTORY=$T/libexec
-STATE=$MESOS_WORK_DIRECTORY/docker-containerizer
 mkdir -p "$MESOS_LIBEXEC_DIRECTORY"
 
 # The stand-in records, in its working directory (the sandbox, on the host
@@ -81,7 +80,6 @@ launch_task() {
   CONTAINERIZER_TASK_MODE=${3:-executor} call launch "$(command_task_frame "$1" "$sandbox" "$2")"
 }
 
-sandbox_of() { echo "$T/sandboxes/$1"; }
 argv_of() { xargs <"$(sandbox_of "$1")/executor-argv"; }
 state_of() { docker inspect -f '{{.State.Status}}' "$(name_of "$1")" 2>/dev/null; }
 pid_alive() { kill -0 "$1" 2>/dev/null; }

@@ -5,22 +5,8 @@
 # kept until the sandbox goes).
 source "$(dirname "$0")/lib.sh"
 
-STATE=$MESOS_WORK_DIRECTORY/docker-containerizer
 
-# Container ids are unique to this run: test files run in parallel.
-cid() { echo "$RUN-$1"; }
-sandbox_of() { echo "$T/sandboxes/$1"; }
-name() { name_of "$(cid "$1")"; }
-record_of() { echo "$STATE/containers/$(cid "$1")"; }
 
-# start NAME COMMAND: launches COMMAND (shell) in the test image.
-start() {
-  local sandbox
-  sandbox=$(new_sandbox "$1")
-  call launch "$(launch_frame "$(cid "$1")" "$sandbox" "$2")" && return
-  not_ok "launch of $1" "$(cat "$T/err")"
-  return 1
-}
 # gated CODE: a command that runs until release, then exits with CODE.
 gated() { echo "while ! [ -e go ]; do sleep 0.1; done; exit $1"; }
 release() { touch "$(sandbox_of "$1")/go"; }
