@@ -2,6 +2,8 @@
 // executor and task in a Docker container. The agent runs it once per
 // operation with one command word, one framed protobuf on stdin and one on
 // stdout (PROTOCOL.md); logs go to stderr.
+#include <CLI/CLI.hpp>
+
 #include <csignal>
 #include <functional>
 #include <iostream>
@@ -61,10 +63,10 @@ int run(int argc, char** argv) {
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
   auto* encode = app.add_subcommand("encode", "protobuf text format on stdin -> framed binary on stdout");
   encode->add_option("message", message, "one of: " + list)->required();
-  encode->callback([&] { chosen = [&](const Settings& s) { return dc::commands::encode(s, message); }; log_name = "encode"; });
+  encode->callback([&] { chosen = [&](const Settings& s) { return dc::commands::codec(s, "encode", message); }; log_name = "encode"; });
   auto* decode = app.add_subcommand("decode", "framed binary on stdin -> protobuf text format on stdout");
   decode->add_option("message", message, "one of: " + list)->required();
-  decode->callback([&] { chosen = [&](const Settings& s) { return dc::commands::decode(s, message); }; log_name = "decode"; });
+  decode->callback([&] { chosen = [&](const Settings& s) { return dc::commands::codec(s, "decode", message); }; log_name = "decode"; });
   auto* await = app.add_subcommand("await", "internal: wait for a container and exit with its exit code");
   await->add_option("container_id", container_id)->required();
   await->callback([&] { chosen = [&](const Settings& s) { return dc::commands::await(s, container_id); }; log_name = "await"; });

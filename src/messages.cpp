@@ -1,10 +1,6 @@
 #include "messages.hpp"
 
-#include <google/protobuf/io/tokenizer.h>
-#include <google/protobuf/text_format.h>
 #include <unistd.h>
-
-#include <map>
 
 #include "error.hpp"
 #include "framing.hpp"
@@ -12,11 +8,19 @@
 namespace dc::messages {
 namespace {
 
-using google::protobuf::Message;
+using google::protobuf::MessageLite;
 namespace containerizer = mesos::containerizer;
 
-const std::map<std::string, const Message*>& registry() {
-  static const std::map<std::string, const Message*> all = {
+// "Launch" for "mesos.containerizer.Launch": the name a person types.
+std::string name_of(const MessageLite& message) {
+  const std::string full = message.GetTypeName();
+  return full.substr(full.rfind('.') + 1);
+}
+
+}  // namespace
+
+const std::map<std::string, const MessageLite*>& prototypes() {
+  static const std::map<std::string, const MessageLite*> all = {
       {"Launch", &containerizer::Launch::default_instance()},
       {"Update", &containerizer::Update::default_instance()},
       {"Wait", &containerizer::Wait::default_instance()},
@@ -29,62 +33,21 @@ const std::map<std::string, const Message*>& registry() {
   return all;
 }
 
-// Collects text-format parse errors so they become one line, not protobuf's log.
-class ErrorCollector : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, int column, const std::string& message) override {
-    if (first.empty())
-      first = "line " + std::to_string(line + 1) + " column " + std::to_string(column + 1) +
-              ": " + message;
-  }
-  std::string first;
-};
-
-}  // namespace
-
 std::vector<std::string> names() {
   std::vector<std::string> result;
-  for (const auto& [name, prototype] : registry()) result.push_back(name);
+  for (const auto& [name, prototype] : prototypes()) result.push_back(name);
   return result;
 }
 
-std::unique_ptr<Message> create(const std::string& name) {
-  auto found = registry().find(name);
-  if (found == registry().end()) {
-    std::string valid;
-    for (const auto& each : names()) valid += (valid.empty() ? "" : ", ") + each;
-    throw Error("unknown message '" + name + "'; valid messages: " + valid);
-  }
-  return std::unique_ptr<Message>(found->second->New());
-}
-
-void parse(const std::string& payload, Message& message) {
-  // The name only on failure: it needs the descriptor pool, whose lazy
-  // construction would otherwise cost every call a good part of its time.
+void parse(const std::string& payload, MessageLite& message) {
+  // The name only on failure: with the full runtime it needs the descriptor
+  // pool, whose lazy construction would otherwise cost every call.
   if (!message.ParsePartialFromString(payload))
     throw Error("cannot parse the " + std::to_string(payload.size()) + "-byte frame as " +
-                message.GetDescriptor()->name());
+                name_of(message));
+  // The lite runtime cannot name the missing fields; `decode` can.
   if (!message.IsInitialized())
-    throw Error(message.GetDescriptor()->name() + " lacks required fields: " +
-                message.InitializationErrorString());
-}
-
-void parse_text(const std::string& text, Message& message) {
-  google::protobuf::TextFormat::Parser parser;
-  ErrorCollector errors;
-  parser.RecordErrorsTo(&errors);
-  parser.AllowPartialMessage(true);
-  const std::string name = message.GetDescriptor()->name();
-  if (!parser.ParseFromString(text, &message))
-    throw Error("cannot parse text as " + name + ": " + errors.first);
-  if (!message.IsInitialized())
-    throw Error(name + " lacks required fields: " + message.InitializationErrorString());
-}
-
-std::string to_text(const Message& message) {
-  std::string text;
-  google::protobuf::TextFormat::PrintToString(message, &text);
-  return text;
+    throw Error(name_of(message) + " lacks required fields: " + message.InitializationErrorString());
 }
 
 template <typename T>

@@ -1,9 +1,12 @@
 #pragma once
-// The protocol's messages by name, for the encode/decode debugging commands
-// and for parsing what the agent sends.
-#include <google/protobuf/message.h>
+// The protocol's messages: parsing what the agent sends, and the names the
+// encode/decode debugging commands accept. Built against the lite generated
+// code for docker-containerizer and the full one for the codec and the unit
+// tests (CMakeLists.txt), so only MessageLite is used here.
+#include <google/protobuf/message_lite.h>
 
-#include <memory>
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -12,19 +15,15 @@
 
 namespace dc::messages {
 
-// Names accepted by encode/decode, e.g. "Launch", "Termination".
-std::vector<std::string> names();
+// The empty message of each name encode/decode accept, e.g. "Launch".
+const std::map<std::string, const google::protobuf::MessageLite*>& prototypes();
 
-// A new empty message of that name; throws dc::Error listing valid names.
-std::unique_ptr<google::protobuf::Message> create(const std::string& name);
+// Those names, sorted.
+std::vector<std::string> names();
 
 // Parses `payload` into `message`; throws dc::Error when the bytes do not
 // parse or required fields are missing, naming the message.
-void parse(const std::string& payload, google::protobuf::Message& message);
-
-// Protobuf text format <-> message, with errors as dc::Error.
-void parse_text(const std::string& text, google::protobuf::Message& message);
-std::string to_text(const google::protobuf::Message& message);
+void parse(const std::string& payload, google::protobuf::MessageLite& message);
 
 // Reads one frame from stdin and parses it as T.
 template <typename T>

@@ -1,5 +1,6 @@
 #include "settings.hpp"
 
+#include <CLI/CLI.hpp>
 #include <unistd.h>
 
 #include <climits>
@@ -10,14 +11,6 @@
 
 namespace dc {
 namespace {
-
-std::string directory_of_self() {
-  char path[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
-  if (n <= 0) return ".";
-  std::string self(path, static_cast<size_t>(n));
-  return self.substr(0, self.rfind('/'));
-}
 
 template <typename T>
 void option(CLI::App& app, const std::string& name, T& value, const std::string& help) {
@@ -68,6 +61,14 @@ void finalize(Settings& s) {
   if (s.remove_delay < 0) throw Error("CONTAINERIZER_REMOVE_DELAY must not be negative");
   if (s.sandbox_directory.empty() || s.sandbox_directory[0] != '/')
     throw Error("CONTAINERIZER_SANDBOX_DIRECTORY must be an absolute path");
+}
+
+std::string directory_of_self() {
+  char path[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0) return ".";
+  std::string self(path, static_cast<size_t>(n));
+  return self.substr(0, self.rfind('/'));
 }
 
 }  // namespace dc

@@ -1,10 +1,15 @@
 #pragma once
 // Operator settings: each is an environment variable CONTAINERIZER_* and a
 // command-line flag of the same name (environment.sh.dist documents them).
-#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+// Only settings.cpp and main.cpp see CLI11: each file that includes it
+// constructs its validators at every start.
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace dc {
 
@@ -33,5 +38,9 @@ void add_flags(CLI::App& app, Settings& settings);
 
 // Fills derived defaults and checks values; throws dc::Error.
 void finalize(Settings& settings);
+
+// The directory of the running program, which holds its companions
+// (containerizer-init, docker-containerizer-codec).
+std::string directory_of_self();
 
 }  // namespace dc

@@ -1,30 +1,23 @@
 // encode / decode: the debugging commands that let a person pipe protobufs
-// through the program by hand (text format <-> framed binary).
+// through the program by hand. They need protobuf's full runtime, which this
+// program leaves out for start-up time (CMakeLists.txt), so they run in
+// docker-containerizer-codec, built beside it, on the same stdin and stdout.
 #include <unistd.h>
 
-#include <iostream>
-#include <iterator>
+#include <cerrno>
+#include <cstring>
 
 #include "commands/commands.hpp"
-#include "framing.hpp"
-#include "messages.hpp"
 
 namespace dc::commands {
 
-int encode(const Settings&, const std::string& name) {
-  auto message = messages::create(name);
-  // Text comes from a person or a script that closes its end: read it all.
-  std::string text{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
-  messages::parse_text(text, *message);
-  framing::write_frame(STDOUT_FILENO, message->SerializeAsString());
-  return 0;
-}
-
-int decode(const Settings& settings, const std::string& name) {
-  auto message = messages::create(name);
-  messages::parse(framing::read_frame(STDIN_FILENO, settings.frame_limit), *message);
-  std::cout << messages::to_text(*message) << std::flush;
-  return 0;
+int codec(const Settings& settings, const std::string& command, const std::string& message) {
+  const std::string program = directory_of_self() + "/docker-containerizer-codec";
+  const std::string frame_limit = std::to_string(settings.frame_limit);
+  const char* argv[] = {program.c_str(), command.c_str(), message.c_str(), frame_limit.c_str(),
+                        settings.log_level.c_str(), nullptr};
+  ::execv(program.c_str(), const_cast<char* const*>(argv));
+  throw Error("cannot run " + program + ": " + std::strerror(errno));
 }
 
 }  // namespace dc::commands

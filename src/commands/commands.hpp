@@ -16,9 +16,10 @@ int destroy(const Settings& settings);
 int containers(const Settings& settings);
 int recover(const Settings& settings);
 
-// Debugging: protobuf text format <-> framed binary.
-int encode(const Settings& settings, const std::string& message);
-int decode(const Settings& settings, const std::string& message);
+// Debugging: `command` is encode (protobuf text format -> framed binary) or
+// decode (the reverse) of `message`; replaces this process with the codec
+// program, so it returns only by throwing.
+int codec(const Settings& settings, const std::string& command, const std::string& message);
 
 // Internal, for override mode's host executor: waits for the container of
 // `container_id` and exits with its exit code.

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "codec/text.hpp"
 #include "error.hpp"
 #include "framing.hpp"
 

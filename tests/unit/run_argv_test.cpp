@@ -6,10 +6,10 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
+#include "codec/text.hpp"
 #include "error.hpp"
 #include "helpers.hpp"
 #include "labels.hpp"
-#include "messages.hpp"
 
 using Catch::Matchers::Contains;
 using mesos::containerizer::Launch;

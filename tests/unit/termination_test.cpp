@@ -7,9 +7,9 @@
 #include <limits>
 #include <string>
 
+#include "codec/text.hpp"
 #include "error.hpp"
 #include "ids.hpp"
-#include "messages.hpp"
 #include "resources.hpp"
 #include "state.hpp"
 
