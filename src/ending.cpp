@@ -141,30 +141,53 @@ void Watch::block(int timeout_ms) {
   }
 }
 
+// What the sweep would do to a record: nothing, remove its container, or
+// forget it (its container is gone and the agent collected its sandbox).
+enum class Due { nothing, removal, forgetting };
+
+Due due(const state::Record& record, const Settings& settings) {
+  if (!record.termination) return Due::nothing;
+  if (!record.removed) return now() - record.ended_at >= settings.remove_delay ? Due::removal : Due::nothing;
+  std::error_code ignored;
+  return fs::exists(record.sandbox, ignored) ? Due::nothing : Due::forgetting;
+}
+
 void sweep(const Settings& settings) {
   state::Store store(settings.state_dir);
   std::optional<docker::Client> docker;
   for (const auto& id : store.ids()) {
     auto locked = state::Locked::open(store, id);
-    if (!locked || !locked->record().termination) continue;
+    if (!locked) continue;
     auto& record = locked->record();
-    if (!record.removed && now() - record.ended_at >= settings.remove_delay) {
+    if (due(record, settings) == Due::removal) {
       if (!docker) docker.emplace(settings);
       docker->remove(record.name);
       record.removed = true;
       locked->save();
       spdlog::info("removed ended container {}", record.name);
     }
-    std::error_code ignored;
-    if (record.removed && !fs::exists(record.sandbox, ignored)) locked->remove();
+    if (due(record, settings) == Due::forgetting) locked->remove();
   }
 }
 
 void start_sweep(const Settings& settings) {
-  process::detached([&settings] {
-    sweep(settings);
-    return 0;
-  });
+  // Called after the result is written: a failure here must not fail the call.
+  try {
+    // A look without locks first: forking a sweeper when there is nothing
+    // to do would cost every `containers` and `wait` call for nothing.
+    state::Store store(settings.state_dir);
+    bool needed = false;
+    for (const auto& id : store.ids()) {
+      auto text = read_file(store.dir(id) + "/record.json");
+      needed = needed || (text && due(state::from_json(*text), settings) != Due::nothing);
+    }
+    if (needed) process::detached([&settings] {
+      sweep(settings);
+      return 0;
+    });
+  } catch (const std::exception& e) {
+    spdlog::warn("cleanup of ended containers not started: {}", e.what());
+  }
 }
 
 }  // namespace dc::ending
