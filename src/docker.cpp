@@ -124,14 +124,22 @@ std::vector<Listed> parse_ps(const std::string& lines) {
   return result;
 }
 
-Client::Client(const Settings& settings) : global_args_(settings.docker_global_args()) {
-  if (settings.docker.find('/') != std::string::npos) {
-    executable_ = settings.docker;
-  } else {
-    executable_ = bp::search_path(settings.docker).string();
-    if (executable_.empty())
-      throw Error("docker CLI '" + settings.docker + "' not found in PATH (CONTAINERIZER_DOCKER)");
+// Like a shell's PATH lookup. Not bp::search_path: its boost::filesystem
+// paths load the whole locale at each start (LANG), a dozen files per call.
+std::string search_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
   }
+  return "";
+}
+
+Client::Client(const Settings& settings) : global_args_(settings.docker_global_args()) {
+  executable_ = settings.docker.find('/') != std::string::npos ? settings.docker : search_path(settings.docker);
+  if (executable_.empty())
+    throw Error("docker CLI '" + settings.docker + "' not found in PATH (CONTAINERIZER_DOCKER)");
 }
 
 Result Client::call(const std::vector<std::string>& args, Echo echo) const {
