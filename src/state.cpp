@@ -59,12 +59,12 @@ cgroups::Paths cgroups_from(const json& j) {
   return p;
 }
 
-void write_atomically(const std::string& path, const std::string& content) {
+void write_atomically(const std::string& path, const std::string& content, bool durable) {
   const std::string temporary = path + ".tmp";
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw Error("cannot write " + temporary + ": " + errno_text());
   bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
-            ::fsync(fd) == 0;
+            (!durable || ::fsync(fd) == 0);
   ok = (::close(fd) == 0) && ok;
   if (!ok || ::rename(temporary.c_str(), path.c_str()) != 0)
     throw Error("cannot write " + path + ": " + errno_text());
@@ -190,11 +190,13 @@ Locked Locked::create(const Store& store, const Record& record) {
   auto locked = open(store, record.container_id);
   if (!locked) throw Error("record of " + record.container_id + " vanished while being created");
   locked->record_ = record;
-  locked->save();
+  locked->save(false);
   return std::move(*locked);
 }
 
-void Locked::save() { write_atomically(store_->dir(id_) + "/record.json", to_json(record_)); }
+void Locked::save(bool durable) {
+  write_atomically(store_->dir(id_) + "/record.json", to_json(record_), durable);
+}
 
 void Locked::remove() {
   const std::string trash = store_->root() + "/containers/.removed-" + id_ + "." + std::to_string(::getpid());

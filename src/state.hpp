@@ -54,7 +54,8 @@ class Locked {
  public:
   // nullopt when there is no record for `id` (never made, or removed).
   static std::optional<Locked> open(const Store& store, const std::string& id, bool exclusive = true);
-  // Makes the directory and record; throws dc::Error if one exists.
+  // Makes the directory and record (not durable, see save()); throws
+  // dc::Error if one exists.
   static Locked create(const Store& store, const Record& record);
 
   Locked(Locked&& other) noexcept;
@@ -62,7 +63,10 @@ class Locked {
   ~Locked();
 
   Record& record() { return record_; }
-  void save();
+  // Writes the record atomically (write, rename). `durable` also fsyncs:
+  // launch skips it, because a record lost in a crash is rebuilt by recover
+  // from the engine's labels, and each fsync costs a launch a millisecond.
+  void save(bool durable = true);
   // Deletes the directory: renamed away first, so no one opens half of it.
   void remove();
   // Lets go of the lock (the record stays as read).

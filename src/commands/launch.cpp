@@ -162,7 +162,7 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
     locked.record().docker_id = docker.run(plan.args);
     if (plan.host_executor)
       locked.record().supervisor_pid = start_host_executor(*plan.host_executor, message.directory(), inputs.run_dir);
-    locked.save();
+    locked.save(false);
   } catch (const Error&) {
     // Leave nothing half-done: a container docker created but could not
     // start, and the record.
