@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# bin/launch-container: drives the program as an agent would, streams the
+# sandbox's output, exits with the container's code; a signal destroys.
+source "$(dirname "$0")/lib.sh"
+LC=$DC_ROOT/bin/launch-container
+
+"$LC" --image "$TEST_IMAGE" --env GREETING=hi --id "$(cid code)" -- \
+  'echo "$GREETING out"; echo "err line" >&2; exit 3' >"$T/lc.out" 2>"$T/lc.err"
+equals "exits with the container's exit code" 3 "$?"
+equals "streams the container's stdout" "hi out" "$(cat "$T/lc.out")"
+contains "streams the container's stderr" "err line" "$(cat "$T/lc.err")"
+contains "prints the Termination" "status: 768" "$(cat "$T/lc.err")"
+
+"$LC" --image "$TEST_IMAGE" --id "$(cid argv)" -- /bin/echo two words >"$T/argv.out" 2>/dev/null
+equals "several words run as an argv" "two words" "$(cat "$T/argv.out")"
+
+"$LC" --image "$TEST_IMAGE" --id "$(cid killed)" -- 'echo started; exec sleep 600' >"$T/kill.out" 2>"$T/kill.err" &
+launcher=$!
+eventually 20 grep -q started "$T/kill.out"
+kill -TERM "$launcher"
+wait "$launcher"
+equals "a signal destroys; the exit code says how it ended" 143 "$?"
+contains "the Termination says destroyed" "killed: true" "$(cat "$T/kill.err")"
+check "the destroyed container is gone" bash -c "! docker inspect '$(name killed)' >/dev/null 2>&1"
+finish
