@@ -10,24 +10,6 @@ LEGACY_TAG=127.0.0.1:1/dc-legacy-$(echo "$RUN" | tr 'A-Z' 'a-z'):1
 trap 'docker rmi "$LEGACY_TAG" >/dev/null 2>&1; cleanup' EXIT
 
 
-# exec_frame NAME EXECUTOR_TEXT [LAUNCH_TEXT]: a Launch of container
-# $(cid NAME) in a fresh sandbox, with exactly these executor fields.
-exec_frame() {
-  local file=$T/launch.$1.bin sandbox
-  sandbox=$(new_sandbox "$1")
-  encode Launch >"$file" <<TEXT
-container_id { value: "$(cid "$1")" }
-directory: "$sandbox"
-executor_info {
-  executor_id { value: "executor-$1" }
-  framework_id { value: "framework-$RUN" }
-  $2
-}
-${3:-}
-TEXT
-  echo "$file"
-}
-
 
 # ends_with DESCRIPTION NAME STATUS MESSAGE: wait reports exactly this.
 ends_with() {

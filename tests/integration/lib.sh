@@ -193,3 +193,21 @@ start() {
   not_ok "launch of $1" "$(cat "$T/err")"
   return 1
 }
+
+# exec_frame NAME EXECUTOR_TEXT [LAUNCH_TEXT]: a Launch of container
+# $(cid NAME) in a fresh sandbox, with exactly these executor fields.
+exec_frame() {
+  local file=$T/launch.$1.bin sandbox
+  sandbox=$(new_sandbox "$1")
+  encode Launch >"$file" <<TEXT
+container_id { value: "$(cid "$1")" }
+directory: "$sandbox"
+executor_info {
+  executor_id { value: "executor-$1" }
+  framework_id { value: "framework-$RUN" }
+  $2
+}
+${3:-}
+TEXT
+  echo "$file"
+}

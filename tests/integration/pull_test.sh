@@ -107,21 +107,10 @@ check "then it is absent locally" eval '! docker image inspect "$REPO:1" >/dev/n
 # pull_frame NAME IMAGE COMMAND [DOCKER_TEXT]: a Launch of container
 # $(cid NAME) running COMMAND (shell) in IMAGE, in a fresh sandbox.
 pull_frame() {
-  local file=$T/launch.$1.bin sandbox
-  sandbox=$(new_sandbox "$1")
-  encode Launch >"$file" <<TEXT
-container_id { value: "$(cid "$1")" }
-directory: "$sandbox"
-executor_info {
-  executor_id { value: "executor-$1" }
-  framework_id { value: "framework-$RUN" }
-  command { value: "$3" }
-  container { type: DOCKER docker { image: "$2" ${4:-} } }
-  resources { name: "cpus" type: SCALAR scalar { value: 0.5 } }
-  resources { name: "mem" type: SCALAR scalar { value: 64 } }
-}
-TEXT
-  echo "$file"
+  exec_frame "$1" "command { value: \"$3\" }
+  container { type: DOCKER docker { image: \"$2\" ${4:-} } }
+  resources { name: \"cpus\" type: SCALAR scalar { value: 0.5 } }
+  resources { name: \"mem\" type: SCALAR scalar { value: 64 } }"
 }
 
 # runs DESCRIPTION NAME CONTENT [DOCKER_TEXT]: container NAME, launched from
