@@ -167,7 +167,7 @@ void add_volumes(const ContainerInfo* info, const std::string& sandbox, const Se
       throw Error("volume '" + volume.host_path() + "' has no container_path");
     if (volume.host_path().empty())
       throw Error("volume at '" + volume.container_path() + "' has no host_path: image volumes are not supported");
-    if (volume.host_path()[0] != '/' && (volume.container_path().empty() || volume.container_path()[0] != '/'))
+    if (volume.host_path()[0] != '/' && volume.container_path()[0] != '/')
       throw Error("volume '" + volume.host_path() + "': host_path and container_path are both relative");
     const std::string host = join_path(sandbox, volume.host_path());
     const std::string target = join_path(settings.sandbox_directory, volume.container_path());

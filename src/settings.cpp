@@ -63,11 +63,14 @@ void finalize(Settings& s) {
     throw Error("CONTAINERIZER_SANDBOX_DIRECTORY must be an absolute path");
 }
 
-std::string directory_of_self() {
+std::string self_path() {
   char path[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
-  if (n <= 0) return ".";
-  std::string self(path, static_cast<size_t>(n));
+  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "./docker-containerizer";
+}
+
+std::string directory_of_self() {
+  const std::string self = self_path();
   return self.substr(0, self.rfind('/'));
 }
 

@@ -39,8 +39,9 @@ void add_flags(CLI::App& app, Settings& settings);
 // Fills derived defaults and checks values; throws dc::Error.
 void finalize(Settings& settings);
 
-// The directory of the running program, which holds its companions
-// (containerizer-init, docker-containerizer-codec).
+// The running program's path, and its directory, which holds its
+// companions (containerizer-init, docker-containerizer-codec).
+std::string self_path();
 std::string directory_of_self();
 
 }  // namespace dc

@@ -5,7 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <climits>
 #include <fcntl.h>
 #include <filesystem>
 
@@ -52,12 +51,6 @@ std::optional<UserIds> resolve_user(const std::string& name) {
   }
   ids.groups.assign(groups.begin(), groups.begin() + std::max(count, 0));
   return ids;
-}
-
-std::string self_path() {
-  char path[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
-  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "docker-containerizer";
 }
 
 // The container's user must be able to append to the sandbox's log files
