@@ -297,6 +297,24 @@ TEST_CASE("resources::add leaves absent resources unset") {
   CHECK_FALSE(total.mem_mib);
 }
 
+TEST_CASE("resources::add refuses negative, infinite and NaN cpus or mem (found by the fuzzer)") {
+  for (const std::string value : {"-1", "-3.46623e+28", "inf", "-inf", "nan"})
+    for (const std::string name : {"cpus", "mem"}) {
+      CAPTURE(name, value);
+      dc::resources::Allotment total;
+      CHECK_THROWS_WITH(dc::resources::add(resource_list("resources { name: \"" + name +
+                                                         "\" type: SCALAR scalar { value: " + value + " } }"),
+                                           total),
+                        Contains("resource " + name + " has an invalid value"));
+    }
+}
+
+TEST_CASE("cgroup values saturate instead of overflowing") {
+  CHECK(dc::resources::memory_bytes(1e30) == static_cast<uint64_t>(INT64_MAX));
+  CHECK(dc::resources::cpu_shares(1e30) == static_cast<uint64_t>(INT64_MAX));
+  CHECK(dc::resources::cfs_quota_us(1e30) == static_cast<uint64_t>(INT64_MAX));
+}
+
 TEST_CASE("resources::has_port looks in every ports range, bounds included") {
   const auto list = resource_list(R"pb(
     resources { name: "ports" type: RANGES ranges { range { begin: 31000 end: 31009 } range { begin: 8080 end: 8080 } } }
