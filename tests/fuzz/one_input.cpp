@@ -102,6 +102,7 @@ void one_input(const uint8_t* data, size_t size) {
   }
   plan(launch, "executor");
   plan(launch, "override");
+  plan(launch, "auto");
 }
 
 }  // namespace dc::fuzz

@@ -1,7 +1,7 @@
 #pragma once
 // One fuzz input through everything the program does with the agent's bytes
 // before it runs anything: the frame, the message (as each protocol
-// message), and a parsed Launch through plan_run in both task modes. Shared
+// message), and a parsed Launch through plan_run in every task mode. Shared
 // by the libFuzzer target (tests/fuzz/fuzz_input.cpp) and the unit test that
 // replays tests/fuzz/regressions and the seeds.
 #include <cstddef>
