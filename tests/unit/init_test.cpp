@@ -77,20 +77,25 @@ void await_text(const fs::path& path, const std::string& text) {
   }
 }
 
+// The init exited with `code`, and its status file holds the waitpid `status`.
+void check_end(const Run& run, int code, int status) {
+  CHECK(run.code == code);
+  CHECK_THAT(run.status, StartsWith("status " + std::to_string(status) + "\n"));
+}
+
 }  // namespace
 
 TEST_CASE("the init sends output to the log files and writes the status file") {
   Run run = run_init({"--", "/bin/sh", "-c", "echo out; echo err >&2; exit 3"});
-  CHECK(run.code == 3);
   CHECK(run.out == "out\n");
   CHECK(run.err == "err\n");
-  CHECK_THAT(run.status, StartsWith("status 768\noom_kill "));
+  check_end(run, 3, 768);
+  CHECK_THAT(run.status, Contains("\noom_kill "));
 }
 
 TEST_CASE("the init reports a death by signal as 128+S and the raw status") {
   Run run = run_init({"--", "/bin/sh", "-c", "kill -TERM $$"});
-  CHECK(run.code == 143);
-  CHECK_THAT(run.status, StartsWith("status 15\n"));
+  check_end(run, 143, 15);
 }
 
 TEST_CASE("the init forwards a signal to its child") {
@@ -98,14 +103,12 @@ TEST_CASE("the init forwards a signal to its child") {
     await_text(dir / "out", "ready");
     ::kill(pid, SIGTERM);
   });
-  CHECK(run.code == 143);
-  CHECK_THAT(run.status, StartsWith("status 15\n"));
+  check_end(run, 143, 15);
 }
 
 TEST_CASE("the init reaps orphans and still reports its child's exit") {
   Run run = run_init({"--", "/bin/sh", "-c", "(sleep 0.2 &); (exit 4 &); exit 5"});
-  CHECK(run.code == 5);
-  CHECK_THAT(run.status, StartsWith("status 1280\n"));
+  check_end(run, 5, 1280);
 }
 
 TEST_CASE("the init runs argv0 as given") {
