@@ -17,7 +17,6 @@ export DOCKER_HOST=unix://$E/docker.sock
 export CONTAINERIZER_REMOVE_DELAY=600
 mkdir -p "$E"
 
-engine_pid() { cat "$E/pid" 2>/dev/null; }
 engine_answers() { docker info >/dev/null 2>&1; }
 engine_gone() { ! kill -0 "$dockerd" 2>/dev/null; }
 start_engine() {

@@ -58,8 +58,8 @@ TEXT
   done
 done
 
-# launch_text ID EXECUTOR_EXTRA [LAUNCH_EXTRA] [IMAGE]: a Launch frame of
-# the test image running `exit 0` with extra fields.
+# bad_launch NAME COMMAND_EXTRA [CONTAINER_EXTRA] [SANDBOX] [IMAGE]: a Launch of
+# `exit 0` in the test image (or IMAGE) with extra fields; prints its file.
 bad_launch() {
   local file=$T/launch.$1.bin
   encode Launch >"$file" <<TEXT
