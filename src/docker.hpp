@@ -43,6 +43,9 @@ struct Listed {
 std::optional<Container> parse_inspect(const std::string& json);
 std::optional<ImageCommand> parse_image_command(const std::string& json);
 std::vector<Listed> parse_ps(const std::string& lines);
+// The engine docker talks to: -H/--host in the global args, else
+// DOCKER_HOST, else docker's default socket.
+std::string endpoint(const std::vector<std::string>& global_args, const char* docker_host);
 
 enum class Echo { none, err, both };
 
@@ -52,7 +55,9 @@ class Client {
 
   // Runs `docker <global args> <args>`. With `echo`, docker's output is also
   // copied to our stderr as it comes: pull progress belongs in the sandbox's
-  // stderr file, and our stdout carries only the framed result.
+  // stderr file, and our stdout carries only the framed result. A command
+  // that outlives CONTAINERIZER_DOCKER_TIMEOUT is killed and throws, naming
+  // the engine; docker dies with us, so a killed call leaves no client behind.
   Result call(const std::vector<std::string>& args, Echo echo = Echo::none) const;
 
   // docker run -d ...: the new container's id; throws with docker's message.
@@ -71,6 +76,8 @@ class Client {
  private:
   std::string executable_;
   std::vector<std::string> global_args_;
+  double timeout_;
+  std::string endpoint_;
 };
 
 }  // namespace dc::docker
