@@ -27,8 +27,10 @@ const char* const kExecutorVariables[] = {
 const char* const kReservedParameters[] = {"entrypoint", "name", "rm", "detach", "d", "pull",
                                            "interactive", "i", "tty", "t", "attach", "a"};
 
+// Override and host mode: a command task's own command runs in the
+// container, an executor on the host.
 bool override_mode(const Launch& launch, const Settings& settings) {
-  return settings.task_mode == "override" && is_command_task(launch);
+  return (settings.task_mode == "override" || settings.task_mode == "host") && is_command_task(launch);
 }
 
 // The CommandInfo whose command runs inside the container.
@@ -262,6 +264,14 @@ HostExecutor host_executor(const Launch& launch, const Settings& settings, const
   return executor;
 }
 
+// Host mode: this program's own executor (src/executor/), in the executor
+// environment the agent gave launch.
+HostExecutor own_executor(const Launch& launch, const Settings& settings, const RunInputs& inputs) {
+  HostExecutor executor{inputs.self, {inputs.self, "--state-dir", settings.state_dir, "executor",
+                                      launch.container_id().value()}, inputs.environment};
+  return executor;
+}
+
 }  // namespace
 
 bool is_command_task(const Launch& launch) {
@@ -330,7 +340,9 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
                   settings.sandbox_directory + "/stderr", "--status", kRunDirPath + "/exit"});
   auto command = init_command(container_command(launch, settings), inputs, plan.image);
   plan.args.insert(plan.args.end(), command.begin(), command.end());
-  if (override_mode(launch, settings)) plan.host_executor = host_executor(launch, settings, inputs);
+  if (override_mode(launch, settings))
+    plan.host_executor = settings.task_mode == "host" ? own_executor(launch, settings, inputs)
+                                                      : host_executor(launch, settings, inputs);
   return plan;
 }
 

@@ -732,3 +732,22 @@ TEST_CASE("needs_image_command looks at the command that runs in the container")
   CHECK(dc::needs_image_command(l, override_settings()));
   CHECK_FALSE(dc::needs_image_command(l, settings()));
 }
+
+// -------------------------------------------------------------- host mode
+
+TEST_CASE("host mode runs the task's command in the container, this program's executor on the host") {
+  dc::Settings host = settings();
+  host.task_mode = "host";
+  const dc::RunPlan p = plan(command_task(), host);
+  CHECK(command_of(p) == Args{"--", "/bin/sh", "-c", "echo task"});
+  CHECK(environment_of(p) == Pairs{{"TASK_VAR", "from task"},
+                                   {"MESOS_SANDBOX", "/mnt/mesos/sandbox"},
+                                   {"MESOS_CONTAINER_NAME", "mesos-S1.c1"}});
+  REQUIRE(p.host_executor);
+  CHECK(p.host_executor->file == kSelf);
+  CHECK(p.host_executor->argv == Args{kSelf, "--state-dir", kStateDir, "executor", "c1"});
+  // The executor environment the agent gave launch, as it is.
+  CHECK(p.host_executor->environment == agent_environment());
+  // A custom executor still runs in its container.
+  CHECK_FALSE(plan(launch(), host).host_executor);
+}
