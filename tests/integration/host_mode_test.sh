@@ -6,7 +6,8 @@
 # policy's grace, SHUTDOWN, OOM, an agent restart with checkpointing (updates
 # resent, task goes on), the agent gone for good (with and without
 # checkpointing), usage/update/containers/recover/destroy of a host-mode
-# container, and the real 1.0.1 agent's command-task frame.
+# container, and the real 0.28.2 and 1.0.1 agents' command-task frames in
+# auto mode (the default picks host mode for them: MESOS_AGENT_ENDPOINT).
 source "$(dirname "$0")/lib.sh"
 
 # Debian's python3 with python3-protobuf (scripts/setup installs both); the
@@ -226,20 +227,31 @@ check "the executor is gone" eventually 10 bash -c "! kill -0 $pid 2>/dev/null"
 check "the container is gone" bash -c "! docker inspect '$(name "$n")' >/dev/null 2>&1"
 stop_agent "$n"
 
-# --- the real 1.0.1 agent's command-task frame ----------------------------------------------
-n=agent101-$RUN
-agent_for "$n" dce23285-dc9c-40e6-b249-56f6c21562b5-0004 web-1 web-1
-"$DC" decode Launch <"$DC_ROOT/tests/fixtures/launch-mesos-1.0.1-command-task.bin" |
-  sed -e "s|^directory: .*|directory: \"$(new_sandbox "$n")\"|" \
-    -e "s|739d0e80-66a3-4cf4-98ea-d0fad73c2a29|$(cid "$n")|" \
-    -e "s|library/busybox:1.36|$TEST_IMAGE|" | encode Launch >"$T/$n.bin"
-check "the 1.0.1 frame launches in host mode on a plain busybox image" \
-  with_executor_env "$n" MESOS_FRAMEWORK_ID=dce23285-dc9c-40e6-b249-56f6c21562b5-0004 MESOS_EXECUTOR_ID=web-1 \
-  call launch "$T/$n.bin"
-wait_for "$n"
-check "wait returns" await_call "$n-wait" 60
-equals "with the task's exit 3" 768 "$(status_of "$n")"
-contains "the agent saw TASK_FAILED" "UPDATE TASK_FAILED source=SOURCE_EXECUTOR uuid_bytes=16 message=Command exited with status 3" "$(agent_log "$n")"
-check "the task's output is in the sandbox" grep -q "hello from task" "$(sandbox_of "$n")/stdout"
-stop_agent "$n"
+# --- the real agents' command-task frames, in auto mode ------------------------------------
+# fixture_in_auto VERSION CONTAINER FRAMEWORK TASK OUTPUT: the frame recorded
+# from that agent (its executor id is the task id), in the test image, with
+# the default task mode and the executor environment that agent gives launch.
+fixture_in_auto() {
+  local n=auto-$1-$RUN
+  agent_for "$n" "$3" "$4" "$4"
+  "$DC" decode Launch <"$DC_ROOT/tests/fixtures/launch-mesos-$1-command-task.bin" |
+    sed -e "s|^directory: .*|directory: \"$(new_sandbox "$n")\"|" \
+      -e "s|$2|$(cid "$n")|" \
+      -e "s|library/busybox:1.36|$TEST_IMAGE|" | encode Launch >"$T/$n.bin"
+  check "$1 frame, auto mode: launches on a plain busybox image" \
+    with_executor_env "$n" CONTAINERIZER_TASK_MODE=auto MESOS_FRAMEWORK_ID="$3" MESOS_EXECUTOR_ID="$4" \
+    call launch "$T/$n.bin"
+  wait_for "$n"
+  check "$1 frame: wait returns" await_call "$n-wait" 60
+  check "$1 frame: this program's executor ran for it" \
+    grep -q "docker-containerizer executor: info: container $(cid "$n"): subscribed" "$(sandbox_of "$n")/stderr"
+  equals "$1 frame: with the task's exit 3" 768 "$(status_of "$n")"
+  contains "$1 frame: the agent saw TASK_RUNNING" "UPDATE TASK_RUNNING" "$(agent_log "$n")"
+  contains "$1 frame: then TASK_FAILED" \
+    "UPDATE TASK_FAILED source=SOURCE_EXECUTOR uuid_bytes=16 message=Command exited with status 3" "$(agent_log "$n")"
+  check "$1 frame: the task's output is in the sandbox" grep -q "$5" "$(sandbox_of "$n")/stdout"
+  stop_agent "$n"
+}
+fixture_in_auto 0.28.2 ccb8d17f-579d-4c29-ae24-f43bda6db5d2 58890ba6-7a45-4cbd-8aeb-ea2f1f4c2fc0-0001 rt-fail real-agent-fail
+fixture_in_auto 1.0.1 739d0e80-66a3-4cf4-98ea-d0fad73c2a29 dce23285-dc9c-40e6-b249-56f6c21562b5-0004 web-1 "hello from task"
 finish
