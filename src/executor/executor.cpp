@@ -29,8 +29,9 @@ using Clock = std::chrono::steady_clock;
 using mesos::v1::executor::Event;
 using namespace std::chrono_literals;
 
-// How long a terminal update waits for its acknowledgement while the agent
-// is connected (Mesos's command executor waits 1 s and exits regardless).
+// How long after the container's end the executor waits, while the agent is
+// connected, for the terminal update's acknowledgement (or for a LAUNCH that
+// never came). Mesos's command executor waits 1 s and exits regardless.
 constexpr auto kAcknowledgementWait = 30s;
 // SHUTDOWN leaves the agent this much of its grace period to see
 // TASK_KILLED (Mesos's command executor: MAX_REAP_INTERVAL + 1 s).
@@ -91,7 +92,7 @@ class Executor {
   bool abandoned_ = false; // the agent is gone: stop the container and exit
   bool quitting_ = false;  // tells the subscriber to stop
   Clock::time_point disconnected_at_ = Clock::now();
-  std::optional<Clock::time_point> terminal_at_;
+  std::optional<Clock::time_point> ended_at_;
   http::Stream* stream_ = nullptr;
   std::thread stopper_;
 };
@@ -111,6 +112,7 @@ int Executor::run() {
       }
       if (exit_ && !exit_reported_) {
         exit_reported_ = true;
+        ended_at_ = Clock::now();
         send(task_.ended(*exit_, mem_limit_bytes_));
       }
       if (task_.done()) break;
@@ -119,8 +121,9 @@ int Executor::run() {
       if (!abandoned_ && !connected_ && now - disconnected_at_ >= config_.recovery_timeout)
         abandon("the agent did not come back within MESOS_RECOVERY_TIMEOUT");
       if (abandoned_ && exit_) break;
-      if (terminal_at_ && connected_ && now - *terminal_at_ >= kAcknowledgementWait) {
-        spdlog::warn("container {}: the terminal update was not acknowledged; exiting", id_);
+      if (ended_at_ && connected_ && now - *ended_at_ >= kAcknowledgementWait) {
+        spdlog::warn("container {}: {}; exiting", id_,
+                     task_.launched() ? "the terminal update was not acknowledged" : "the agent sent no LAUNCH");
         break;
       }
       if (auto until = deadline())
@@ -143,8 +146,8 @@ int Executor::run() {
 std::optional<Clock::time_point> Executor::deadline() const {
   std::optional<Clock::time_point> until;
   if (!connected_ && !abandoned_) until = disconnected_at_ + config_.recovery_timeout;
-  if (terminal_at_) {
-    const auto ack = *terminal_at_ + kAcknowledgementWait;
+  if (ended_at_) {
+    const auto ack = *ended_at_ + kAcknowledgementWait;
     if (!until || ack < *until) until = ack;
   }
   return until;
@@ -180,7 +183,6 @@ void Executor::handle(const Event& event) {
 
 void Executor::send(const std::vector<mesos::TaskStatus>& updates) {
   for (const auto& update : updates) {
-    if (update.state() != mesos::TASK_RUNNING) terminal_at_ = Clock::now();
     try {
       agent_.update(update);
       spdlog::info("container {}: {} {}", id_, state_name(update.state()), update.message());

@@ -101,6 +101,13 @@ dc::Settings settings() {
   return settings;
 }
 
+// Executor mode named: auto picks host mode for a command task from this agent.
+dc::Settings executor_settings() {
+  dc::Settings settings = ::settings();
+  settings.task_mode = "executor";
+  return settings;
+}
+
 dc::Settings override_settings() {
   dc::Settings settings = ::settings();
   settings.task_mode = "override";
@@ -646,7 +653,8 @@ TEST_CASE("the container's own variables: port 0, sandbox and name") {
 
 TEST_CASE("CommandInfo environments of task and executor are set, values verbatim") {
   const Pairs environment = environment_of(plan(command_task(
-      "executor_info { command { environment { variables { name: \"ODD\" value: \"a=b c\" } } } }")));
+      "executor_info { command { environment { variables { name: \"ODD\" value: \"a=b c\" } } } }"),
+      executor_settings()));
   CHECK(environment.at("TASK_VAR") == "from task");
   CHECK(environment.at("EXECUTOR_VAR") == "from executor");
   CHECK(environment.at("ODD") == "a=b c");
@@ -765,7 +773,7 @@ TEST_CASE("override mode applies to command tasks only") {
   CHECK(environment_of(custom).at("LIBPROCESS_PORT") == "0");
 
   // And executor mode never plans a host executor.
-  CHECK_FALSE(plan(command_task()).host_executor);
+  CHECK_FALSE(plan(command_task(), executor_settings()).host_executor);
 }
 
 TEST_CASE("needs_image_command looks at the command that runs in the container") {
