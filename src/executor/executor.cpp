@@ -159,7 +159,6 @@ void Executor::handle(const Event& event) {
       spdlog::info("container {}: subscribed", id_);
       break;
     case Event::LAUNCH:
-      spdlog::info("container {}: task {} launched", id_, event.launch().task().task_id().value());
       send(task_.launch(event.launch().task()));
       break;
     case Event::KILL:
@@ -185,7 +184,8 @@ void Executor::send(const std::vector<mesos::TaskStatus>& updates) {
   for (const auto& update : updates) {
     try {
       agent_.update(update);
-      spdlog::info("container {}: {} {}", id_, state_name(update.state()), update.message());
+      spdlog::info("container {}: {} of task {} sent{}", id_, state_name(update.state()),
+                   update.task_id().value(), update.message().empty() ? "" : ": " + update.message());
     } catch (const Error& e) {
       // Kept: it goes again with the next SUBSCRIBE.
       spdlog::warn("container {}: {} not delivered: {}", id_, state_name(update.state()), e.what());
