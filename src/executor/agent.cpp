@@ -28,9 +28,10 @@ std::unique_ptr<http::Stream> Agent::subscribe(const Call::Subscribe& subscribe)
                         message.SerializeAsString()};
   auto stream = std::make_unique<http::Stream>(config_.agent, request, kTimeout);
   if (stream->status() != 200) {
+    // The agent's reason is the body ("Framework cannot be found"): its start suffices.
     std::string body;
-    while (body.size() < 512)
-      if (auto bytes = stream->read(kTimeout)) body += *bytes; else break;
+    for (auto bytes = stream->read(kTimeout); bytes && body.size() < 512; bytes = stream->read(kTimeout))
+      body += *bytes;
     throw Error("SUBSCRIBE refused: " + std::to_string(stream->status()) + " " + stream->reason() +
                 (body.empty() ? "" : ": " + body.substr(0, 512)));
   }

@@ -69,13 +69,9 @@ def describe(status):
 
 
 def validate(call):
-    """src/slave/validation.cpp executor::call::validate() and the lookups after it."""
+    """src/slave/validation.cpp executor::call::validate()."""
     if not call.HasField("type"):
         return "Expecting 'type' to be present"
-    if call.framework_id.value != args.framework_id:
-        return "Framework cannot be found"
-    if args.executor_id != "*" and call.executor_id.value != args.executor_id:
-        return "Executor cannot be found"
     if call.type == Call.SUBSCRIBE and not call.HasField("subscribe"):
         return "Expecting 'subscribe' to be present"
     if call.type == Call.UPDATE:
@@ -135,6 +131,13 @@ class Handler(BaseHTTPRequestHandler):
         if error:
             record("REFUSED " + error)
             return self.reply(400, "Failed to validate Executor::Call: " + error)
+        # The framework and executor lookups after validation.
+        if call.framework_id.value != args.framework_id:
+            record("REFUSED unknown framework")
+            return self.reply(400, "Framework cannot be found")
+        if args.executor_id != "*" and call.executor_id.value != args.executor_id:
+            record("REFUSED unknown executor")
+            return self.reply(400, "Executor cannot be found")
         if call.type == Call.SUBSCRIBE:
             return self.subscribe(call.executor_id.value, call.subscribe)
         if call.type == Call.UPDATE:

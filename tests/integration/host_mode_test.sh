@@ -191,7 +191,7 @@ mv "$T/$n.agent.log" "$T/$n.agent.log.1"
 agent "$n" --port "$port" --recovered
 check "the executor resubscribes with the unacknowledged TASK_RUNNING and the task" \
   eventually 30 agent_saw "$n" "SUBSCRIBE updates=TASK_RUNNING tasks=task-$n"
-check "the restarted agent re-handles the resent update" agent_saw "$n" "RESENT TASK_RUNNING"
+check "the restarted agent re-handles the resent update" eventually 10 agent_saw "$n" "RESENT TASK_RUNNING"
 check "the container kept running" state_is "$(cid "$n")" running
 wait_for "$n"
 touch "$(sandbox_of "$n")/release"
@@ -214,6 +214,17 @@ for checkpoint in 1 0; do
   if [ "$checkpoint" = 1 ]; then why="did not come back within MESOS_RECOVERY_TIMEOUT"; else why="does not checkpoint"; fi
   check "saying why" grep -q "$why" "$(sandbox_of "$n")/stderr"
 done
+
+# --- an agent that refuses the executor ------------------------------------------------------
+n=refused-$RUN
+agent "$n"
+check "host mode: launch a task of a framework the agent does not know" \
+  launch_host "$n" "sleep 300" 64 MESOS_FRAMEWORK_ID=unknown-$RUN
+wait_for "$n"
+check "the executor stops the container and wait returns" await_call "$n-wait" 60
+check "its log line gives the agent's answer" \
+  grep -q "SUBSCRIBE refused: 400 Bad Request: Framework cannot be found" "$(sandbox_of "$n")/stderr"
+stop_agent "$n"
 
 # --- destroy stops the executor and the container --------------------------------------
 n=destroy-$RUN
