@@ -96,6 +96,15 @@ wait_for() { call_async "$1-wait" wait "$(frame_for Wait "$(cid "$1")")"; }
 status_of() { "$DC" decode Termination <"$T/$1-wait.out" | sed -n 's/^status: //p'; }
 executor_pid() { pgrep -f -- "--state-dir $STATE executor $(cid "$1")"; }
 no_refusal() { ! agent_saw "$1" REFUSED; }
+# long_task NAME DESCRIPTION [VAR=VALUE...]: NAME's stand-in, and a task
+# that runs until stopped, reported running.
+long_task() {
+  local name=$1 what=$2
+  shift 2
+  agent "$name"
+  check "$what: launch a long task" launch_host "$name" "sleep 300" 64 "$@"
+  check "$what: it runs" eventually 30 agent_saw "$name" "UPDATE TASK_RUNNING"
+}
 
 # --- a task that exits 0 ----------------------------------------------------
 n=finished-$RUN
@@ -144,9 +153,7 @@ stop_agent "$n"
 
 # --- SHUTDOWN -----------------------------------------------------------------
 n=shutdown-$RUN
-agent "$n"
-check "host mode: launch a long task" launch_host "$n" "sleep 300"
-check "it runs" eventually 30 agent_saw "$n" "UPDATE TASK_RUNNING"
+long_task "$n" "host mode, SHUTDOWN"
 wait_for "$n"
 signal_agent "$n" USR2
 check "wait returns after SHUTDOWN" await_call "$n-wait" 60
@@ -204,10 +211,7 @@ stop_agent "$n"
 # --- the agent gone for good ----------------------------------------------------------
 for checkpoint in 1 0; do
   n=gone-$checkpoint-$RUN
-  agent "$n"
-  check "host mode (checkpoint=$checkpoint): launch a long task" launch_host "$n" "sleep 300" 64 \
-    MESOS_CHECKPOINT=$checkpoint MESOS_RECOVERY_TIMEOUT=2secs
-  check "it runs" eventually 30 agent_saw "$n" "UPDATE TASK_RUNNING"
+  long_task "$n" "host mode, checkpoint=$checkpoint" MESOS_CHECKPOINT=$checkpoint MESOS_RECOVERY_TIMEOUT=2secs
   wait_for "$n"
   stop_agent "$n"
   check "checkpoint=$checkpoint: the executor stops the container and wait returns" await_call "$n-wait" 60
@@ -228,9 +232,7 @@ stop_agent "$n"
 
 # --- destroy stops the executor and the container --------------------------------------
 n=destroy-$RUN
-agent "$n"
-check "host mode: launch a long task" launch_host "$n" "sleep 300"
-check "it runs" eventually 30 agent_saw "$n" "UPDATE TASK_RUNNING"
+long_task "$n" "host mode, destroy"
 pid=$(executor_pid "$n")
 check "its executor runs on the host" test -n "$pid"
 check "destroy" call destroy "$(frame_for Destroy "$(cid "$n")")"
