@@ -68,6 +68,8 @@ class Executor {
  private:
   void subscribe_loop();
   void watch();
+  void take_inputs();
+  bool over();
   void handle(const Event& event);
   void send(const std::vector<mesos::TaskStatus>& updates);
   void stop(std::optional<Duration> grace, const char* why);
@@ -105,27 +107,8 @@ int Executor::run() {
   {
     std::unique_lock lock(mutex_);
     for (;;) {
-      while (!events_.empty()) {
-        Event event = std::move(events_.front());
-        events_.pop_front();
-        handle(event);
-      }
-      if (exit_ && !exit_reported_) {
-        exit_reported_ = true;
-        ended_at_ = Clock::now();
-        send(task_.ended(*exit_, mem_limit_bytes_));
-      }
-      if (task_.done()) break;
-      const auto now = Clock::now();
-      if (!abandoned_ && gave_up_) abandon("lost the agent (the framework does not checkpoint)");
-      if (!abandoned_ && !connected_ && now - disconnected_at_ >= config_.recovery_timeout)
-        abandon("the agent did not come back within MESOS_RECOVERY_TIMEOUT");
-      if (abandoned_ && exit_) break;
-      if (ended_at_ && connected_ && now - *ended_at_ >= kAcknowledgementWait) {
-        spdlog::warn("container {}: {}; exiting", id_,
-                     task_.launched() ? "the terminal update was not acknowledged" : "the agent sent no LAUNCH");
-        break;
-      }
+      take_inputs();
+      if (over()) break;
       if (auto until = deadline())
         changed_.wait_until(lock, *until);
       else
@@ -140,6 +123,36 @@ int Executor::run() {
   if (stopper_.joinable()) stopper_.join();
   spdlog::info("container {}: executor done, the container {}", id_, termination::describe(exit_->status));
   return termination::exit_code(exit_->status);
+}
+
+// What the other threads reported, fed to the task.
+void Executor::take_inputs() {
+  while (!events_.empty()) {
+    Event event = std::move(events_.front());
+    events_.pop_front();
+    handle(event);
+  }
+  if (exit_ && !exit_reported_) {
+    exit_reported_ = true;
+    ended_at_ = Clock::now();
+    send(task_.ended(*exit_, mem_limit_bytes_));
+  }
+}
+
+// True once the executor's work is over; gives the task up when the agent is gone.
+bool Executor::over() {
+  if (task_.done()) return true;
+  const auto now = Clock::now();
+  if (!abandoned_ && gave_up_) abandon("lost the agent (the framework does not checkpoint)");
+  if (!abandoned_ && !connected_ && now - disconnected_at_ >= config_.recovery_timeout)
+    abandon("the agent did not come back within MESOS_RECOVERY_TIMEOUT");
+  if (abandoned_ && exit_) return true;
+  if (ended_at_ && connected_ && now - *ended_at_ >= kAcknowledgementWait) {
+    spdlog::warn("container {}: {}; exiting", id_,
+                 task_.launched() ? "the terminal update was not acknowledged" : "the agent sent no LAUNCH");
+    return true;
+  }
+  return false;
 }
 
 // The next moment the loop must look again without being told.
