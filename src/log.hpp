@@ -8,7 +8,8 @@
 
 namespace dc::log {
 
-// Sets up the stderr logger; `command` prefixes every line.
-void init(const std::string& command, const std::string& level);
+// Sets up the stderr logger; `command` prefixes every line. `threads`: the
+// caller logs from several threads.
+void init(const std::string& command, const std::string& level, bool threads = false);
 
 }  // namespace dc::log

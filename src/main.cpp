@@ -10,6 +10,7 @@
 
 #include "commands/commands.hpp"
 #include "error.hpp"
+#include "executor/executor.hpp"
 #include "log.hpp"
 #include "messages.hpp"
 #include "settings.hpp"
@@ -83,6 +84,10 @@ int run(int argc, char** argv) {
   await->add_option("container_id", container_id)->required();
   await->callback([&] { chosen = [&](const Settings& s) { return dc::commands::await(s, container_id); }; log_name = "await"; });
   await->group("");  // hidden from --help: only override mode's host executor runs it
+  auto* executor = app.add_subcommand("executor", "internal: host mode's executor of a container's task");
+  executor->add_option("container_id", container_id)->required();
+  executor->callback([&] { chosen = [&](const Settings& s) { return dc::executor::run(s, container_id); }; log_name = "executor"; });
+  executor->group("");  // hidden from --help: only launch starts it, in host mode
 
   try {
     app.parse(argc, argv);
@@ -92,7 +97,7 @@ int run(int argc, char** argv) {
     if (app.get_subcommands().empty()) return unknown_command(app);
     return app.exit(e, std::cerr, std::cerr);
   }
-  dc::log::init(log_name, settings.log_level);
+  dc::log::init(log_name, settings.log_level, log_name == "executor");
   try {
     dc::finalize(settings);
     return chosen(settings);

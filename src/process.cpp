@@ -9,6 +9,8 @@
 
 #include "error.hpp"
 
+extern char** environ;
+
 namespace dc::process {
 namespace {
 
@@ -62,6 +64,16 @@ int detached(const std::function<int()>& body, int out_fd, int err_fd) {
   }
   if (grandchild <= 0) throw Error("cannot start a detached process");
   return grandchild;
+}
+
+std::map<std::string, std::string> environment() {
+  std::map<std::string, std::string> result;
+  for (char** entry = environ; *entry; ++entry) {
+    std::string text(*entry);
+    auto equals = text.find('=');
+    if (equals != std::string::npos) result[text.substr(0, equals)] = text.substr(equals + 1);
+  }
+  return result;
 }
 
 }  // namespace dc::process

@@ -29,7 +29,7 @@ const char* const kReservedParameters[] = {"entrypoint", "name", "rm", "detach",
 
 // The CommandInfo whose command runs inside the container.
 const CommandInfo& container_command(const Launch& launch, TaskMode mode) {
-  if (mode == TaskMode::override) return launch.task_info().command();
+  if (mode != TaskMode::executor) return launch.task_info().command();
   return launch.executor_info().command();
 }
 
@@ -236,7 +236,7 @@ Environment container_environment(const Launch& launch, const Settings& settings
                                   const Environment& environment, const std::string& name) {
   Environment result;
   merge(launch.task_info().command(), result);
-  if (mode != TaskMode::override) {
+  if (mode == TaskMode::executor) {
     merge(launch.executor_info().command(), result);
     for (const char* key : kExecutorVariables) {
       auto found = environment.find(key);
@@ -317,6 +317,14 @@ HostExecutor host_executor(const Launch& launch, const Settings& settings, const
   return executor;
 }
 
+// Host mode: this program's own executor (src/executor/), in the executor
+// environment the agent gave launch.
+HostExecutor own_executor(const Launch& launch, const Settings& settings, const RunInputs& inputs) {
+  return {inputs.self,
+          {inputs.self, "--state-dir", settings.state_dir, "executor", launch.container_id().value()},
+          inputs.environment};
+}
+
 }  // namespace
 
 bool is_command_task(const Launch& launch) {
@@ -338,7 +346,8 @@ std::optional<std::string> select_image(const Launch& launch, const Environment&
 TaskMode task_mode(const Launch& launch, const Settings& settings, const Environment& environment) {
   if (!is_command_task(launch) || settings.task_mode == "executor") return TaskMode::executor;
   if (settings.task_mode == "override") return TaskMode::override;
-  return environment.count("MESOS_AGENT_ENDPOINT") ? TaskMode::executor : TaskMode::override;
+  if (settings.task_mode == "host") return TaskMode::host;
+  return environment.count("MESOS_AGENT_ENDPOINT") ? TaskMode::host : TaskMode::override;
 }
 
 std::string user_name(const Launch& launch, TaskMode mode) {
@@ -395,6 +404,7 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   auto command = init_command(container_command(launch, mode), inputs, plan.image);
   plan.args.insert(plan.args.end(), command.begin(), command.end());
   if (mode == TaskMode::override) plan.host_executor = host_executor(launch, settings, inputs);
+  if (mode == TaskMode::host) plan.host_executor = own_executor(launch, settings, inputs);
   check_no_nul(plan.args);
   if (plan.host_executor) check_no_nul(plan.host_executor->argv);
   return plan;

@@ -45,8 +45,10 @@ struct RunInputs {
 // How a Launch runs (CONTAINERIZER_TASK_MODE, with `auto` resolved):
 //   executor: the executor runs in the container (every custom executor);
 //   override: a command task's command runs in the container, the agent's
-//     command executor on the host with `--override` (0.20-0.28 agents).
-enum class TaskMode { executor, override };
+//     command executor on the host with `--override` (0.20-0.28 agents);
+//   host: the same, with this program's own executor on the host speaking
+//     the v1 executor API (agents with MESOS_AGENT_ENDPOINT: 0.27 and later).
+enum class TaskMode { executor, override, host };
 
 // Override mode's host executor: the agent's command executor with
 // `--override -- <this program> --state-dir <dir> await <id>`.
@@ -69,9 +71,9 @@ struct RunPlan {
 // executor of its own, for which the agent generated `executor_info`.
 bool is_command_task(const mesos::containerizer::Launch& launch);
 
-// The mode this Launch runs in. `auto` picks override for a command task from
-// an agent without the v1 executor API (no MESOS_AGENT_ENDPOINT in the launch
-// environment: 0.20-0.26), else executor.
+// The mode this Launch runs in. `auto` picks, for a command task, host when
+// the agent has the v1 executor API (MESOS_AGENT_ENDPOINT in the launch
+// environment), else override (0.20-0.26); a custom executor: executor.
 TaskMode task_mode(const mesos::containerizer::Launch& launch, const Settings& settings,
                    const Environment& environment);
 

@@ -58,8 +58,9 @@ void finalize(Settings& s) {
     s.state_dir = work.empty() ? "/var/lib/docker-containerizer" : work + "/docker-containerizer";
   }
   if (s.init.empty()) s.init = directory_of_self() + "/containerizer-init";
-  if (s.task_mode != "auto" && s.task_mode != "executor" && s.task_mode != "override")
-    throw Error("CONTAINERIZER_TASK_MODE must be 'auto', 'executor' or 'override', not '" + s.task_mode + "'");
+  if (s.task_mode != "auto" && s.task_mode != "executor" && s.task_mode != "override" && s.task_mode != "host")
+    throw Error("CONTAINERIZER_TASK_MODE must be 'auto', 'executor', 'override' or 'host', not '" + s.task_mode +
+                "'");
   if (s.stop_timeout < 0) throw Error("CONTAINERIZER_STOP_TIMEOUT must not be negative");
   if (s.docker_timeout < 0) throw Error("CONTAINERIZER_DOCKER_TIMEOUT must not be negative");
   if (s.remove_delay < 0) throw Error("CONTAINERIZER_REMOVE_DELAY must not be negative");

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "settings.hpp"
+#include "termination.hpp"
 
 namespace dc::commands {
 
@@ -24,6 +25,10 @@ int codec(const Settings& settings, const std::string& command, const std::strin
 // Internal, for override mode's host executor: waits for the container of
 // `container_id` and exits with its exit code.
 int await(const Settings& settings, const std::string& container_id);
+
+// Blocks until the container of `container_id` has ended (its init, not a
+// host executor) and says how; for await and the host executor.
+termination::Exit container_end(const Settings& settings, const std::string& container_id);
 
 }  // namespace dc::commands
 

@@ -19,22 +19,10 @@
 #include "run_argv.hpp"
 #include "state.hpp"
 
-extern char** environ;
-
 namespace dc::commands {
 namespace {
 
 namespace fs = std::filesystem;
-
-Environment current_environment() {
-  Environment result;
-  for (char** entry = environ; *entry; ++entry) {
-    std::string text(*entry);
-    auto equals = text.find('=');
-    if (equals != std::string::npos) result[text.substr(0, equals)] = text.substr(equals + 1);
-  }
-  return result;
-}
 
 std::optional<UserIds> resolve_user(const std::string& name) {
   if (name.empty()) return std::nullopt;
@@ -122,7 +110,7 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
   state::Store store(settings.state_dir);
 
   RunInputs inputs;
-  inputs.environment = current_environment();
+  inputs.environment = process::environment();
   const TaskMode mode = task_mode(message, settings, inputs.environment);
   inputs.user = resolve_user(user_name(message, mode));
   inputs.run_dir = store.run_dir(id);

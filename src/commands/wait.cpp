@@ -5,6 +5,7 @@
 // tick so that a destroy or a vanished supervisor is noticed.
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 
 #include "commands/commands.hpp"
@@ -91,11 +92,19 @@ int wait(const Settings& settings) {
   return 0;
 }
 
-int await(const Settings& settings, const std::string& id) {
+termination::Exit container_end(const Settings& settings, const std::string& id) {
   Look end = for_container(id, [&] {
     return until(settings, id, false, [](const Look& l) { return l.container || l.termination; });
   });
-  return termination::exit_code(end.container ? end.container->status : end.termination->status());
+  if (end.container) return *end.container;
+  const auto& reasons = end.termination->reasons();
+  const bool oom = std::find(reasons.begin(), reasons.end(),
+                             mesos::TaskStatus::REASON_CONTAINER_LIMITATION_MEMORY) != reasons.end();
+  return {end.termination->status(), oom};
+}
+
+int await(const Settings& settings, const std::string& id) {
+  return termination::exit_code(container_end(settings, id).status);
 }
 
 }  // namespace dc::commands

@@ -153,10 +153,15 @@ TEST_CASE("the Mesos 1.0.1 command task Launch frame decodes to what the agent s
 
 TEST_CASE("the 1.0.1 command task frame plans an executor container") {
   const Launch launch = read_launch("launch-mesos-1.0.1-command-task.bin", 810);
-  // The 1.0.1 agent gives the v1 executor API's endpoint: auto is executor.
-  const dc::RunPlan plan = dc::plan_run(
-      launch, dc::Settings{},
-      inputs_with({{"MESOS_WORK_DIRECTORY", "/var/lib/mesos"}, {"MESOS_AGENT_ENDPOINT", "127.0.0.1:5051"}}));
+  // The 1.0.1 agent gives the v1 executor API's endpoint (auto: host mode).
+  const dc::RunInputs inputs =
+      inputs_with({{"MESOS_WORK_DIRECTORY", "/var/lib/mesos"}, {"MESOS_AGENT_ENDPOINT", "127.0.0.1:5051"}});
+  dc::Settings executor;
+  executor.task_mode = "executor";
+  const dc::RunPlan plan = dc::plan_run(launch, executor, inputs);
+  const dc::RunPlan host = dc::plan_run(launch, dc::Settings{}, inputs);
+  REQUIRE(host.host_executor);
+  CHECK(host.host_executor->argv.at(3) == "executor");
   const Args options = docker_options(plan);
 
   CHECK(plan.name == "mesos-" + kSlave101 + "." + kContainer101);

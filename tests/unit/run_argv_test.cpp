@@ -101,6 +101,13 @@ dc::Settings settings() {
   return settings;
 }
 
+// Executor mode named: auto picks host mode for a command task from this agent.
+dc::Settings executor_settings() {
+  dc::Settings settings = ::settings();
+  settings.task_mode = "executor";
+  return settings;
+}
+
 dc::Settings override_settings() {
   dc::Settings settings = ::settings();
   settings.task_mode = "override";
@@ -646,7 +653,8 @@ TEST_CASE("the container's own variables: port 0, sandbox and name") {
 
 TEST_CASE("CommandInfo environments of task and executor are set, values verbatim") {
   const Pairs environment = environment_of(plan(command_task(
-      "executor_info { command { environment { variables { name: \"ODD\" value: \"a=b c\" } } } }")));
+      "executor_info { command { environment { variables { name: \"ODD\" value: \"a=b c\" } } } }"),
+      executor_settings()));
   CHECK(environment.at("TASK_VAR") == "from task");
   CHECK(environment.at("EXECUTOR_VAR") == "from executor");
   CHECK(environment.at("ODD") == "a=b c");
@@ -739,18 +747,21 @@ TEST_CASE("override mode needs the agent's command executor") {
   CHECK_THAT(refusal(l, override_settings()), Contains("override mode needs"));
 }
 
-TEST_CASE("auto mode: override for a command task without MESOS_AGENT_ENDPOINT, else executor") {
+TEST_CASE("auto mode: override for a command task without MESOS_AGENT_ENDPOINT, else host") {
   dc::Settings s = settings();
   REQUIRE(s.task_mode == "auto");
   dc::Environment old_agent = agent_environment();
   old_agent.erase("MESOS_AGENT_ENDPOINT");
   CHECK(dc::task_mode(command_task(), s, old_agent) == dc::TaskMode::override);
-  CHECK(dc::task_mode(command_task(), s, agent_environment()) == dc::TaskMode::executor);
+  CHECK(dc::task_mode(command_task(), s, agent_environment()) == dc::TaskMode::host);
   // A custom executor runs in its container whatever the agent.
   CHECK(dc::task_mode(launch(), s, old_agent) == dc::TaskMode::executor);
   CHECK(dc::task_mode(launch(), override_settings(), old_agent) == dc::TaskMode::executor);
   s.task_mode = "executor";
   CHECK(dc::task_mode(command_task(), s, old_agent) == dc::TaskMode::executor);
+  s.task_mode = "host";
+  CHECK(dc::task_mode(command_task(), s, old_agent) == dc::TaskMode::host);
+  CHECK(dc::task_mode(launch(), s, agent_environment()) == dc::TaskMode::executor);
   CHECK(plan(command_task(), settings(), inputs_without("MESOS_AGENT_ENDPOINT")).host_executor);
 }
 
@@ -762,7 +773,7 @@ TEST_CASE("override mode applies to command tasks only") {
   CHECK(environment_of(custom).at("LIBPROCESS_PORT") == "0");
 
   // And executor mode never plans a host executor.
-  CHECK_FALSE(plan(command_task()).host_executor);
+  CHECK_FALSE(plan(command_task(), executor_settings()).host_executor);
 }
 
 TEST_CASE("needs_image_command looks at the command that runs in the container") {
@@ -819,4 +830,23 @@ TEST_CASE("a sandbox directory with '..' is refused") {
   Launch bad = launch();
   bad.set_directory("/var/lib/mesos/../../etc");
   CHECK_THAT(refusal(bad), Contains("'..' component"));
+}
+
+// -------------------------------------------------------------- host mode
+
+TEST_CASE("host mode runs the task's command in the container, this program's executor on the host") {
+  dc::Settings host = settings();
+  host.task_mode = "host";
+  const dc::RunPlan p = plan(command_task(), host);
+  CHECK(command_of(p) == Args{"--", "/bin/sh", "-c", "echo task"});
+  CHECK(environment_of(p) == Pairs{{"TASK_VAR", "from task"},
+                                   {"MESOS_SANDBOX", "/mnt/mesos/sandbox"},
+                                   {"MESOS_CONTAINER_NAME", "mesos-S1.c1"}});
+  REQUIRE(p.host_executor);
+  CHECK(p.host_executor->file == kSelf);
+  CHECK(p.host_executor->argv == Args{kSelf, "--state-dir", kStateDir, "executor", "c1"});
+  // The executor environment the agent gave launch, as it is.
+  CHECK(p.host_executor->environment == agent_environment());
+  // A custom executor still runs in its container.
+  CHECK_FALSE(plan(launch(), host).host_executor);
 }

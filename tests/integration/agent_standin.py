@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""A stand-in for a Mesos 1.0.1 agent's v1 executor API, for the host mode tests.
+
+Serves POST /api/v1/executor on 127.0.0.1 for one executor and one task, and
+appends one line per call it receives to --log. What each part copies from
+the real agent (Mesos 1.0.1) is said where it is done:
+  src/slave/http.cpp        Slave::Http::executor(): checks, status codes, the stream
+  src/slave/validation.cpp  executor::call::validate()
+  src/slave/slave.cpp       Slave::subscribe(), ___statusUpdate()
+Control, as a test needs it: SIGUSR1 sends KILL, SIGUSR2 sends SHUTDOWN on the
+open subscription; SIGTERM ends the stand-in like an agent that stops.
+Speaks only protobuf (the real agent also speaks JSON; the executor never asks).
+"""
+import argparse
+import os
+import queue
+import signal
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--python-out", required=True, help="protoc --python_out of proto/")
+parser.add_argument("--port", type=int, default=0)
+parser.add_argument("--port-file", required=True)
+parser.add_argument("--log", required=True)
+parser.add_argument("--framework-id", required=True)
+parser.add_argument("--executor-id", required=True, help="'*': any executor of the framework (scripts/bench)")
+parser.add_argument("--task-id", required=True, help="'*': the same as the executor id")
+parser.add_argument("--kill-policy-ns", type=int, help="the TaskInfo's kill policy grace period")
+parser.add_argument("--kill-grace-ns", type=int, help="the KILL event's kill policy grace period")
+parser.add_argument("--no-ack", action="store_true", help="acknowledge no update")
+parser.add_argument("--recovered", action="store_true",
+                    help="an agent that restarted: the task was launched before, never LAUNCH again")
+args = parser.parse_args()
+
+sys.path.insert(0, args.python_out)
+from proto import executor_pb2, mesos_pb2  # noqa: E402
+
+Event = executor_pb2.Event
+Call = executor_pb2.Call
+PROTOBUF = "application/x-protobuf"
+
+lock = threading.Lock()
+subscribers = []  # one queue of events per open SUBSCRIBE response
+launched = set()  # executors whose task was sent (Slave::subscribe sends queued tasks once)
+
+
+def record(line):
+    with lock, open(args.log, "a") as log:
+        log.write(line + "\n")
+
+
+def broadcast(event):
+    with lock:
+        for events in subscribers:
+            events.put(event)
+
+
+def describe(status):
+    words = [mesos_pb2.TaskState.Name(status.state),
+             "source=" + mesos_pb2.TaskStatus.Source.Name(status.source),
+             "uuid_bytes=%d" % len(status.uuid)]
+    if status.HasField("reason"):
+        words.append("reason=" + mesos_pb2.TaskStatus.Reason.Name(status.reason))
+    if status.HasField("message"):
+        words.append("message=" + status.message)
+    return " ".join(words)
+
+
+def validate(call):
+    """src/slave/validation.cpp executor::call::validate()."""
+    if not call.HasField("type"):
+        return "Expecting 'type' to be present"
+    if call.type == Call.SUBSCRIBE and not call.HasField("subscribe"):
+        return "Expecting 'subscribe' to be present"
+    if call.type == Call.UPDATE:
+        status = call.update.status
+        if not status.HasField("uuid") or len(status.uuid) != 16:
+            return "Expecting 'uuid' to be present"  # UUID::fromBytes needs 16 bytes
+        if status.HasField("executor_id") and status.executor_id.value != call.executor_id.value:
+            return "ExecutorID in Call does not match ExecutorID in TaskStatus"
+        if status.source != mesos_pb2.TaskStatus.SOURCE_EXECUTOR:
+            return "invalid source, expecting 'SOURCE_EXECUTOR'"
+        if status.state == mesos_pb2.TASK_STAGING:
+            return "TASK_STAGING is not allowed"
+    return None
+
+
+def acknowledge(status):
+    """___statusUpdate(): ACKNOWLEDGED once the update is checkpointed, not after the framework's ack."""
+    if args.no_ack:
+        return
+    event = Event(type=Event.ACKNOWLEDGED)
+    event.acknowledged.task_id.value = status.task_id.value
+    event.acknowledged.uuid = status.uuid
+    broadcast(event)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *_):
+        pass
+
+    def reply(self, code, text=""):
+        body = text.encode()
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        self.reply(405)  # MethodNotAllowed({"POST"})
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path != "/api/v1/executor":
+            return self.reply(404)
+        content_type = self.headers.get("Content-Type")
+        if content_type is None:
+            return self.reply(400, "Expecting 'Content-Type' to be present")
+        if content_type != PROTOBUF:
+            return self.reply(415, "Expecting 'Content-Type' of application/x-protobuf")
+        call = Call()
+        try:
+            call.ParseFromString(body)
+        except Exception:
+            return self.reply(400, "Failed to parse body into Call protobuf")
+        error = validate(call)
+        if error:
+            record("REFUSED " + error)
+            return self.reply(400, "Failed to validate Executor::Call: " + error)
+        # The framework and executor lookups after validation.
+        if call.framework_id.value != args.framework_id:
+            record("REFUSED unknown framework")
+            return self.reply(400, "Framework cannot be found")
+        if args.executor_id != "*" and call.executor_id.value != args.executor_id:
+            record("REFUSED unknown executor")
+            return self.reply(400, "Executor cannot be found")
+        if call.type == Call.SUBSCRIBE:
+            return self.subscribe(call.executor_id.value, call.subscribe)
+        if call.type == Call.UPDATE:
+            record("UPDATE " + describe(call.update.status))
+            self.reply(202)  # Accepted(), before the status update manager is done
+            return acknowledge(call.update.status)
+        self.reply(501)
+
+    def subscribe(self, executor, subscribe):
+        if PROTOBUF not in self.headers.get("Accept", ""):
+            return self.reply(406, "Expecting 'Accept' to allow 'application/x-protobuf'")
+        record("SUBSCRIBE updates=%s tasks=%s" % (
+            ",".join(mesos_pb2.TaskState.Name(u.status.state) for u in subscribe.unacknowledged_updates),
+            ",".join(t.task_id.value for t in subscribe.unacknowledged_tasks)))
+        # OK with a PIPE body: libprocess sends it chunked.
+        self.send_response(200)
+        self.send_header("Content-Type", PROTOBUF)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        events = queue.Queue()
+        with lock:
+            subscribers.append(events)
+        # Slave::subscribe(): SUBSCRIBED (ExecutorRegisteredMessage), then each
+        # unacknowledged update handled as a new one, then the queued task.
+        events.put(Event(type=Event.SUBSCRIBED))
+        for update in subscribe.unacknowledged_updates:
+            record("RESENT " + describe(update.status))
+            acknowledge(update.status)
+        with lock:
+            launch = not args.recovered and executor not in launched
+            launched.add(executor)
+        if launch:
+            event = Event(type=Event.LAUNCH)
+            event.launch.task.name = "task"
+            event.launch.task.task_id.value = executor if args.task_id == "*" else args.task_id
+            if args.kill_policy_ns is not None:
+                event.launch.task.kill_policy.grace_period.nanoseconds = args.kill_policy_ns
+            events.put(event)
+        try:
+            while True:
+                data = events.get().SerializeToString()
+                record_io = b"%d\n" % len(data) + data
+                self.wfile.write(b"%x\r\n" % len(record_io) + record_io + b"\r\n")
+                self.wfile.flush()
+        except OSError:
+            pass
+        finally:
+            with lock:
+                subscribers.remove(events)
+
+
+def kill(*_):
+    event = Event(type=Event.KILL)
+    event.kill.task_id.value = args.task_id
+    if args.kill_grace_ns is not None:
+        event.kill.kill_policy.grace_period.nanoseconds = args.kill_grace_ns
+    record("SENT KILL")
+    broadcast(event)
+
+
+def shutdown(*_):
+    record("SENT SHUTDOWN")
+    broadcast(Event(type=Event.SHUTDOWN))
+
+
+signal.signal(signal.SIGUSR1, kill)
+signal.signal(signal.SIGUSR2, shutdown)
+signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+server.daemon_threads = True
+with open(args.port_file + ".tmp", "w") as port_file:
+    port_file.write(str(server.server_address[1]))
+os.rename(args.port_file + ".tmp", args.port_file)
+server.serve_forever()

@@ -1,0 +1,163 @@
+// The host executor's pure parts: durations and configuration from the
+// agent's executor environment, and the task's updates.
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <csignal>
+
+#include "error.hpp"
+#include "executor/config.hpp"
+#include "executor/task.hpp"
+
+using Catch::Matchers::Contains;
+using namespace std::chrono_literals;
+using dc::executor::Duration;
+using dc::executor::parse_duration;
+using dc::executor::Task;
+
+TEST_CASE("durations in Mesos's notation") {
+  CHECK(parse_duration("15mins") == 15min);
+  CHECK(parse_duration("2secs") == 2s);
+  CHECK(parse_duration("0.5secs") == 500ms);
+  CHECK(parse_duration("100ms") == 100ms);
+  CHECK(parse_duration("1hrs") == 1h);
+  CHECK(parse_duration("1days") == 24h);
+  CHECK(parse_duration("2weeks") == 336h);
+  CHECK(parse_duration("3000us") == 3ms);
+  for (const char* bad : {"", "secs", "5", "5 secs", "-1secs", "1.2.3secs", "5sec"})
+    CHECK_THROWS_WITH(parse_duration(bad), Contains("malformed duration"));
+}
+
+TEST_CASE("configuration from the executor environment") {
+  dc::Environment environment = {{"MESOS_AGENT_ENDPOINT", "127.0.0.1:5051"},
+                                 {"MESOS_FRAMEWORK_ID", "fw"},
+                                 {"MESOS_EXECUTOR_ID", "ex"}};
+  auto config = dc::executor::config_from(environment);
+  CHECK(config.agent.authority() == "127.0.0.1:5051");
+  CHECK(config.agent.target == "/api/v1/executor");
+  CHECK_FALSE(config.checkpoint);
+  CHECK(config.recovery_timeout == 15min);
+  environment["MESOS_CHECKPOINT"] = "1";
+  environment["MESOS_RECOVERY_TIMEOUT"] = "3secs";
+  environment["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = "200ms";
+  environment["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] = "10secs";
+  config = dc::executor::config_from(environment);
+  CHECK(config.checkpoint);
+  CHECK(config.recovery_timeout == 3s);
+  CHECK(config.backoff_max == 200ms);
+  CHECK(config.shutdown_grace == 10s);
+  environment["MESOS_RECOVERY_TIMEOUT"] = "soon";
+  CHECK_THROWS_WITH(dc::executor::config_from(environment), Contains("MESOS_RECOVERY_TIMEOUT: malformed"));
+  environment.erase("MESOS_EXECUTOR_ID");
+  CHECK_THROWS_WITH(dc::executor::config_from(environment), Contains("MESOS_EXECUTOR_ID is not set"));
+}
+
+namespace {
+
+// Update ids "1", "2", ... so tests can acknowledge them.
+Task counting_task() {
+  return Task("ex", [n = 0]() mutable { return std::to_string(++n); });
+}
+
+mesos::TaskInfo task_info(std::optional<int64_t> grace_ns = std::nullopt) {
+  mesos::TaskInfo task;
+  task.set_name("t");
+  task.mutable_task_id()->set_value("task-1");
+  if (grace_ns) task.mutable_kill_policy()->mutable_grace_period()->set_nanoseconds(*grace_ns);
+  return task;
+}
+
+constexpr int exited(int code) { return code << 8; }
+
+}  // namespace
+
+TEST_CASE("a task that exits 0: TASK_RUNNING, TASK_FINISHED, done once acknowledged") {
+  Task task = counting_task();
+  auto running = task.launch(task_info());
+  REQUIRE(running.size() == 1);
+  CHECK(running[0].state() == mesos::TASK_RUNNING);
+  CHECK(running[0].task_id().value() == "task-1");
+  CHECK(running[0].executor_id().value() == "ex");
+  CHECK(running[0].source() == mesos::TaskStatus::SOURCE_EXECUTOR);
+  CHECK(running[0].uuid() == "1");
+  CHECK(task.launch(task_info()).empty());
+  auto finished = task.ended({exited(0), false}, 0);
+  REQUIRE(finished.size() == 1);
+  CHECK(finished[0].state() == mesos::TASK_FINISHED);
+  CHECK(finished[0].message() == "Command exited with status 0");
+  CHECK_FALSE(task.done());
+  task.acknowledged("1");
+  CHECK_FALSE(task.done());
+  task.acknowledged("2");
+  CHECK(task.done());
+}
+
+TEST_CASE("a failing task reports its status; a killed one TASK_KILLED") {
+  Task failing = counting_task();
+  failing.launch(task_info());
+  auto failed = failing.ended({exited(3), false}, 0);
+  CHECK(failed.at(0).state() == mesos::TASK_FAILED);
+  CHECK(failed.at(0).message() == "Command exited with status 3");
+
+  Task killed = counting_task();
+  killed.launch(task_info());
+  CHECK(killed.kill(nullptr, 7s) == std::optional<Duration>(7s));
+  CHECK_FALSE(killed.kill(nullptr, 7s));
+  auto update = killed.ended({SIGTERM, false}, 0);
+  CHECK(update.at(0).state() == mesos::TASK_KILLED);
+  CHECK(update.at(0).message() == "Command terminated by signal 15 (Terminated)");
+}
+
+TEST_CASE("kill grace: the KILL's policy, else the task's, else the fallback") {
+  Task own = counting_task();
+  own.launch(task_info(2'000'000'000));
+  CHECK(own.kill(nullptr, 7s) == std::optional<Duration>(2s));
+  Task overridden = counting_task();
+  overridden.launch(task_info(2'000'000'000));
+  mesos::KillPolicy policy;
+  policy.mutable_grace_period()->set_nanoseconds(500'000'000);
+  CHECK(overridden.kill(&policy, 7s) == std::optional<Duration>(500ms));
+  Task shutdown = counting_task();
+  shutdown.launch(task_info(2'000'000'000));
+  CHECK(shutdown.shutdown(1s) == std::optional<Duration>(1s));
+  Task ended = counting_task();
+  ended.launch(task_info());
+  ended.ended({exited(0), false}, 0);
+  CHECK_FALSE(ended.kill(nullptr, 7s));
+}
+
+TEST_CASE("an OOM kill: TASK_FAILED with the memory reason and message") {
+  Task task = counting_task();
+  task.launch(task_info());
+  auto update = task.ended({SIGKILL, true}, 64ull << 20);
+  CHECK(update.at(0).state() == mesos::TASK_FAILED);
+  CHECK(update.at(0).reason() == mesos::TaskStatus::REASON_CONTAINER_LIMITATION_MEMORY);
+  CHECK_THAT(update.at(0).message(), Contains("Memory limit exceeded: limit 64 MiB"));
+}
+
+TEST_CASE("a container that ends before LAUNCH: both updates at LAUNCH") {
+  Task task = counting_task();
+  CHECK(task.ended({exited(1), false}, 0).empty());
+  auto updates = task.launch(task_info());
+  REQUIRE(updates.size() == 2);
+  CHECK(updates[0].state() == mesos::TASK_RUNNING);
+  CHECK(updates[1].state() == mesos::TASK_FAILED);
+}
+
+TEST_CASE("SUBSCRIBE carries the unacknowledged updates, and the task until one is acknowledged") {
+  Task task = counting_task();
+  CHECK(task.unacknowledged().unacknowledged_updates_size() == 0);
+  task.launch(task_info());
+  auto subscribe = task.unacknowledged();
+  CHECK(subscribe.unacknowledged_updates_size() == 1);
+  REQUIRE(subscribe.unacknowledged_tasks_size() == 1);
+  CHECK(subscribe.unacknowledged_tasks(0).task_id().value() == "task-1");
+  task.ended({exited(0), false}, 0);
+  task.acknowledged("1");
+  subscribe = task.unacknowledged();
+  REQUIRE(subscribe.unacknowledged_updates_size() == 1);
+  CHECK(subscribe.unacknowledged_updates(0).status().state() == mesos::TASK_FINISHED);
+  CHECK(subscribe.unacknowledged_tasks_size() == 0);
+  task.acknowledged("unknown");
+  CHECK_FALSE(task.done());
+}
