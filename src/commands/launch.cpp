@@ -124,7 +124,8 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
 
   RunInputs inputs;
   inputs.environment = current_environment();
-  inputs.user = resolve_user(user_name(message, settings));
+  const TaskMode mode = task_mode(message, settings, inputs.environment);
+  inputs.user = resolve_user(user_name(message, mode));
   inputs.run_dir = store.run_dir(id);
   inputs.init = settings.init;
   inputs.self = self_path();
@@ -150,7 +151,7 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
   try {
     prepare_files(message.directory(), inputs.run_dir, inputs.user);
     fetch::into_sandbox(settings, message, inputs.user);
-    if (needs_image_command(message, settings)) {
+    if (needs_image_command(message, mode)) {
       inputs.image_command = docker.image_command(plan.image);
       plan = plan_run(message, settings, inputs);
     }

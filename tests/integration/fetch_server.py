@@ -10,12 +10,13 @@ were seen to:
   /stall/P     200 and headers, then nothing until the client hangs up
 Each request's path is appended to LOG (one line, before the answer), so a
 test can count requests. Binds 127.0.0.1 on a free port and writes the port
-to PORT_FILE once it listens.
+to PORT_FILE once it listens. With CERT and KEY it speaks https.
 
-usage: fetch_server.py DIR PORT_FILE LOG
+usage: fetch_server.py DIR PORT_FILE LOG [CERT KEY]
 """
 import http.server
 import os
+import ssl
 import sys
 
 root, port_file, log = sys.argv[1:4]
@@ -63,6 +64,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
+if len(sys.argv) > 5:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[4], sys.argv[5])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 with open(port_file + ".tmp", "w") as out:
     out.write(str(server.server_address[1]))
 os.rename(port_file + ".tmp", port_file)

@@ -187,6 +187,17 @@ call launch "$(fetch_frame i10-aurora "./run.sh" "uris { value: \"$URL/aurora/ru
 equals "an Aurora-like executor fetched into the sandbox runs in the container" \
   "thermos running the pex in /mnt/mesos/sandbox" "$(output_of i10-aurora)"
 
+# https: the server's certificate is verified, against CURL_CA_BUNDLE when set.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+  -keyout "$T/tls.key" -out "$T/tls.crt" 2>/dev/null
+python3 "$DC_ROOT/tests/integration/fetch_server.py" "$WWW" "$T/tls-port" "$T/requests.log" "$T/tls.crt" "$T/tls.key" \
+  2>"$T/tls-server.err" &
+eventually 20 test -s "$T/tls-port"
+TLS=https://127.0.0.1:$(cat "$T/tls-port")
+refused i10-tls-untrusted "uris { value: \"$TLS/tool\" }" "certificate" "an https certificate no CA vouches for is refused"
+CURL_CA_BUNDLE=$T/tls.crt call launch "$(fetch_frame i10-tls "./tool" "uris { value: \"$TLS/tool\" executable: true }")"
+equals "https is fetched when CURL_CA_BUNDLE trusts the certificate" "tool ran" "$(output_of i10-tls)"
+
 "$LC" --image "$TEST_IMAGE" --id "$(cid i10-lc)" --uri "$URL/tool,executable" --uri "$URL/cached.tgz,cache" -- \
   './tool; cat cached/data.txt' >"$T/lc.out" 2>"$T/lc.err"
 equals "launch-container --uri fetches" "tool ran
