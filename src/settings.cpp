@@ -50,6 +50,9 @@ void add_flags(CLI::App& app, Settings& s) {
   option(app, "remove-delay", s.remove_delay, "seconds to keep an ended container before removal");
   option(app, "cgroups-enable-cfs", s.cgroups_enable_cfs, "set a CFS quota from cpus");
   option(app, "init", s.init, "containerizer-init binary (default: beside this program)");
+  option(app, "fetch-cache-dir", s.fetch_cache_dir, "shared cache of fetched URIs (default STATE_DIR/fetch-cache)");
+  option(app, "fetch-cache-size", s.fetch_cache_size, "fetch cache size limit in bytes");
+  option(app, "fetch-timeout", s.fetch_timeout, "seconds each URI may take to fetch");
 }
 
 void finalize(Settings& s) {
@@ -58,6 +61,8 @@ void finalize(Settings& s) {
     s.state_dir = work.empty() ? "/var/lib/docker-containerizer" : work + "/docker-containerizer";
   }
   if (s.init.empty()) s.init = directory_of_self() + "/containerizer-init";
+  if (s.fetch_cache_dir.empty()) s.fetch_cache_dir = s.state_dir + "/fetch-cache";
+  if (s.fetch_timeout <= 0) throw Error("CONTAINERIZER_FETCH_TIMEOUT must be positive");
   if (s.task_mode != "auto" && s.task_mode != "executor" && s.task_mode != "override" && s.task_mode != "host")
     throw Error("CONTAINERIZER_TASK_MODE must be 'auto', 'executor', 'override' or 'host', not '" + s.task_mode +
                 "'");

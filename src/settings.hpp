@@ -27,6 +27,10 @@ struct Settings {
   double remove_delay = 0;                  // seconds between a container's end and its removal
   bool cgroups_enable_cfs = false;          // also set a CFS quota from cpus
   std::string init;                         // containerizer-init; default: beside the binary
+  // Fetching CommandInfo URIs (src/fetch/).
+  std::string fetch_cache_dir;              // default: STATE_DIR/fetch-cache
+  uint64_t fetch_cache_size = 2ull << 30;   // bytes, least recently used entries evicted beyond it
+  double fetch_timeout = 300;               // seconds per URI
 
   // docker_args split on whitespace.
   std::vector<std::string> docker_global_args() const;

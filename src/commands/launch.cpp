@@ -12,6 +12,7 @@
 #include "docker.hpp"
 #include "ending.hpp"
 #include "error.hpp"
+#include "fetch/client.hpp"
 #include "ids.hpp"
 #include "log.hpp"
 #include "messages.hpp"
@@ -137,6 +138,7 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
   auto locked = state::Locked::create(store, record);
   try {
     prepare_files(message.directory(), inputs.run_dir, inputs.user);
+    fetch::into_sandbox(settings, message, inputs.user);
     if (needs_image_command(message, mode)) {
       inputs.image_command = docker.image_command(plan.image);
       plan = plan_run(message, settings, inputs);

@@ -1,0 +1,102 @@
+#include "fetch/client.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "error.hpp"
+#include "fetch/uri.hpp"
+#include "framing.hpp"
+#include "log.hpp"
+
+extern char** environ;
+
+namespace dc::fetch {
+namespace {
+
+std::string join(const std::vector<uint32_t>& numbers) {
+  std::string text;
+  for (auto n : numbers) text += (text.empty() ? "" : ",") + std::to_string(n);
+  return text;
+}
+
+std::vector<std::string> fetcher_argv(const Settings& settings, const std::string& sandbox,
+                                      const std::optional<UserIds>& user) {
+  std::vector<std::string> argv = {directory_of_self() + "/docker-containerizer-fetch",
+                                   "--sandbox", sandbox,
+                                   "--cache-dir", settings.fetch_cache_dir,
+                                   "--cache-size", std::to_string(settings.fetch_cache_size),
+                                   "--timeout", std::to_string(settings.fetch_timeout),
+                                   "--log-level", settings.log_level,
+                                   "--frame-limit", std::to_string(settings.frame_limit)};
+  const char* libexec = std::getenv("MESOS_LIBEXEC_DIRECTORY");
+  if (libexec && *libexec && ::access((std::string(libexec) + "/mesos-fetcher").c_str(), X_OK) == 0)
+    argv.insert(argv.end(), {"--mesos-fetcher", std::string(libexec) + "/mesos-fetcher"});
+  if (user)
+    argv.insert(argv.end(), {"--uid", std::to_string(user->uid), "--gid", std::to_string(user->gid),
+                             "--groups", join(user->groups)});
+  return argv;
+}
+
+// Runs the fetcher with `input` on its stdin; its stderr is ours, its
+// stdout (the failure's line) is returned with its exit status.
+std::pair<int, std::string> run(const std::vector<std::string>& args, const std::string& input) {
+  int in[2], out[2];
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
+    throw Error(std::string("pipe: ") + strerror(errno));
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  std::vector<char*> argv;
+  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  int failed = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(in[0]);
+  ::close(out[1]);
+  if (failed) {
+    ::close(in[1]);
+    ::close(out[0]);
+    throw Error("cannot run " + args[0] + ": " + strerror(failed));
+  }
+  try {
+    framing::write_frame(in[1], input);
+  } catch (const Error&) {
+    // It went before reading: its exit status says why.
+  }
+  ::close(in[1]);
+  std::string said;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(out[0], buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0) said.append(buffer, static_cast<size_t>(n));
+  ::close(out[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  while (!said.empty() && (said.back() == '\n' || said.back() == '\r')) said.pop_back();
+  return {status, said};
+}
+
+}  // namespace
+
+void into_sandbox(const Settings& settings, const mesos::containerizer::Launch& launch,
+                  const std::optional<UserIds>& user) {
+  auto uris = uris_of(launch);
+  if (uris.empty()) return;
+  mesos::CommandInfo command;
+  for (auto& uri : uris) *command.add_uris() = std::move(uri);
+  auto [status, said] = run(fetcher_argv(settings, launch.directory(), user), command.SerializeAsString());
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  if (said.empty()) said = "docker-containerizer-fetch ended with status " + std::to_string(status);
+  throw Error(said);
+}
+
+}  // namespace dc::fetch

@@ -1,0 +1,64 @@
+// docker-containerizer-fetch: fetches a Launch's URIs into its sandbox. A
+// program of its own because libcurl and libarchive are linked dynamically
+// (CMakeLists.txt): docker-containerizer, which the agent runs for every
+// call, never loads them. `launch` runs it with a framed CommandInfo holding
+// the URIs on stdin; progress goes to stderr (the sandbox's stderr), and a
+// failure's one line to stdout, for launch to report as its own.
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <sstream>
+
+#include "error.hpp"
+#include "fetch/fetcher.hpp"
+#include "framing.hpp"
+#include "log.hpp"
+
+namespace {
+
+std::vector<uint32_t> numbers(const std::string& list) {
+  std::vector<uint32_t> result;
+  std::istringstream items(list);
+  for (std::string item; std::getline(items, item, ',');)
+    if (!item.empty()) result.push_back(static_cast<uint32_t>(std::stoul(item)));
+  return result;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  CLI::App app{"docker-containerizer-fetch: fetches URIs (a framed CommandInfo on stdin) into a sandbox"};
+  std::string sandbox, log_level = "info", groups;
+  int64_t uid = -1, gid = -1;
+  uint64_t frame_limit = 64ull << 20;
+  dc::fetch::Options options;
+  app.add_option("--sandbox", sandbox, "the sandbox directory")->required();
+  app.add_option("--cache-dir", options.cache_dir, "the shared download cache")->required();
+  app.add_option("--cache-size", options.cache_size, "the cache's size limit in bytes")->required();
+  app.add_option("--timeout", options.timeout_seconds, "seconds per URI")->required();
+  app.add_option("--mesos-fetcher", options.mesos_fetcher, "the agent's fetcher, for other schemes");
+  app.add_option("--uid", uid, "the Launch's user");
+  app.add_option("--gid", gid, "its group");
+  app.add_option("--groups", groups, "its supplementary groups, comma-separated");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
+  app.add_option("--frame-limit", frame_limit, "largest input frame in bytes");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    dc::log::init("fetch", log_level);
+    if (uid >= 0) options.user = dc::UserIds{static_cast<uint32_t>(uid), static_cast<uint32_t>(gid), numbers(groups)};
+    mesos::CommandInfo command;
+    if (!command.ParseFromString(dc::framing::read_frame(STDIN_FILENO, frame_limit)))
+      throw dc::Error("the URIs on stdin do not parse as a CommandInfo");
+    // Every path from here on is relative to the sandbox.
+    if (::chdir(sandbox.c_str()) != 0) throw dc::Error("cannot enter the sandbox " + sandbox + ": " + strerror(errno));
+    dc::fetch::fetch_all({command.uris().begin(), command.uris().end()}, options);
+    return 0;
+  } catch (const std::exception& e) {
+    std::cout << e.what() << std::endl;
+    return 1;
+  }
+}
