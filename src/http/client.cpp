@@ -1,0 +1,216 @@
+#include "http/client.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/optional.hpp>
+
+#include <atomic>
+#include <cctype>
+
+namespace dc::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+template <typename Fields>
+Headers headers_of(const Fields& fields) {
+  Headers result;
+  for (const auto& field : fields)
+    result.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  return result;
+}
+
+// One connection with its own io_context. Asio's synchronous calls ignore
+// socket timeouts, so each step is an asynchronous operation run to its end
+// on this thread, with tcp_stream's deadline as the timeout.
+struct Connection {
+  asio::io_context io{1};
+  beast::tcp_stream stream{io};
+  beast::flat_buffer buffer;
+  std::string where;  // http://host:port/target, for messages
+
+  // Runs one asynchronous operation, started by `start(handler)`, to its end.
+  template <typename Start>
+  beast::error_code run(Start start) {
+    beast::error_code result;
+    start([&result](beast::error_code ec, auto&&...) { result = ec; });
+    io.restart();
+    io.run();
+    return result;
+  }
+
+  [[noreturn]] void fail(const std::string& step, const beast::error_code& ec) const {
+    throw Error(where + ": " + step + ": " + ec.message());
+  }
+
+  void connect(const Url& url, Clock::time_point deadline) {
+    where = "http://" + url.authority() + url.target;
+    tcp::resolver resolver(io);
+    beast::error_code ec;
+    auto endpoints = resolver.resolve(url.host, url.port, ec);
+    if (ec) fail("cannot resolve " + url.host, ec);
+    stream.expires_at(deadline);
+    ec = run([&](auto handler) { stream.async_connect(endpoints, handler); });
+    if (ec) fail("cannot connect", ec);
+  }
+
+  void write(const Url& url, const Request& request, Clock::time_point deadline) {
+    bhttp::request<bhttp::string_body> message;
+    message.method_string(request.method);
+    message.target(request.target);
+    message.version(11);
+    message.set(bhttp::field::host, url.authority());
+    message.set(bhttp::field::user_agent, "docker-containerizer");
+    for (const auto& [name, value] : request.headers) message.insert(name, value);
+    message.body() = request.body;
+    message.prepare_payload();
+    stream.expires_at(deadline);
+    auto ec = run([&](auto handler) { bhttp::async_write(stream, message, handler); });
+    if (ec) fail("cannot send the request", ec);
+  }
+};
+
+}  // namespace
+
+Url Url::parse(std::string_view text) {
+  const std::string original(text);
+  auto bad = [&](const std::string& why) { return Error("bad URL '" + original + "': " + why); };
+  if (text.rfind("https://", 0) == 0) throw bad("https is not supported");
+  if (text.rfind("http://", 0) == 0) text.remove_prefix(7);
+  Url url;
+  const size_t slash = text.find('/');
+  std::string_view authority = text.substr(0, slash);
+  if (slash != std::string_view::npos) url.target = std::string(text.substr(slash));
+  std::string_view port;
+  if (!authority.empty() && authority[0] == '[') {
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) throw bad("no ']' after an IPv6 address");
+    url.host = std::string(authority.substr(1, close - 1));
+    std::string_view rest = authority.substr(close + 1);
+    if (!rest.empty() && rest[0] != ':') throw bad("expected ':' after ']'");
+    if (!rest.empty()) port = rest.substr(1);
+  } else {
+    const size_t colon = authority.rfind(':');
+    url.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+  }
+  if (url.host.empty()) throw bad("no host");
+  if (!port.empty()) {
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::stoul(std::string(port)) == 0 || std::stoul(std::string(port)) > 65535)
+      throw bad("the port must be a number from 1 to 65535");
+    url.port = std::string(port);
+  }
+  return url;
+}
+
+std::string Url::authority() const {
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + port;
+}
+
+std::optional<std::string> header(const Headers& headers, std::string_view name) {
+  for (const auto& [key, value] : headers)
+    if (equal_ignoring_case(key, name)) return value;
+  return std::nullopt;
+}
+
+Response send(const Url& url, const Request& request, milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  Connection connection;
+  connection.connect(url, deadline);
+  connection.write(url, request, deadline);
+  bhttp::response<bhttp::string_body> message;
+  connection.stream.expires_at(deadline);
+  auto ec = connection.run(
+      [&](auto handler) { bhttp::async_read(connection.stream, connection.buffer, message, handler); });
+  if (ec) connection.fail("cannot read the response", ec);
+  beast::error_code ignored;
+  connection.stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  return {static_cast<int>(message.result_int()), std::string(message.reason()), headers_of(message),
+          std::move(message.body())};
+}
+
+struct Stream::Impl {
+  Connection connection;
+  bhttp::response_parser<bhttp::buffer_body> parser;
+  std::atomic<bool> cancelled{false};
+  bool ended = false;
+  int status = 0;
+  std::string reason;
+  Headers headers;
+};
+
+Stream::Stream(const Url& url, const Request& request, milliseconds timeout) : impl_(std::make_unique<Impl>()) {
+  const auto deadline = Clock::now() + timeout;
+  auto& c = impl_->connection;
+  c.connect(url, deadline);
+  c.write(url, request, deadline);
+  // A subscription's body has no end: no limit on its size.
+  impl_->parser.body_limit(boost::none);
+  c.stream.expires_at(deadline);
+  auto ec = c.run([&](auto handler) { bhttp::async_read_header(c.stream, c.buffer, impl_->parser, handler); });
+  if (ec) c.fail("cannot read the response header", ec);
+  const auto& message = impl_->parser.get();
+  impl_->status = static_cast<int>(message.result_int());
+  impl_->reason = std::string(message.reason());
+  impl_->headers = headers_of(message);
+  impl_->ended = impl_->parser.is_done();
+}
+
+Stream::~Stream() = default;
+
+int Stream::status() const { return impl_->status; }
+const std::string& Stream::reason() const { return impl_->reason; }
+const Headers& Stream::headers() const { return impl_->headers; }
+
+std::optional<std::string> Stream::read(milliseconds idle) {
+  auto& c = impl_->connection;
+  auto& parser = impl_->parser;
+  char chunk[16384];
+  while (!impl_->ended && !impl_->cancelled) {
+    auto& body = parser.get().body();
+    body.data = chunk;
+    body.size = sizeof chunk;
+    if (idle.count() > 0)
+      c.stream.expires_after(idle);
+    else
+      c.stream.expires_never();
+    auto ec = c.run([&](auto handler) { bhttp::async_read_some(c.stream, c.buffer, parser, handler); });
+    if (impl_->cancelled) break;
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec == bhttp::error::end_of_stream) {
+      impl_->ended = true;
+      break;
+    }
+    if (ec) c.fail("cannot read the response", ec);
+    const size_t got = sizeof chunk - parser.get().body().size;
+    impl_->ended = parser.is_done();
+    if (got > 0) return std::string(chunk, got);
+  }
+  return std::nullopt;
+}
+
+void Stream::cancel() {
+  impl_->cancelled = true;
+  auto& c = impl_->connection;
+  // Runs on the reader's thread, inside its io.run(), or in the next one.
+  asio::post(c.io, [&c] { c.stream.close(); });
+}
+
+}  // namespace dc::http
