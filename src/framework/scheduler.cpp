@@ -160,6 +160,7 @@ void Scheduler::on_update(const mesos::TaskStatus& status, Step& step) {
   }
   if (!ours) return;
   if (terminal(status.state())) {
+    task_ended_ = true;
     finish(exit_code_of(status), step);
   } else if (!tailing_ && agent_) {
     tailing_ = true;

@@ -38,6 +38,8 @@ class Scheduler {
   Step on_master_lost(const std::string& why);
 
   bool finished() const { return finished_; }
+  // A terminal status of the task came (its sandbox is complete).
+  bool task_ended() const { return task_ended_; }
   int exit_code() const { return exit_code_; }
   const std::string& framework_id() const { return framework_id_; }
   const std::string& task_id() const { return options_.id; }
@@ -57,6 +59,7 @@ class Scheduler {
   std::optional<Agent> agent_;
   std::optional<mesos::scheduler::Offer> largest_;  // the offer closest to fitting
   bool tailing_ = false;
+  bool task_ended_ = false;
   bool finished_ = false;
   int exit_code_ = 1;
 };

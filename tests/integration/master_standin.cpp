@@ -167,12 +167,15 @@ Response reply(const Request& request, http::status status, const std::string& b
   return response;
 }
 
+// libprocess's BasicAuthenticator: "Basic base64(principal:secret)".
 bool authorized(const Request& request) {
   if (master.options.principal.empty()) return true;
-  const std::string credentials = master.options.principal + ":" + master.options.secret;
-  std::string encoded(beast::detail::base64::encoded_size(credentials.size()), '\0');
-  encoded.resize(beast::detail::base64::encode(encoded.data(), credentials.data(), credentials.size()));
-  return request[http::field::authorization] == "Basic " + encoded;
+  const std::string value(request[http::field::authorization]);
+  if (value.compare(0, 6, "Basic ") != 0) return false;
+  const std::string encoded = value.substr(6);
+  std::string decoded(beast::detail::base64::decoded_size(encoded.size()), '\0');
+  decoded.resize(beast::detail::base64::decode(decoded.data(), encoded.data(), encoded.size()).first);
+  return decoded == master.options.principal + ":" + master.options.secret;
 }
 
 // Holds a SUBSCRIBE's response open and writes queued events as RecordIO
