@@ -1,9 +1,9 @@
 #include "run.hpp"
 
 #include <pthread.h>
-#include <signal.h>
 
 #include <chrono>
+#include <csignal>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -57,13 +57,17 @@ class Inbox {
 void print(const std::string& line) { std::fprintf(stderr, "launch-container: %s\n", line.c_str()); }
 
 // Ctrl-C and SIGTERM, taken by a thread of their own so that the main loop
-// sees them as happenings (blocked in every other thread: call first).
+// sees them as happenings (blocked in every other thread: call first). A
+// shell starts background commands with SIGINT ignored; an ignored signal
+// never reaches sigwait, and Ctrl-C must still kill the task.
 void watch_signals(const std::shared_ptr<Inbox>& inbox) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   std::thread([inbox, signals] {
     for (int s; sigwait(&signals, &s) == 0;) inbox->push({Happening::interrupt, {}, ""});
   }).detach();
