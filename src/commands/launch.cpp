@@ -123,7 +123,8 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
 
   RunInputs inputs;
   inputs.environment = current_environment();
-  inputs.user = resolve_user(user_name(message, settings));
+  const TaskMode mode = task_mode(message, settings, inputs.environment);
+  inputs.user = resolve_user(user_name(message, mode));
   inputs.run_dir = store.run_dir(id);
   inputs.init = settings.init;
   inputs.self = self_path();
@@ -148,7 +149,7 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
   auto locked = state::Locked::create(store, record);
   try {
     prepare_files(message.directory(), inputs.run_dir, inputs.user);
-    if (needs_image_command(message, settings)) {
+    if (needs_image_command(message, mode)) {
       inputs.image_command = docker.image_command(plan.image);
       plan = plan_run(message, settings, inputs);
     }
