@@ -6,10 +6,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/optional.hpp>
 
 #include <atomic>
 #include <cctype>
+#include <limits>
 
 namespace dc::http {
 namespace {
@@ -184,8 +184,10 @@ Stream::Stream(const Url& url, const Request& request, milliseconds timeout) : i
   auto& c = impl_->connection;
   c.connect(url, deadline);
   c.write(url, request, deadline);
-  // A subscription's body has no end: no limit on its size.
-  impl_->parser.body_limit(boost::none);
+  // A subscription's body has no end: no limit on its size. Not boost::none:
+  // Beast 1.74 then refuses every Content-Length body (it compares the
+  // length with an empty optional).
+  impl_->parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   c.stream.expires_at(deadline);
   auto ec = c.run([&](auto handler) { bhttp::async_read_header(c.stream, c.buffer, impl_->parser, handler); });
   if (ec) c.fail("cannot read the response header", ec);

@@ -179,6 +179,17 @@ TEST_CASE("Stream returns chunks as they come, then the end") {
   CHECK_FALSE(stream.read());
 }
 
+TEST_CASE("Stream reads a refusal's Content-Length body") {
+  Server server([](int fd, const std::string&) {
+    write_all(fd, "HTTP/1.1 400 Bad Request\r\nContent-Length: 25\r\n\r\nFramework cannot be found");
+  });
+  http::Stream stream(server.url(), {"POST", "/api/v1/executor", {}, "s"}, 5s);
+  CHECK(stream.status() == 400);
+  std::string body;
+  while (auto bytes = stream.read()) body += *bytes;
+  CHECK(body == "Framework cannot be found");
+}
+
 TEST_CASE("Stream fails when the server goes away mid-response") {
   Server server([](int fd, const std::string&) { write_all(fd, kChunkedHeader + chunk("5\nab")); });
   http::Stream stream(server.url(), {"POST", "/", {}, ""}, 5s);
