@@ -4,6 +4,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/http.hpp>
 
 #include <atomic>
@@ -128,6 +129,28 @@ std::optional<std::string> header(const Headers& headers, std::string_view name)
   for (const auto& [key, value] : headers)
     if (equal_ignoring_case(key, name)) return value;
   return std::nullopt;
+}
+
+std::string basic_authorization(std::string_view user, std::string_view password) {
+  const std::string credentials = std::string(user) + ":" + std::string(password);
+  std::string encoded(beast::detail::base64::encoded_size(credentials.size()), '\0');
+  encoded.resize(beast::detail::base64::encode(encoded.data(), credentials.data(), credentials.size()));
+  return "Basic " + encoded;
+}
+
+std::string percent_encode(std::string_view text) {
+  static const char* const hex = "0123456789ABCDEF";
+  std::string result;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      result += static_cast<char>(c);
+    } else {
+      result += '%';
+      result += hex[c >> 4];
+      result += hex[c & 15];
+    }
+  }
+  return result;
 }
 
 Response send(const Url& url, const Request& request, milliseconds timeout) {

@@ -50,6 +50,13 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 // The value of header `name` (case-insensitive), first one wins.
 std::optional<std::string> header(const Headers& headers, std::string_view name);
 
+// An Authorization header's value for HTTP basic authentication (RFC 7617):
+// "Basic " and base64 of "user:password".
+std::string basic_authorization(std::string_view user, std::string_view password);
+
+// `text` as a URL query value: every byte but A-Z a-z 0-9 - . _ ~ as %XX.
+std::string percent_encode(std::string_view text);
+
 struct Request {
   std::string method = "POST";
   std::string target = "/";

@@ -122,6 +122,18 @@ TEST_CASE("Url parses agent endpoints and full URLs") {
   CHECK_THROWS_WITH(http::Url::parse("h:50x"), Contains("1 to 65535"));
 }
 
+TEST_CASE("basic_authorization encodes user:password in base64") {
+  // RFC 7617's example.
+  CHECK(http::basic_authorization("Aladdin", "open sesame") == "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+  CHECK(http::basic_authorization("a", "") == "Basic YTo=");
+}
+
+TEST_CASE("percent_encode leaves only unreserved characters as they are") {
+  CHECK(http::percent_encode("/var/lib/mesos/slaves/S0/runs/c-1_x.y~z/stdout") ==
+        "%2Fvar%2Flib%2Fmesos%2Fslaves%2FS0%2Fruns%2Fc-1_x.y~z%2Fstdout");
+  CHECK(http::percent_encode("a b&c=d%\xff") == "a%20b%26c%3Dd%25%FF");
+}
+
 TEST_CASE("send posts the body and reads a 202 Accepted") {
   Server server([](int fd, const std::string&) { write_all(fd, "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"); });
   http::Request call{"POST", "/api/v1/executor", {{"Content-Type", "application/x-protobuf"}}, std::string("a\0b", 3)};

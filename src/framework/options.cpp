@@ -1,0 +1,192 @@
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <ctime>
+#include <sstream>
+
+#include "error.hpp"
+#include "ids.hpp"
+
+namespace dc::framework {
+namespace {
+
+const char* const kUsage =
+    R"(usage: launch-container --master HOST:PORT [options] [--] COMMAND [ARG...]
+Runs COMMAND as one task in a Docker container somewhere on a Mesos cluster
+(v1 scheduler HTTP API), prints its status updates, tails its stdout and
+stderr from the agent, and exits with its exit code. Ctrl-C kills the task.
+  --master HOST:PORT    the leading Mesos master
+  --image IMAGE         image to run (default: $MESOS_DEFAULT_CONTAINER_IMAGE)
+  --cpus N              cpus asked for (default 0.5)
+  --mem MIB             memory in MiB (default 128)
+  --env NAME=VALUE      environment variable (repeatable)
+  --network MODE        host (default), bridge, none or user
+  --volume HOST:CONTAINER[:ro]   bind mount on the agent (repeatable)
+  --uri URL[,extract=false][,executable][,cache]   fetched into the sandbox (repeatable)
+  --user USER           run the task as this user
+  --id ID               task id (default: a fresh one)
+  --role ROLE           the framework's role (default *)
+  --principal NAME      principal, also for HTTP basic auth with --secret
+  --secret SECRET       the principal's secret
+  --timeout SECONDS     how long to wait for an offer that fits (default 60)
+One COMMAND word runs through /bin/sh -c; several run as an argv.
+)";
+
+// Options all take a value: the command starts at `--` or at the first word
+// that is neither an option nor an option's value (as in the local mode).
+std::vector<std::string> split_command(int argc, const char* const* argv, std::vector<std::string>& flags) {
+  int i = 1;
+  while (i < argc) {
+    const std::string word = argv[i];
+    if (word == "--") return {argv + i + 1, argv + argc};
+    if (word.empty() || word[0] != '-') break;
+    flags.push_back(word);
+    const bool takes_value = word.find('=') == std::string::npos && word != "-h" && word != "--help";
+    if (takes_value && i + 1 < argc) flags.push_back(argv[++i]);
+    ++i;
+  }
+  return {argv + i, argv + argc};
+}
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw Error(message);
+}
+
+std::string lower(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::istringstream in(text);
+  for (std::string part; std::getline(in, part, separator);) parts.push_back(part);
+  if (!text.empty() && text.back() == separator) parts.emplace_back();
+  return parts;
+}
+
+void check(const Options& o) {
+  require(!o.master.empty(), "--master HOST:PORT is required");
+  require(o.master.find(':') != std::string::npos, "--master must be HOST:PORT, not '" + o.master + "'");
+  require(!o.image.empty(), "no --image and no MESOS_DEFAULT_CONTAINER_IMAGE");
+  require(o.cpus > 0, "--cpus must be positive");
+  require(o.mem > 0, "--mem must be positive");
+  require(o.timeout > 0, "--timeout must be positive");
+  require(!o.command.empty(), "no COMMAND to run");
+  require(o.secret.empty() || !o.principal.empty(), "--secret needs --principal");
+  require(!o.role.empty(), "--role must not be empty");
+  ids::validate("task id", o.id);
+  const std::string network = lower(o.network);
+  require(network == "host" || network == "bridge" || network == "none" || network == "user",
+          "--network must be host, bridge, none or user, not '" + o.network + "'");
+  for (const auto& e : o.env)
+    require(e.find('=') != std::string::npos && e[0] != '=', "--env must be NAME=VALUE, not '" + e + "'");
+}
+
+mesos::Volume volume(const std::string& text) {
+  const auto parts = split(text, ':');
+  const bool ok = (parts.size() == 2 || parts.size() == 3) && !parts[0].empty() && !parts[1].empty() &&
+                  (parts.size() == 2 || parts[2] == "ro" || parts[2] == "rw");
+  require(ok, "--volume must be HOST:CONTAINER[:ro|:rw], not '" + text + "'");
+  mesos::Volume v;
+  v.set_host_path(parts[0]);
+  v.set_container_path(parts[1]);
+  v.set_mode(parts.size() == 3 && parts[2] == "ro" ? mesos::Volume::RO : mesos::Volume::RW);
+  return v;
+}
+
+mesos::CommandInfo::URI uri(const std::string& text) {
+  const auto parts = split(text, ',');
+  require(!parts.empty() && !parts[0].empty(), "--uri needs a URL");
+  mesos::CommandInfo::URI u;
+  u.set_value(parts[0]);
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i] == "extract=false") u.set_extract(false);
+    else if (parts[i] == "extract" || parts[i] == "extract=true") u.set_extract(true);
+    else if (parts[i] == "executable") u.set_executable(true);
+    else if (parts[i] == "cache") u.set_cache(true);
+    else throw Error("--uri " + parts[0] + ": unknown attribute '" + parts[i] +
+                     "' (known: extract=false, executable, cache)");
+  }
+  return u;
+}
+
+}  // namespace
+
+std::string usage() { return kUsage; }
+
+Options parse(int argc, const char* const* argv, bool& help) {
+  Options o;
+  if (const char* image = std::getenv("MESOS_DEFAULT_CONTAINER_IMAGE")) o.image = image;
+  std::vector<std::string> flags;
+  o.command = split_command(argc, argv, flags);
+  help = false;
+  for (const auto& flag : flags) help = help || flag == "-h" || flag == "--help";
+  if (help) return o;
+
+  CLI::App app;
+  app.set_help_flag();
+  app.add_option("--master", o.master);
+  app.add_option("--image", o.image);
+  app.add_option("--cpus", o.cpus);
+  app.add_option("--mem", o.mem);
+  app.add_option("--env", o.env);
+  app.add_option("--network", o.network);
+  app.add_option("--volume", o.volumes);
+  app.add_option("--uri", o.uris);
+  app.add_option("--user", o.user);
+  app.add_option("--id", o.id);
+  app.add_option("--role", o.role);
+  app.add_option("--principal", o.principal);
+  app.add_option("--secret", o.secret);
+  app.add_option("--timeout", o.timeout);
+  std::vector<std::string> reversed(flags.rbegin(), flags.rend());  // CLI11 parses from the back
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    throw Error(e.what());
+  }
+  if (o.id.empty()) o.id = "launch-" + std::to_string(std::time(nullptr)) + "-" + std::to_string(::getpid());
+  check(o);
+  o.network = lower(o.network);
+  for (const auto& v : o.volumes) volume(v);
+  for (const auto& u : o.uris) uri(u);
+  return o;
+}
+
+mesos::CommandInfo command_info(const Options& o) {
+  mesos::CommandInfo command;
+  command.set_value(o.command[0]);
+  command.set_shell(o.command.size() == 1);
+  if (o.command.size() > 1)
+    for (const auto& arg : o.command) command.add_arguments(arg);
+  for (const auto& e : o.env) {
+    auto* variable = command.mutable_environment()->add_variables();
+    const size_t equals = e.find('=');
+    variable->set_name(e.substr(0, equals));
+    variable->set_value(e.substr(equals + 1));
+  }
+  for (const auto& u : o.uris) *command.add_uris() = uri(u);
+  if (!o.user.empty()) command.set_user(o.user);
+  return command;
+}
+
+mesos::ContainerInfo container_info(const Options& o) {
+  mesos::ContainerInfo container;
+  container.set_type(mesos::ContainerInfo::DOCKER);
+  auto* docker = container.mutable_docker();
+  docker->set_image(o.image);
+  std::string name = o.network;
+  for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  mesos::ContainerInfo::DockerInfo::Network network = mesos::ContainerInfo::DockerInfo::HOST;
+  mesos::ContainerInfo::DockerInfo::Network_Parse(name, &network);  // checked by parse()
+  docker->set_network(network);
+  for (const auto& v : o.volumes) *container.add_volumes() = volume(v);
+  return container;
+}
+
+}  // namespace dc::framework

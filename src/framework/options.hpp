@@ -1,0 +1,44 @@
+#pragma once
+// The command line of `launch-container --master`: the local mode's flags
+// (image, resources, environment, network, volumes, user, id, uris) plus
+// the cluster's (master, role, principal/secret, offer timeout).
+#include <string>
+#include <vector>
+
+#include "mesos.pb.h"
+
+namespace dc::framework {
+
+struct Options {
+  std::string master;                  // HOST:PORT of the leading master
+  std::string image;                   // default $MESOS_DEFAULT_CONTAINER_IMAGE
+  double cpus = 0.5;
+  double mem = 128;                    // MiB
+  std::vector<std::string> env;        // NAME=VALUE
+  std::string network = "host";        // host, bridge, none or user
+  std::vector<std::string> volumes;    // HOST:CONTAINER[:ro|:rw]
+  std::vector<std::string> uris;       // URL[,extract=false][,executable][,cache]
+  std::string user;                    // the task's user (default: the agent's choice)
+  std::string id;                      // task id (default launch-<time>-<pid>)
+  std::string role = "*";
+  std::string principal;
+  std::string secret;                  // HTTP basic auth with `principal`
+  double timeout = 60;                 // seconds to wait for a fitting offer
+  std::vector<std::string> command;    // one word: /bin/sh -c; several: an argv
+};
+
+// Parses argv (argv[0] included). Options come first, then the command (after
+// `--` or at the first word that is not an option). Throws dc::Error with one
+// line for a bad value; `help` is set (and nothing checked) for -h/--help.
+Options parse(int argc, const char* const* argv, bool& help);
+
+// The usage text.
+std::string usage();
+
+// The task's CommandInfo: the command (shell or argv), environment, uris, user.
+mesos::CommandInfo command_info(const Options& options);
+
+// The task's DOCKER ContainerInfo: image, network, volumes.
+mesos::ContainerInfo container_info(const Options& options);
+
+}  // namespace dc::framework

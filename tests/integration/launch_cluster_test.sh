@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# bin/launch-container --master: one task through the v1 scheduler API,
+# against the master stand-in (tests/integration/master_standin.cpp), which
+# records every call and sends the status updates this script asks for.
+source "$(dirname "$0")/lib.sh"
+LC=$DC_ROOT/bin/launch-container
+STANDIN=$DC_BUILD/master-standin
+
+# master NAME [STANDIN_ARGS...]: starts a stand-in in $T/NAME (sandbox
+# $T/NAME/sandbox, calls in $T/NAME/record) with its commands on fd
+# ${master_in[NAME]}; sets PORT.
+declare -A master_in master_pid
+master() {
+  local dir=$T/$1 fd
+  mkdir -p "$dir/sandbox"
+  : >"$dir/record"
+  mkfifo "$dir/in"
+  "$STANDIN" --port-file "$dir/port" --record "$dir/record" --sandbox "$dir/sandbox" "${@:2}" \
+    <"$dir/in" 2>"$dir/standin.err" &
+  master_pid[$1]=$!
+  exec {fd}>"$dir/in"
+  master_in[$1]=$fd
+  eventually 20 test -s "$dir/port" || not_ok "the stand-in $1 starts" "$(cat "$dir/standin.err")"
+  PORT=$(cat "$dir/port")
+}
+# tell NAME LINE: a command to stand-in NAME (`update STATE [MESSAGE]`).
+tell() { echo "$2" >&"${master_in[$1]}"; }
+recorded() { grep -q "^$2" "$T/$1/record"; }
+calls() { cut -d' ' -f1 "$T/$1/record" | tr '\n' ' '; }
+# launch NAME ARGS...: runs launch-container in the background against
+# stand-in NAME; output in $T/NAME/out and err, pid in LAUNCHER.
+launch() {
+  local name=$1
+  shift
+  "$LC" --master "127.0.0.1:$PORT" --image "$TEST_IMAGE" --id "$(cid "$name")" "$@" \
+    >"$T/$name/out" 2>"$T/$name/err" &
+  LAUNCHER=$!
+}
+# ended: waits (bounded) for the launcher; its exit code in RC.
+ended() {
+  local deadline=$((SECONDS + 30))
+  while kill -0 "$LAUNCHER" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+  kill -0 "$LAUNCHER" 2>/dev/null && kill -KILL "$LAUNCHER"
+  wait "$LAUNCHER"
+  RC=$?
+}
+
+# --- finished: the first fitting offer, live output, updates acknowledged
+master finished --offer o1:0.1:32 --offer o2:2:1024
+launch finished --cpus 0.5 --mem 64 --env GREETING=hi --volume /srv:/srv:ro --network bridge -- 'echo "$GREETING"'
+eventually 20 recorded finished ACCEPT
+record=$(cat "$T/finished/record")
+contains "ACCEPT takes the fitting offer o2" 'offer_ids { value: "o2" }' "$(grep ^ACCEPT <<<"$record")"
+contains "the LAUNCH runs the task on o2's agent" "task_id { value: \"$(cid finished)\" } slave_id { value: \"agent-o2\" }" "$record"
+contains "with a DOCKER ContainerInfo" "container { type: DOCKER" "$record"
+contains "of the image and network" "docker { image: \"$TEST_IMAGE\" network: BRIDGE }" "$record"
+contains "the volume read-only" 'volumes { container_path: "/srv" host_path: "/srv" mode: RO }' "$record"
+contains "the shell command and its environment" 'value: "echo \"$GREETING\"" shell: true' "$record"
+contains "cpus asked for" 'name: "cpus" type: SCALAR scalar { value: 0.5 }' "$record"
+contains "the other offer is declined with a filter" 'decline { offer_ids { value: "o1" } filters { refuse_seconds:' "$record"
+echo "first line" >"$T/finished/sandbox/stdout"
+tell finished "update TASK_RUNNING"
+check "TASK_RUNNING is printed with the agent and its host" \
+  eventually 20 grep -q "TASK_RUNNING on agent agent-o2 (standin-o2)" "$T/finished/err"
+check "the task's stdout is tailed while it runs" eventually 20 grep -q "first line" "$T/finished/out"
+echo "second line" >>"$T/finished/sandbox/stdout"
+echo "a warning" >"$T/finished/sandbox/stderr"
+tell finished "update TASK_FINISHED Command exited with status 0"
+ended
+equals "TASK_FINISHED exits 0" 0 "$RC"
+equals "stdout is the task's, whole" "first line
+second line" "$(cat "$T/finished/out")"
+contains "the task's stderr goes to stderr" "a warning" "$(cat "$T/finished/err")"
+contains "the terminal state is printed" "TASK_FINISHED on agent agent-o2 (standin-o2): Command exited with status 0" \
+  "$(cat "$T/finished/err")"
+contains "then the sandbox's path" "sandbox: standin-o2:$T/finished/sandbox" "$(cat "$T/finished/err")"
+equals "calls: subscribe, accept+decline, an ack per update, teardown" \
+  "SUBSCRIBE ACCEPT DECLINE ACKNOWLEDGE ACKNOWLEDGE TEARDOWN " "$(calls finished)"
+
+# --- failed with a status, with HTTP basic auth
+master failed --offer o1:1:256 --principal ops --secret s3cret
+launch failed --principal ops --secret s3cret -- /bin/sh -c 'exit 3'
+eventually 20 recorded failed ACCEPT
+contains "the principal is in the FrameworkInfo" 'principal: "ops"' "$(cat "$T/failed/record")"
+contains "several words run as an argv" 'value: "/bin/sh" shell: false arguments: "/bin/sh" arguments: "-c"' \
+  "$(cat "$T/failed/record")"
+tell failed "update TASK_RUNNING"
+tell failed "update TASK_FAILED Command exited with status 3"
+ended
+equals "TASK_FAILED exits with the command's status" 3 "$RC"
+contains "the failure is printed" "TASK_FAILED on agent agent-o1 (standin-o1): Command exited with status 3" \
+  "$(cat "$T/failed/err")"
+
+master refused --offer o1:1:256 --principal ops --secret s3cret
+launch refused --principal ops --secret wrong -- true
+ended
+equals "a wrong secret exits 1" 1 "$RC"
+equals "with one line naming the master's answer" \
+  "launch-container: the master at 127.0.0.1:$PORT refused SUBSCRIBE: 401 Unauthorized" "$(cat "$T/refused/err")"
+
+# --- killed by Ctrl-C: KILL, wait for TASK_KILLED, then TEARDOWN
+master killed --offer o1:1:256
+launch killed -- 'exec sleep 600'
+eventually 20 recorded killed ACCEPT
+tell killed "update TASK_RUNNING"
+eventually 20 grep -q TASK_RUNNING "$T/killed/err"
+kill -INT "$LAUNCHER"
+check "Ctrl-C sends KILL for the task" eventually 20 recorded killed KILL
+contains "KILL names the task and its agent" \
+  "kill { task_id { value: \"$(cid killed)\" } agent_id { value: \"agent-o1\" } }" "$(grep ^KILL "$T/killed/record")"
+ended
+equals "exits with how the task ended (SIGTERM)" 143 "$RC"
+contains "TASK_KILLED is printed" "TASK_KILLED on agent agent-o1 (standin-o1)" "$(cat "$T/killed/err")"
+equals "TASK_KILLED is acknowledged before TEARDOWN" \
+  "SUBSCRIBE ACCEPT ACKNOWLEDGE KILL ACKNOWLEDGE TEARDOWN " "$(calls killed)"
+
+# --- no fitting offer within --timeout
+master small --offer o1:0.1:32 --offer o2:0.25:4096
+launch small --cpus 1 --mem 64 --timeout 1 -- true
+ended
+equals "no fitting offer exits 1" 1 "$RC"
+contains "the message says what was asked and what the largest offer had" \
+  "no offer fits cpus 1, mem 64 MiB for role * after 1 s; the largest offer had cpus 0.25, mem 4096 MiB (agent agent-o2, standin-o2)" \
+  "$(cat "$T/small/err")"
+equals "both offers are declined, nothing launched, then TEARDOWN" "SUBSCRIBE DECLINE TEARDOWN " "$(calls small)"
+
+# --- the master goes away mid-run
+master gone --offer o1:1:256
+launch gone -- 'exec sleep 600'
+eventually 20 recorded gone ACCEPT
+tell gone "update TASK_RUNNING"
+eventually 20 recorded gone ACKNOWLEDGE
+kill -KILL "${master_pid[gone]}"
+wait "${master_pid[gone]}" 2>/dev/null
+ended
+equals "a lost master exits 1" 1 "$RC"
+contains "with a line saying so" "launch-container: lost the master at 127.0.0.1:$PORT" "$(tail -n 1 "$T/gone/err")"
+
+# --- bad usage
+"$LC" --master 127.0.0.1:1 --image "$TEST_IMAGE" --cpus lots true >"$T/usage.out" 2>"$T/usage.err"
+equals "a bad option exits 2" 2 "$?"
+equals "with one line" 1 "$(wc -l <"$T/usage.err")"
+"$LC" --master 127.0.0.1:1 --help >"$T/help.out"
+contains "--help prints the cluster mode's usage" "--principal" "$(cat "$T/help.out")"
+finish

@@ -1,0 +1,120 @@
+// The command line of `launch-container --master` (dc::framework::parse) and
+// the task's CommandInfo and ContainerInfo it makes.
+#include "framework/options.hpp"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "error.hpp"
+
+using Catch::Matchers::Contains;
+using dc::framework::Options;
+
+namespace {
+
+Options parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "launch-container");
+  bool help = false;
+  Options o = dc::framework::parse(static_cast<int>(args.size()), args.data(), help);
+  CHECK_FALSE(help);
+  return o;
+}
+
+std::string refusal(std::vector<const char*> args) {
+  try {
+    parse(std::move(args));
+  } catch (const dc::Error& e) {
+    return e.what();
+  }
+  FAIL("accepted");
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("options come first, then the command after -- or at the first plain word") {
+  Options o = parse({"--master", "127.0.0.1:5050", "--image", "busybox", "--cpus", "0.25", "--mem=64", "--",
+                     "/bin/echo", "--not-an-option"});
+  CHECK(o.master == "127.0.0.1:5050");
+  CHECK(o.image == "busybox");
+  CHECK(o.cpus == 0.25);
+  CHECK(o.mem == 64);
+  CHECK(o.command == std::vector<std::string>{"/bin/echo", "--not-an-option"});
+
+  o = parse({"--master", "m:5050", "--image", "busybox", "echo", "-n", "hi"});
+  CHECK(o.command == std::vector<std::string>{"echo", "-n", "hi"});
+  CHECK_THAT(o.id, Contains("launch-"));
+  CHECK(o.role == "*");
+  CHECK(o.timeout == 60);
+}
+
+TEST_CASE("help is recognised without checking anything else") {
+  const char* args[] = {"launch-container", "--help"};
+  bool help = false;
+  dc::framework::parse(2, args, help);
+  CHECK(help);
+}
+
+TEST_CASE("bad options are refused with one line naming them") {
+  CHECK_THAT(refusal({"--image", "i", "true"}), Contains("--master"));
+  CHECK_THAT(refusal({"--master", "m", "--image", "i", "true"}), Contains("HOST:PORT"));
+  CHECK_THAT(refusal({"--master", "m:1", "true"}), Contains("--image"));
+  CHECK_THAT(refusal({"--master", "m:1", "--image", "i"}), Contains("COMMAND"));
+  CHECK_THAT(refusal({"--master", "m:1", "--image", "i", "--cpus", "0", "true"}), Contains("--cpus"));
+  CHECK_THAT(refusal({"--master", "m:1", "--image", "i", "--network", "wifi", "true"}), Contains("wifi"));
+  CHECK_THAT(refusal({"--master", "m:1", "--image", "i", "--volume", "/a", "true"}), Contains("/a"));
+  CHECK_THAT(refusal({"--master", "m:1", "--image", "i", "--env", "NOVALUE", "true"}), Contains("NOVALUE"));
+  CHECK_THAT(refusal({"--master", "m:1", "--image", "i", "--uri", "http://x/y,unzip", "true"}), Contains("unzip"));
+  CHECK_THAT(refusal({"--master", "m:1", "--image", "i", "--id", "../x", "true"}), Contains("task id"));
+  CHECK_THAT(refusal({"--master", "m:1", "--image", "i", "--secret", "s", "true"}), Contains("--principal"));
+  CHECK_THAT(refusal({"--master", "m:1", "--image", "i", "--frobnicate", "1", "true"}), Contains("frobnicate"));
+}
+
+TEST_CASE("one command word runs through the shell, several as an argv") {
+  Options o = parse({"--master", "m:1", "--image", "i", "echo $HOME"});
+  mesos::CommandInfo c = dc::framework::command_info(o);
+  CHECK(c.shell());
+  CHECK(c.value() == "echo $HOME");
+  CHECK(c.arguments_size() == 0);
+
+  o = parse({"--master", "m:1", "--image", "i", "/bin/echo", "two words"});
+  c = dc::framework::command_info(o);
+  CHECK_FALSE(c.shell());
+  CHECK(c.value() == "/bin/echo");
+  REQUIRE(c.arguments_size() == 2);  // argv[0] included, as Mesos runs it
+  CHECK(c.arguments(1) == "two words");
+}
+
+TEST_CASE("environment, uris and user go into the CommandInfo") {
+  Options o = parse({"--master", "m:1", "--image", "i", "--env", "A=1=2", "--env", "B=", "--uri",
+                     "http://h/x.tgz", "--uri", "http://h/run.sh,extract=false,executable,cache", "--user",
+                     "nobody", "true"});
+  const mesos::CommandInfo c = dc::framework::command_info(o);
+  REQUIRE(c.environment().variables_size() == 2);
+  CHECK(c.environment().variables(0).name() == "A");
+  CHECK(c.environment().variables(0).value() == "1=2");
+  CHECK(c.environment().variables(1).value() == "");
+  REQUIRE(c.uris_size() == 2);
+  CHECK(c.uris(0).value() == "http://h/x.tgz");
+  CHECK(c.uris(0).extract());
+  CHECK_FALSE(c.uris(0).executable());
+  CHECK_FALSE(c.uris(1).extract());
+  CHECK(c.uris(1).executable());
+  CHECK(c.uris(1).cache());
+  CHECK(c.user() == "nobody");
+}
+
+TEST_CASE("image, network and volumes go into a DOCKER ContainerInfo") {
+  Options o = parse({"--master", "m:1", "--image", "busybox:1", "--network", "BRIDGE", "--volume", "/a:/b",
+                     "--volume", "/c:/d:ro", "true"});
+  const mesos::ContainerInfo c = dc::framework::container_info(o);
+  CHECK(c.type() == mesos::ContainerInfo::DOCKER);
+  CHECK(c.docker().image() == "busybox:1");
+  CHECK(c.docker().network() == mesos::ContainerInfo::DockerInfo::BRIDGE);
+  REQUIRE(c.volumes_size() == 2);
+  CHECK(c.volumes(0).host_path() == "/a");
+  CHECK(c.volumes(0).container_path() == "/b");
+  CHECK(c.volumes(0).mode() == mesos::Volume::RW);
+  CHECK(c.volumes(1).mode() == mesos::Volume::RO);
+}
