@@ -40,16 +40,19 @@ std::vector<std::string> strings_of(const json& value) {
 
 // Drains both pipes with poll() until the child closes them: reading one to
 // its end first could deadlock when the other fills its pipe buffer.
-void drain(int out_fd, int err_fd, Result& result, Echo echo) {
+void drain(int out_fd, int err_fd, Result& result, const LineWatcher& watcher) {
   struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
   std::string* sinks[2] = {&result.out, &result.err};
   int open = 2;
   char buffer[8192];
+  size_t watched = 0;  // how much of result.out the watcher has seen
   while (open > 0) {
-    if (::poll(fds, 2, -1) < 0) {
+    const int ready = ::poll(fds, 2, watcher ? 1000 : -1);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       throw Error(std::string("poll on docker's output failed: ") + strerror(errno));
     }
+    if (ready == 0) watcher(nullptr);
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
@@ -60,8 +63,10 @@ void drain(int out_fd, int err_fd, Result& result, Echo echo) {
         continue;
       }
       sinks[i]->append(buffer, static_cast<size_t>(n));
-      if (echo == Echo::both || (i == 1 && echo == Echo::err))
-        (void)!::write(STDERR_FILENO, buffer, static_cast<size_t>(n));
+    }
+    for (size_t end; watcher && (end = result.out.find('\n', watched)) != std::string::npos; watched = end + 1) {
+      const std::string line = result.out.substr(watched, end - watched);
+      watcher(&line);
     }
   }
 }
@@ -103,12 +108,17 @@ std::optional<Container> parse_inspect(const std::string& text) {
   return container;
 }
 
-std::optional<ImageCommand> parse_image_command(const std::string& text) {
+std::optional<Image> parse_image(const std::string& text) {
   json all = json::parse(text, nullptr, false);
   if (all.is_discarded() || !all.is_array() || all.empty() || !all[0].is_object()) return std::nullopt;
+  Image image;
+  const json id = all[0].value("Id", json());
+  if (id.is_string()) image.id = id.get<std::string>();
+  image.repo_digests = strings_of(all[0].value("RepoDigests", json()));
   const json config = all[0].value("Config", json::object());
-  if (!config.is_object()) return ImageCommand{};
-  return ImageCommand{strings_of(config.value("Entrypoint", json())), strings_of(config.value("Cmd", json()))};
+  if (config.is_object())
+    image.command = {strings_of(config.value("Entrypoint", json())), strings_of(config.value("Cmd", json()))};
+  return image;
 }
 
 std::vector<Listed> parse_ps(const std::string& lines) {
@@ -142,7 +152,7 @@ Client::Client(const Settings& settings) : global_args_(settings.docker_global_a
     throw Error("docker CLI '" + settings.docker + "' not found in PATH (CONTAINERIZER_DOCKER)");
 }
 
-Result Client::call(const std::vector<std::string>& args, Echo echo) const {
+Result Client::call(const std::vector<std::string>& args, const LineWatcher& watcher) const {
   std::vector<std::string> argv = global_args_;
   argv.insert(argv.end(), args.begin(), args.end());
   bp::pipe out, err;
@@ -156,7 +166,7 @@ Result Client::call(const std::vector<std::string>& args, Echo echo) const {
     pipe->assign_sink(-1);
   }
   Result result;
-  drain(out.native_source(), err.native_source(), result, echo);
+  drain(out.native_source(), err.native_source(), result, watcher);
   child.wait();
   result.exit_code = child.exit_code();
   return result;
@@ -221,16 +231,22 @@ void Client::update(const std::string& name, const std::vector<std::string>& opt
   if (result.exit_code != 0) throw Error("docker update " + name + " failed: " + result.message());
 }
 
-ImageCommand Client::image_command(const std::string& image) const {
-  Result result = call({"image", "inspect", image});
+std::optional<Image> Client::image(const std::string& name) const {
+  Result result = call({"image", "inspect", name});
   if (result.exit_code != 0) {
-    Result pulled = call({"pull", image}, Echo::both);
-    if (pulled.exit_code != 0) throw Error("docker pull " + image + " failed: " + pulled.message());
-    result = call({"image", "inspect", image});
+    if (result.err.find("No such image") != std::string::npos) return std::nullopt;
+    throw Error("docker image inspect " + name + " failed: " + result.message());
   }
-  auto command = result.exit_code == 0 ? parse_image_command(result.out) : std::nullopt;
-  if (!command) throw Error("docker image inspect " + image + " failed: " + result.message());
-  return *command;
+  auto image = parse_image(result.out);
+  if (!image) throw Error("docker image inspect " + name + ": unexpected output");
+  return image;
+}
+
+void Client::pull(const std::string& name, const std::string& config_dir, const LineWatcher& watcher) const {
+  std::vector<std::string> args = {"pull", name};
+  if (!config_dir.empty()) args.insert(args.begin(), {"--config", config_dir});
+  Result result = call(args, watcher);
+  if (result.exit_code != 0) throw Error(result.message());
 }
 
 }  // namespace dc::docker

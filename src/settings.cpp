@@ -47,6 +47,13 @@ void add_flags(CLI::App& app, Settings& s) {
   option(app, "remove-delay", s.remove_delay, "seconds to keep an ended container before removal");
   option(app, "cgroups-enable-cfs", s.cgroups_enable_cfs, "set a CFS quota from cpus");
   option(app, "init", s.init, "containerizer-init binary (default: beside this program)");
+  option(app, "allow-docker-parameters", s.allow_docker_parameters, "allow DockerInfo.parameters");
+  option(app, "default-docker-parameters", s.default_docker_parameters,
+         "key=value,... for containers that bring no parameters");
+  option(app, "global-container-mounts", s.global_container_mounts, "host:container[:ro|rw],... in every container");
+  option(app, "allow-privileged", s.allow_privileged, "allow DockerInfo.privileged");
+  option(app, "host-volumes", s.host_volumes, "host paths volumes may use: any, none or prefixes, comma-separated");
+  option(app, "docker-config", s.docker_config, "docker config.json for pulls: a path or the JSON itself");
 }
 
 void finalize(Settings& s) {

@@ -26,6 +26,13 @@ struct Settings {
   double remove_delay = 0;                  // seconds between a container's end and its removal
   bool cgroups_enable_cfs = false;          // also set a CFS quota from cpus
   std::string init;                         // containerizer-init; default: beside the binary
+  // Operator policy (src/policy.cpp parses and applies these).
+  bool allow_docker_parameters = false;     // DockerInfo.parameters, CommandInfo.container.options
+  std::string default_docker_parameters;    // key=value,... for containers with no parameters
+  std::string global_container_mounts;      // host:container[:ro|rw],... in every container
+  bool allow_privileged = false;            // DockerInfo.privileged
+  std::string host_volumes = "any";         // any | none | host path prefixes, comma-separated
+  std::string docker_config;                // docker config.json for pulls: a path or the JSON
 
   // docker_args split on whitespace.
   std::vector<std::string> docker_global_args() const;
