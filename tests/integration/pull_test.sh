@@ -13,19 +13,7 @@ old_id=
 new_id=
 REPO=
 
-# Everything this test made beyond the work directory's containers: the
-# containers go first (they hold the images), then the tags and images (the
-# registry goes last, registry.sh).
-pull_cleanup() {
-  local ids
-  ids=$(docker ps -aq --filter "label=docker-containerizer.work-directory=$MESOS_WORK_DIRECTORY" 2>/dev/null)
-  [ -n "$ids" ] && docker rm -f -v $ids >/dev/null 2>&1
-  if [ -n "$REPO" ]; then
-    docker rmi "$REPO:1" "$REPO:missing" >/dev/null 2>&1
-  fi
-  for id in $old_id $new_id; do docker rmi "$id" >/dev/null 2>&1; done
-}
-on_exit pull_cleanup
+on_exit 'remove_images "${REPO:+$REPO:1}" "${REPO:+$REPO:missing}" "$old_id" "$new_id"'
 
 if ! start_registry; then
   not_ok "a private registry on 127.0.0.1:5100-5199" "$(tail -n 3 "$T/registry.log" 2>/dev/null)"

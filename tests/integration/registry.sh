@@ -14,6 +14,16 @@ stop_registry() {
 }
 on_exit stop_registry
 
+# remove_images IMAGE...: at exit, the work directory's containers first
+# (they hold the images), then the images (tags or ids; empty ones skipped).
+remove_images() {
+  local ids image
+  ids=$(docker ps -aq --filter "label=docker-containerizer.work-directory=$MESOS_WORK_DIRECTORY" 2>/dev/null)
+  [ -n "$ids" ] && docker rm -f -v $ids >/dev/null 2>&1
+  for image in "$@"; do [ -n "$image" ] && docker rmi "$image" >/dev/null 2>&1; done
+  return 0
+}
+
 # serve_registry PORT [HTPASSWD_FILE]: docker-registry on 127.0.0.1:PORT,
 # with htpasswd authentication when a file is given; fails (and leaves
 # nothing running) when it does not listen within 10 s.

@@ -14,14 +14,7 @@ user=i11-user
 password=i11-secret-$RUN
 REPO=
 image_id=
-registry_cleanup() {
-  local ids
-  ids=$(docker ps -aq --filter "label=docker-containerizer.work-directory=$MESOS_WORK_DIRECTORY" 2>/dev/null)
-  [ -n "$ids" ] && docker rm -f -v $ids >/dev/null 2>&1
-  [ -n "$REPO" ] && docker rmi "$REPO:1" >/dev/null 2>&1
-  [ -n "$image_id" ] && docker rmi "$image_id" >/dev/null 2>&1
-}
-on_exit registry_cleanup
+on_exit 'remove_images "${REPO:+$REPO:1}" "$image_id"'
 
 htpasswd -Bbc "$T/htpasswd" "$user" "$password" 2>/dev/null
 if ! start_registry "$T/htpasswd"; then
