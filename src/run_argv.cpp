@@ -25,13 +25,10 @@ const char* const kExecutorVariables[] = {
     "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "MESOS_NATIVE_LIBRARY", "MESOS_NATIVE_JAVA_LIBRARY",
     "LIBPROCESS_IP"};
 
-bool override_mode(const Launch& launch, const Settings& settings) {
-  return settings.task_mode == "override" && is_command_task(launch);
-}
 
 // The CommandInfo whose command runs inside the container.
-const CommandInfo& container_command(const Launch& launch, const Settings& settings) {
-  if (override_mode(launch, settings)) return launch.task_info().command();
+const CommandInfo& container_command(const Launch& launch, TaskMode mode) {
+  if (mode == TaskMode::override) return launch.task_info().command();
   return launch.executor_info().command();
 }
 
@@ -245,11 +242,11 @@ void merge(const CommandInfo& command, Environment& into) {
   for (const auto& variable : command.environment().variables()) into[variable.name()] = variable.value();
 }
 
-Environment container_environment(const Launch& launch, const Settings& settings,
+Environment container_environment(const Launch& launch, const Settings& settings, TaskMode mode,
                                   const Environment& environment, const std::string& name) {
   Environment result;
   merge(launch.task_info().command(), result);
-  if (!override_mode(launch, settings)) {
+  if (mode != TaskMode::override) {
     merge(launch.executor_info().command(), result);
     for (const char* key : kExecutorVariables) {
       auto found = environment.find(key);
@@ -297,16 +294,36 @@ std::vector<std::string> init_command(const CommandInfo& command, const RunInput
   return result;
 }
 
+// One word for /bin/sh: single-quoted, so nothing in it is shell code.
+std::string shell_quoted(const std::string& word) {
+  std::string quoted = "'";
+  for (char c : word) quoted += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// The agent's command executor comes in two shapes: the path of
+// mesos-executor as a shell command (0.28: shell true; 0.20: shell unset,
+// which means true), or as an executable with argv (shell false). It parses
+// its flags up to `--` and keeps the rest as the override's argv.
 HostExecutor host_executor(const Launch& launch, const Settings& settings, const RunInputs& inputs) {
   const CommandInfo& command = launch.executor_info().command();
-  if (!command.has_value() || command.shell())
-    throw Error("override mode needs the agent's command executor (a value with shell=false)");
+  if (!command.has_value() || command.value().empty())
+    throw Error("override mode needs the agent's command executor (an executor command with a value)");
+  const std::vector<std::string> words = {"--override", "--", inputs.self, "--state-dir", settings.state_dir,
+                                          "await", launch.container_id().value()};
   HostExecutor executor;
-  executor.file = command.value();
-  executor.argv.assign(command.arguments().begin(), command.arguments().end());
-  if (executor.argv.empty()) executor.argv.push_back(command.value());
-  add(executor.argv, {"--override", inputs.self, "--state-dir", settings.state_dir, "await",
-                      launch.container_id().value()});
+  if (command.shell()) {
+    // As the agent runs a shell command: sh -c VALUE, the words appended quoted.
+    std::string script = command.value();
+    for (const auto& word : words) script += " " + shell_quoted(word);
+    executor.file = "/bin/sh";
+    executor.argv = {"sh", "-c", script};
+  } else {
+    executor.file = command.value();
+    executor.argv.assign(command.arguments().begin(), command.arguments().end());
+    if (executor.argv.empty()) executor.argv.push_back(command.value());
+    executor.argv.insert(executor.argv.end(), words.begin(), words.end());
+  }
   executor.environment = inputs.environment;
   executor.environment["LIBPROCESS_PORT"] = "0";
   return executor;
@@ -330,13 +347,15 @@ std::optional<std::string> select_image(const Launch& launch, const Environment&
   return std::nullopt;
 }
 
-std::string user_name(const Launch& launch, const Settings& settings) {
-  const CommandInfo& command = container_command(launch, settings);
-  return command.has_user() ? command.user() : launch.user();
+TaskMode task_mode(const Launch& launch, const Settings& settings, const Environment& environment) {
+  if (!is_command_task(launch) || settings.task_mode == "executor") return TaskMode::executor;
+  if (settings.task_mode == "override") return TaskMode::override;
+  return environment.count("MESOS_AGENT_ENDPOINT") ? TaskMode::executor : TaskMode::override;
 }
 
-bool needs_image_command(const Launch& launch, const Settings& settings) {
-  return !container_command(launch, settings).has_value();
+std::string user_name(const Launch& launch, TaskMode mode) {
+  const CommandInfo& command = container_command(launch, mode);
+  return command.has_user() ? command.user() : launch.user();
 }
 
 std::vector<std::string> volume_host_paths(const Launch& launch) {
@@ -379,6 +398,7 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
                 "(start the agent with --default_container_image)");
   plan.image = *image;
   plan.name = ids::container_name(launch.slave_id().value(), id);
+  const TaskMode mode = task_mode(launch, settings, inputs.environment);
   const ContainerInfo* info = container_info(launch);
   plan.force_pull = info && info->docker().force_pull_image();
   if (inputs.image) plan.image_digest = repo_digest(plan.image, inputs.image->repo_digests);
@@ -398,14 +418,14 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
     add(plan.args, {"--mount", bind_mount(libexec->second, libexec->second, true)});
   add_parameters(launch, info, policy, plan);
   add(plan.args, {"-w", settings.sandbox_directory});
-  for (const auto& [key, value] : container_environment(launch, settings, inputs.environment, plan.name))
+  for (const auto& [key, value] : container_environment(launch, settings, mode, inputs.environment, plan.name))
     add(plan.args, {"-e", key + "=" + value});
   add(plan.args, {"--entrypoint", kInitPath, plan.image});
   add(plan.args, {"--stdout", settings.sandbox_directory + "/stdout", "--stderr",
                   settings.sandbox_directory + "/stderr", "--status", kRunDirPath + "/exit"});
-  auto command = init_command(container_command(launch, settings), inputs, plan.image);
+  auto command = init_command(container_command(launch, mode), inputs, plan.image);
   plan.args.insert(plan.args.end(), command.begin(), command.end());
-  if (override_mode(launch, settings)) plan.host_executor = host_executor(launch, settings, inputs);
+  if (mode == TaskMode::override) plan.host_executor = host_executor(launch, settings, inputs);
   return plan;
 }
 

@@ -52,8 +52,14 @@ struct RunInputs {
   std::map<std::string, std::string> resolved_paths;
 };
 
+// How a Launch runs (CONTAINERIZER_TASK_MODE, with `auto` resolved):
+//   executor: the executor runs in the container (every custom executor);
+//   override: a command task's command runs in the container, the agent's
+//     command executor on the host with `--override` (0.20-0.28 agents).
+enum class TaskMode { executor, override };
+
 // Override mode's host executor: the agent's command executor with
-// `--override <this program> await <id>`.
+// `--override -- <this program> --state-dir <dir> await <id>`.
 struct HostExecutor {
   std::string file;
   std::vector<std::string> argv;
@@ -76,6 +82,12 @@ struct RunPlan {
 // executor of its own, for which the agent generated `executor_info`.
 bool is_command_task(const mesos::containerizer::Launch& launch);
 
+// The mode this Launch runs in. `auto` picks override for a command task from
+// an agent without the v1 executor API (no MESOS_AGENT_ENDPOINT in the launch
+// environment: 0.20-0.26), else executor.
+TaskMode task_mode(const mesos::containerizer::Launch& launch, const Settings& settings,
+                   const Environment& environment);
+
 // The image, first found: task docker image, task mesos image, the same in the
 // executor's container, legacy CommandInfo.container.image (task, executor),
 // MESOS_DEFAULT_CONTAINER_IMAGE. Legacy `docker:///x` and `docker://h:p/x` are
@@ -85,11 +97,7 @@ std::optional<std::string> select_image(const mesos::containerizer::Launch& laun
 
 // The user the container runs as: the running command's CommandInfo.user,
 // else Launch.user; empty for the image's default.
-std::string user_name(const mesos::containerizer::Launch& launch, const Settings& settings);
-
-// True when the command that runs in the container has no value, so the
-// image's own ENTRYPOINT and CMD are needed.
-bool needs_image_command(const mesos::containerizer::Launch& launch, const Settings& settings);
+std::string user_name(const mesos::containerizer::Launch& launch, TaskMode mode);
 
 // The host paths of the Launch's volumes and its sandbox, for
 // RunInputs::resolved_paths.

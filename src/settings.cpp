@@ -41,7 +41,8 @@ void add_flags(CLI::App& app, Settings& s) {
   option(app, "stop-timeout", s.stop_timeout, "seconds destroy waits after SIGTERM before SIGKILL");
   option(app, "log-level", s.log_level, "trace, debug, info, warn, error or off");
   option(app, "frame-limit", s.frame_limit, "largest input frame in bytes");
-  option(app, "task-mode", s.task_mode, "command tasks: executor (in the container) or override");
+  option(app, "task-mode", s.task_mode,
+         "command tasks: auto, executor (in the container) or override (agent's executor on the host)");
   option(app, "mount-libexec", s.mount_libexec, "bind MESOS_LIBEXEC_DIRECTORY read-only");
   option(app, "sandbox-directory", s.sandbox_directory, "sandbox path inside the container");
   option(app, "remove-delay", s.remove_delay, "seconds to keep an ended container before removal");
@@ -62,8 +63,8 @@ void finalize(Settings& s) {
     s.state_dir = work.empty() ? "/var/lib/docker-containerizer" : work + "/docker-containerizer";
   }
   if (s.init.empty()) s.init = directory_of_self() + "/containerizer-init";
-  if (s.task_mode != "executor" && s.task_mode != "override")
-    throw Error("CONTAINERIZER_TASK_MODE must be 'executor' or 'override', not '" + s.task_mode + "'");
+  if (s.task_mode != "auto" && s.task_mode != "executor" && s.task_mode != "override")
+    throw Error("CONTAINERIZER_TASK_MODE must be 'auto', 'executor' or 'override', not '" + s.task_mode + "'");
   if (s.stop_timeout < 0) throw Error("CONTAINERIZER_STOP_TIMEOUT must not be negative");
   if (s.remove_delay < 0) throw Error("CONTAINERIZER_REMOVE_DELAY must not be negative");
   if (s.sandbox_directory.empty() || s.sandbox_directory[0] != '/')

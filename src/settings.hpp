@@ -20,7 +20,7 @@ struct Settings {
   double stop_timeout = 5;                  // seconds docker stop waits before SIGKILL
   std::string log_level = "info";
   uint64_t frame_limit = 64ull << 20;       // largest frame accepted on stdin
-  std::string task_mode = "executor";       // executor | override
+  std::string task_mode = "auto";           // auto | executor | override
   bool mount_libexec = true;                // bind MESOS_LIBEXEC_DIRECTORY read-only
   std::string sandbox_directory = "/mnt/mesos/sandbox";
   double remove_delay = 0;                  // seconds between a container's end and its removal

@@ -125,7 +125,8 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
 
   RunInputs inputs;
   inputs.environment = current_environment();
-  inputs.user = resolve_user(user_name(message, settings));
+  const TaskMode mode = task_mode(message, settings, inputs.environment);
+  inputs.user = resolve_user(user_name(message, mode));
   inputs.run_dir = store.run_dir(id);
   inputs.init = settings.init;
   inputs.self = self_path();

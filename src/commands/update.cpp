@@ -2,7 +2,10 @@
 // inspect` keeps telling the truth. Mesos's memory rule, made safe: the soft
 // limit is always set; the hard limit is raised at once, and lowered only
 // as far as the container's current usage (never below it, which would
-// make the kernel reclaim or OOM-kill right away).
+// make the kernel reclaim or OOM-kill right away). A container that has
+// ended is left as it is and the update succeeds: a short task often ends
+// before the agent's first update, and a failure there makes the agent
+// destroy the container and lose the task's real end.
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,6 +33,10 @@ uint64_t hard_limit(const state::Record& record, uint64_t requested) {
   return kept;
 }
 
+void ended(const std::string& id, const std::string& why) {
+  spdlog::info("container {}: update ignored, the container has ended ({})", id, why);
+}
+
 void update_container(const Settings& settings, const mesos::containerizer::Update& message) {
   const std::string& id = message.container_id().value();
   ids::validate("container id", id);
@@ -37,16 +44,16 @@ void update_container(const Settings& settings, const mesos::containerizer::Upda
   auto locked = state::Locked::open(store, id);
   if (!locked) throw Error("unknown container (no record in " + store.root() + ")");
   auto& record = locked->record();
-  if (record.termination) throw Error("has ended: " + record.termination->message());
+  if (record.termination) return ended(id, record.termination->message());
   for (const auto& resource : message.resources())
     if (resource.name() == "ports") spdlog::warn("container {}: port resources cannot change on a running container; ignored", id);
   resources::Allotment wanted;
   resources::add(message.resources(), wanted);
   if (!wanted.cpus && !wanted.mem_mib) return;
   docker::Client docker(settings);
-  if (!record.cgroups && !ending::refresh_pid(*locked, docker)) throw Error("is not running");
-  // docker update also succeeds on an exited container: refuse it ourselves.
-  if (!ending::init_alive(record)) throw Error("is not running (it has exited)");
+  if (!record.cgroups && !ending::refresh_pid(*locked, docker)) return ended(id, "it is not running");
+  // docker update also succeeds on an exited container: tell it ourselves.
+  if (!ending::init_alive(record)) return ended(id, "it has exited");
   std::vector<std::string> options;
   if (wanted.cpus) {
     options = {"--cpu-shares", std::to_string(resources::cpu_shares(*wanted.cpus))};

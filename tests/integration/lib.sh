@@ -108,6 +108,29 @@ TEXT
   echo "$file"
 }
 
+# update_frame ID RESOURCE_TEXT...: an Update frame file with those Resources.
+update_frame() {
+  local frame=$T/update.$1.bin text="container_id { value: \"$1\" }"
+  shift
+  for resource in "$@"; do text+=" resources { $resource }"; done
+  echo "$text" | encode Update >"$frame"
+  echo "$frame"
+}
+cpus() { echo "name: \"cpus\" type: SCALAR scalar { value: $1 }"; }
+mem() { echo "name: \"mem\" type: SCALAR scalar { value: $1 }"; }
+
+# update_ignored DESCRIPTION ID: an update of ended container ID succeeds,
+# with nothing on stdout and one line on stderr saying it was ignored.
+update_ignored() {
+  if ! call update "$(update_frame "$2" "$(cpus 1.5)" "$(mem 512)")"; then
+    not_ok "$1" "exit code $?" "stderr: $(cat "$T/err")"
+  elif [ "$(wc -l <"$T/err")" -eq 1 ] && [ ! -s "$T/out" ] && grep -q "container $2: update ignored" "$T/err"; then
+    ok "$1"
+  else
+    not_ok "$1" "stderr: $(cat "$T/err")" "stdout bytes: $(wc -c <"$T/out")"
+  fi
+}
+
 # termination_of ID: runs wait and prints the decoded Termination.
 termination_of() {
   call wait "$(frame_for Wait "$1")" && "$DC" decode Termination <"$T/out"

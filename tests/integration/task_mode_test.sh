@@ -1,140 +1,207 @@
 #!/usr/bin/env bash
-# Both task modes for a command task (a Launch shaped like the real 1.0.1
-# one in tests/fixtures/launch-mesos-1.0.1-command-task.bin: task_info with a
-# command and a DOCKER container, executor_info = the agent's command
-# executor). A stand-in mesos-executor in a temporary libexec directory
-# shows where it ran and with which argv.
-#   executor (default): the executor runs in the container, libexec mounted
-#     read-only at the same path.
-#   override: the task's command runs in the container; the executor runs on
-#     the host with `--override <program> --state-dir <dir> await <id>`.
+# Task modes for the command tasks real agents send: the Launch frames
+# recorded from Mesos 0.20.1, 0.28.2 and 1.0.1 (tests/fixtures/
+# launch-mesos-*-command-task.bin) go through launch -> wait -> destroy in
+# every mode that applies to them, with a stand-in for the agent's
+# mesos-executor in a temporary libexec directory.
+#   override: the task's command runs in the container; the agent's command
+#     executor on the host with `--override -- <program> ... await <id>`.
+#   executor: the agent's command executor runs in the container.
+#   auto (the default): override for a command task from an agent without
+#     MESOS_AGENT_ENDPOINT (0.20-0.26), else executor.
 source "$(dirname "$0")/lib.sh"
 
 export CONTAINERIZER_REMOVE_DELAY=600
+# The fixtures' /usr/libexec/mesos is rewritten to this directory.
 export MESOS_LIBEXEC_DIRECTORY=$T/libexec
 mkdir -p "$MESOS_LIBEXEC_DIRECTORY"
+unset MESOS_AGENT_ENDPOINT
+# What 0.28 and later agents add to the launch environment (0.28.2 and 1.0.1
+# src/slave/containerizer/containerizer.cpp); 0.20.1 does not.
+ENDPOINT=127.0.0.1:5051
 
-# The stand-in records, in its working directory (the sandbox, on the host
-# and in the container alike), where it runs, its pid and its argv (one per
-# line). Then it runs what follows --override (that is the program's `await`,
-# which exits with the container's exit code) and exits with its status,
-# lingering while a file "hold" exists, so a test can make the executor
-# outlive the container. Without --override it exits 6.
+# The stand-in copies, from mesos-executor of 0.20.1 and 0.28.2
+# (src/launcher/executor.cpp main() and stout's FlagsBase::load), what the
+# program depends on; each line says what it copies. It also records, in its
+# working directory (the sandbox, on the host and in the container alike),
+# where it runs, its pid and its argv (one word per line).
 cat >"$MESOS_LIBEXEC_DIRECTORY/mesos-executor" <<'EOF'
 #!/bin/sh
 if grep -q containerizer-init /proc/1/cmdline 2>/dev/null; then echo container; else echo host; fi >executor-where
 echo $$ >executor-pid
 for arg in "$0" "$@"; do echo "$arg"; done >executor-argv
-while [ $# -gt 0 ] && [ "$1" != --override ]; do shift; done
-[ $# -gt 0 ] || exit 6
-shift
-"$@"
+override=false
+# FlagsBase::load: words are read as flags until "--"; what follows it is
+# kept as argv, which --override then executes.
+while [ $# -gt 0 ]; do
+  case $1 in
+    --) shift; break ;;
+    # The flags the executor defines (0.28.2: override, rootfs,
+    # sandbox_directory, working_directory, user, task_command; 1.0.1 adds
+    # launcher_dir and drops override).
+    --override | --override=true) override=true ;;
+    --launcher_dir=* | --rootfs=* | --sandbox_directory=* | --working_directory=* | --user=* | --task_command=*) ;;
+    # Any other flag fails load(): its error and the usage on stderr, exit 1
+    # (0.28.2 returns EXIT_FAILURE; 0.20.1 returns -1).
+    --*)
+      name=${1#--}
+      echo "Failed to load unknown flag '${name%%=*}'" >&2
+      echo "Usage: mesos-executor [options]" >&2
+      exit 1 ;;
+    # Words that are not flags stay in argv too; the program passes none
+    # before "--", so the stand-in refuses them rather than guess.
+    *) echo "stand-in mesos-executor: unexpected word '$1' before --" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ "$override" = false ]; then
+  # The real one now registers with the agent and runs the task it is sent;
+  # there is no agent here. Not a copy: a distinct status for the test.
+  echo "stand-in mesos-executor: GREETING=$GREETING"
+  exit 6
+fi
+# override: fork, execvp(argv[0], argv) in its own session, reap it, print
+# "Command <WSTRINGIFY(status)> (pid: N)" to stdout, send the status update.
+"$@" &
+pid=$!
+wait "$pid"
 code=$?
-while [ -e hold ]; do sleep 0.1; done
-exit $code
+echo "Command exited with status $code (pid: $pid)"
+# Not a copy: a test may hold the executor here, after the task ended.
+if [ -p release ]; then read -r _ <release; fi
+# driver->stop(): run() returns DRIVER_STOPPED, main returns EXIT_SUCCESS
+# whatever the task's status (that went to the agent in the update).
+exit 0
 EOF
 chmod 755 "$MESOS_LIBEXEC_DIRECTORY/mesos-executor"
 
-# command_task_frame ID SANDBOX TASK_COMMAND: a Launch as the agent sends for a
-# command task (its executor's resources already hold the task's).
-command_task_frame() {
-  local file=$T/launch.$1.bin
-  encode Launch >"$file" <<TEXT
-container_id { value: "$1" }
-task_info {
-  name: "task-$1"
-  task_id { value: "task-$1" }
-  resources { name: "cpus" type: SCALAR scalar { value: 0.5 } }
-  resources { name: "mem" type: SCALAR scalar { value: 128 } }
-  command {
-    environment { variables { name: "GREETING" value: "hi there" } }
-    value: "$3"
-    shell: true
-  }
-  container { type: DOCKER docker { image: "$TEST_IMAGE" } }
-}
-executor_info {
-  executor_id { value: "task-$1" }
-  resources { name: "cpus" type: SCALAR scalar { value: 0.6 } }
-  resources { name: "mem" type: SCALAR scalar { value: 160 } }
-  command {
-    environment { variables { name: "GREETING" value: "hi there" } }
-    value: "$MESOS_LIBEXEC_DIRECTORY/mesos-executor"
-    shell: false
-    arguments: "mesos-executor"
-    arguments: "--launcher_dir=$MESOS_LIBEXEC_DIRECTORY"
-  }
-  framework_id { value: "framework-$RUN" }
-  container { type: DOCKER docker { image: "$TEST_IMAGE" } }
-}
-directory: "$2"
-user: "root"
-TEXT
+# Slave and container ids in each fixture, and its task's command.
+declare -A SLAVE=([0.20.1]=20261201-081531-16777343-5150-10573-0 [0.28.2]=58890ba6-7a45-4cbd-8aeb-ea2f1f4c2fc0-S0
+  [1.0.1]=dce23285-dc9c-40e6-b249-56f6c21562b5-S3)
+declare -A CONTAINER=([0.20.1]=69a44ab7-bd9e-47b8-bdea-9e8d506b59e6 [0.28.2]=ccb8d17f-579d-4c29-ae24-f43bda6db5d2
+  [1.0.1]=739d0e80-66a3-4cf4-98ea-d0fad73c2a29)
+declare -A OUTPUT=([0.20.1]=real-agent-fail [0.28.2]=real-agent-fail [1.0.1]="hello from task")
+# The task's environment (only the 1.0.1 task has one).
+declare -A GREETING=([0.20.1]= [0.28.2]= [1.0.1]="hi there")
+
+# fixture_frame VERSION NAME [TASK_COMMAND]: the real agent's frame for
+# container $(cid NAME) in a fresh sandbox, in the test image, with its
+# libexec paths here (and the task's command replaced, when given).
+fixture_frame() {
+  local sandbox file=$T/launch.$2.bin
+  sandbox=$(new_sandbox "$2")
+  "$DC" decode Launch <"$DC_ROOT/tests/fixtures/launch-mesos-$1-command-task.bin" |
+    sed -e "s|^directory: .*|directory: \"$sandbox\"|" \
+      -e "s|${CONTAINER[$1]}|$(cid "$2")|" \
+      -e "s|library/busybox:1.36|$TEST_IMAGE|" \
+      -e "s|/usr/libexec/mesos|$MESOS_LIBEXEC_DIRECTORY|g" \
+      -e "${3:+s|value: \"echo [^\"]*\"|value: \"$3\"|}" | encode Launch >"$file"
   echo "$file"
 }
 
-# launch_task ID TASK_COMMAND [MODE]: launches a command task in a new sandbox.
-launch_task() {
-  local sandbox
-  sandbox=$(new_sandbox "$1")
-  CONTAINERIZER_TASK_MODE=${3:-executor} call launch "$(command_task_frame "$1" "$sandbox" "$2")"
+# launch_fixture VERSION NAME MODE [TASK_COMMAND]: launches it as that agent does.
+launch_fixture() {
+  local frame
+  frame=$(fixture_frame "$1" "$2" "${4:-}")
+  if [ "$1" = 0.20.1 ]; then
+    CONTAINERIZER_TASK_MODE=$3 call launch "$frame"
+  else
+    CONTAINERIZER_TASK_MODE=$3 MESOS_AGENT_ENDPOINT=$ENDPOINT call launch "$frame"
+  fi
 }
 
-argv_of() { xargs <"$(sandbox_of "$1")/executor-argv"; }
-state_of() { docker inspect -f '{{.State.Status}}' "$(name_of "$1")" 2>/dev/null; }
-pid_alive() { kill -0 "$1" 2>/dev/null; }
-pid_gone() { ! pid_alive "$1"; }
-# status_of NAME: the Termination's status from call_async NAME's output.
+docker_name() { echo "mesos-${SLAVE[$1]}.$(cid "$2")"; }
+docker_state() { docker inspect -f '{{.State.Status}}' "$(docker_name "$1" "$2")" 2>/dev/null; }
+exited() { [ "$(docker_state "$1" "$2")" = exited ]; }
+pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 status_of() { "$DC" decode Termination <"$T/$1.out" | sed -n 's/^status: //p'; }
 
-# --- executor mode (the default) ------------------------------------------
-in_container=tm-executor-$RUN
-check "executor mode: launch a command task" launch_task "$in_container" "echo hello from task; exit 3"
-check "the executor writes its argv" eventually 20 test -s "$(sandbox_of "$in_container")/executor-argv"
-equals "the executor ran inside the container" container "$(cat "$(sandbox_of "$in_container")/executor-where")"
-equals "with the executor's arguments" \
-  "$MESOS_LIBEXEC_DIRECTORY/mesos-executor --launcher_dir=$MESOS_LIBEXEC_DIRECTORY" "$(argv_of "$in_container")"
-equals "libexec is mounted read-only at the same path" "$MESOS_LIBEXEC_DIRECTORY false" \
-  "$(docker inspect -f "{{range .Mounts}}{{if eq .Destination \"$MESOS_LIBEXEC_DIRECTORY\"}}{{.Source}} {{.RW}}{{end}}{{end}}" "$(name_of "$in_container")")"
-call_async executor-wait wait "$(frame_for Wait "$in_container")"
-check "wait returns" await_call executor-wait 30
-equals "wait reports the executor's exit (6 << 8)" 1536 "$(status_of executor-wait)"
-check "the task's own command did not run in the container" \
-  bash -c "! grep -q 'hello from task' '$(sandbox_of "$in_container")/stdout'"
+# destroyed DESCRIPTION VERSION NAME: destroy succeeds and nothing remains.
+destroyed() {
+  check "$1: destroy succeeds" call destroy "$(frame_for Destroy "$(cid "$3")")"
+  equals "$1: the container is gone" "" "$(docker_state "$2" "$3")"
+  check "$1: its record is gone" test ! -e "$(record_of "$3")"
+}
 
-# --- override mode --------------------------------------------------------
-on_host=tm-override-$RUN
-touch "$(new_sandbox "$on_host")/hold"  # the executor outlives the container until released
-check "override mode: launch a command task" launch_task "$on_host" "echo hello from task; exit 3" override
-check "the host executor writes its argv" eventually 20 test -s "$(sandbox_of "$on_host")/executor-argv"
-equals "the executor runs on the host" host "$(cat "$(sandbox_of "$on_host")/executor-where")"
-argv=$(argv_of "$on_host")
-contains "with the agent's arguments first" \
-  "$MESOS_LIBEXEC_DIRECTORY/mesos-executor --launcher_dir=$MESOS_LIBEXEC_DIRECTORY --override " "$argv"
-contains "then the program's await on the container" "--state-dir $STATE await $on_host" "$argv"
-program=$(sed -n '/^--override$/{n;p;}' "$(sandbox_of "$on_host")/executor-argv")
-check "the program after --override is an executable" test -x "$program"
-check "the task's command runs in the container" eventually 20 grep -q 'hello from task' "$(sandbox_of "$on_host")/stdout"
-check "the container exits" eventually 20 state_is "$on_host" exited
-equals "with the task's exit code" 3 "$(docker inspect -f '{{.State.ExitCode}}' "$(name_of "$on_host")")"
-call_async override-wait wait "$(frame_for Wait "$on_host")"
-sleep 1.5
-check "wait still blocks while the host executor runs" running override-wait
-rm -f "$(sandbox_of "$on_host")/hold"
-check "wait returns once the executor ends too" await_call override-wait 30
-equals "wait reports the executor's status (task exit 3 -> 768)" 768 "$(status_of override-wait)"
-check "the host executor has ended" eventually 10 pid_gone "$(cat "$(sandbox_of "$on_host")/executor-pid")"
+# launched VERSION NAME MODE WHERE: launches the fixture; its executor runs
+# on the host or in the container.
+launched() {
+  if ! launch_fixture "$1" "$2" "$3"; then
+    not_ok "$1 $3: launch" "$(cat "$T/err")"
+    return 1
+  fi
+  ok "$1 $3: launch"
+  check "$1 $3: the executor writes its argv" eventually 20 test -s "$(sandbox_of "$2")/executor-argv"
+  equals "$1 $3: the executor runs on the $4 side" "$4" "$(cat "$(sandbox_of "$2")/executor-where")"
+}
+
+# on_host VERSION NAME MODE: the task's command in the container, the
+# agent's executor on the host, as override mode does.
+on_host() {
+  local what="$1 $3" sandbox argv
+  sandbox=$(sandbox_of "$2")
+  mkfifo "$(new_sandbox "$2")/release"  # holds the executor once the task has ended
+  launched "$@" host || return
+  argv=$(xargs <"$sandbox/executor-argv")
+  equals "$what: --override, --, then the program's await" \
+    "$MESOS_LIBEXEC_DIRECTORY/mesos-executor --override -- $(self_path) --state-dir $STATE await $(cid "$2")" "$argv"
+  check "$what: the task's command runs in the container" eventually 20 grep -q "${OUTPUT[$1]}" "$sandbox/stdout"
+  check "$what: the container exits" eventually 20 exited "$1" "$2"
+  equals "$what: with the task's exit code" 3 "$(docker inspect -f '{{.State.ExitCode}}' "$(docker_name "$1" "$2")")"
+  check "$what: the executor saw it (as the agent's log shows)" \
+    eventually 20 grep -q "^Command exited with status 3 " "$sandbox/stdout"
+  update_ignored "$what: an update after the task ended succeeds" "$(cid "$2")"
+  call_async "wait-$2" wait "$(frame_for Wait "$(cid "$2")")"
+  check "$what: wait blocks while the host executor runs" running "wait-$2"
+  check "$what: release the executor" timeout 10 sh -c "echo >'$sandbox/release'"
+  check "$what: wait returns once the executor ends" await_call "wait-$2" 30
+  equals "$what: reporting the executor's exit status" 0 "$(status_of "wait-$2")"
+  check "$what: the executor's flags all parsed" bash -c "! grep -q 'Failed to load' '$sandbox/stderr'"
+  update_ignored "$what: an update after wait succeeds" "$(cid "$2")"
+  destroyed "$what" "$1" "$2"
+}
+
+# in_container VERSION NAME MODE: the agent's executor runs in the container.
+in_container() {
+  local what="$1 $3" sandbox
+  sandbox=$(new_sandbox "$2")
+  launched "$@" container || return
+  check "$what: with the task's environment" \
+    eventually 20 grep -qx "stand-in mesos-executor: GREETING=${GREETING[$1]}" "$sandbox/stdout"
+  check "$what: the task's own command does not run" bash -c "! grep -q '${OUTPUT[$1]}' '$sandbox/stdout'"
+  equals "$what: libexec is mounted read-only at the same path" "$MESOS_LIBEXEC_DIRECTORY false" \
+    "$(docker inspect -f "{{range .Mounts}}{{if eq .Destination \"$MESOS_LIBEXEC_DIRECTORY\"}}{{.Source}} {{.RW}}{{end}}{{end}}" \
+      "$(docker_name "$1" "$2")")"
+  call_async "wait-$2" wait "$(frame_for Wait "$(cid "$2")")"
+  check "$what: wait returns" await_call "wait-$2" 30
+  equals "$what: the executor's exit (6 << 8)" 1536 "$(status_of "wait-$2")"
+  update_ignored "$what: an update after the end succeeds" "$(cid "$2")"
+  destroyed "$what" "$1" "$2"
+}
+
+self_path() { readlink -f "$DC_ROOT/build/docker-containerizer"; }
+
+# 0.20.1: shell unset (true), no MESOS_AGENT_ENDPOINT.
+on_host 0.20.1 a20-override override
+on_host 0.20.1 a20-auto auto
+in_container 0.20.1 a20-executor executor
+# 0.28.2: shell true, MESOS_AGENT_ENDPOINT set.
+on_host 0.28.2 a28-override override
+in_container 0.28.2 a28-executor executor
+in_container 0.28.2 a28-auto auto
+# 1.0.1: shell false with arguments; its mesos-executor has no --override.
+in_container 1.0.1 a10-executor executor
+in_container 1.0.1 a10-auto auto
 
 # --- destroy in override mode kills the host executor ------------------------
-destroyed=tm-destroy-$RUN
-check "override mode: launch a long task" launch_task "$destroyed" "sleep 300" override
-check "its host executor runs" eventually 20 test -s "$(sandbox_of "$destroyed")/executor-pid"
-executor_pid=$(cat "$(sandbox_of "$destroyed")/executor-pid")
-check "the host executor is alive" pid_alive "$executor_pid"
-call_async destroyed-wait wait "$(frame_for Wait "$destroyed")"
-check "destroy succeeds" call destroy "$(frame_for Destroy "$destroyed")"
+long=a28-destroy
+check "override: launch a long task" launch_fixture 0.28.2 "$long" override "sleep 300"
+check "its host executor runs" eventually 20 test -s "$(sandbox_of "$long")/executor-pid"
+executor_pid=$(cat "$(sandbox_of "$long")/executor-pid")
+check "the host executor is alive" kill -0 "$executor_pid"
+call_async long-wait wait "$(frame_for Wait "$(cid "$long")")"
+destroyed "override, running" 0.28.2 "$long"
 check "the host executor is killed" eventually 10 pid_gone "$executor_pid"
-check "the container is gone" test -z "$(state_of "$destroyed")"
-check "the pending wait returns" await_call destroyed-wait 10
-contains "reporting the container as killed" "killed: true" "$("$DC" decode Termination <"$T/destroyed-wait.out")"
+check "the pending wait returns" await_call long-wait 10
+contains "reporting the container as killed" "killed: true" "$("$DC" decode Termination <"$T/long-wait.out")"
 finish

@@ -153,7 +153,10 @@ TEST_CASE("the Mesos 1.0.1 command task Launch frame decodes to what the agent s
 
 TEST_CASE("the 1.0.1 command task frame plans an executor container") {
   const Launch launch = read_launch("launch-mesos-1.0.1-command-task.bin", 810);
-  const dc::RunPlan plan = dc::plan_run(launch, dc::Settings{}, inputs_with({{"MESOS_WORK_DIRECTORY", "/var/lib/mesos"}}));
+  // The 1.0.1 agent gives the v1 executor API's endpoint: auto is executor.
+  const dc::RunPlan plan = dc::plan_run(
+      launch, dc::Settings{},
+      inputs_with({{"MESOS_WORK_DIRECTORY", "/var/lib/mesos"}, {"MESOS_AGENT_ENDPOINT", "127.0.0.1:5051"}}));
   const Args options = docker_options(plan);
 
   CHECK(plan.name == "mesos-" + kSlave101 + "." + kContainer101);
@@ -170,6 +173,34 @@ TEST_CASE("the 1.0.1 command task frame plans an executor container") {
   // as the agent gave it.
   CHECK(command_of(plan) == Args{"--argv0", "mesos-executor", "--", "/usr/libexec/mesos/mesos-executor",
                                  "--launcher_dir=/usr/libexec/mesos"});
+}
+
+// The agents override mode is for send their command executor as a shell
+// command: 0.28.2 with shell true, 0.20.1 with shell unset (true).
+TEST_CASE("the 0.20.1 and 0.28.2 command task frames run the task in override mode") {
+  for (const auto& [file, size, shell_set] :
+       {std::tuple{"launch-mesos-0.20.1-command-task.bin", 730, false},
+        std::tuple{"launch-mesos-0.28.2-command-task.bin", 723, true}}) {
+    INFO(file);
+    const Launch launch = read_launch(file, size);
+    CHECK(dc::is_command_task(launch));
+    const auto& command = launch.executor_info().command();
+    CHECK(command.value() == "/usr/libexec/mesos/mesos-executor");
+    CHECK(command.has_shell() == shell_set);
+    CHECK(command.arguments_size() == 0);
+    dc::Settings settings;
+    settings.task_mode = "override";
+    const dc::RunPlan plan = dc::plan_run(launch, settings, inputs_with({}));
+    CHECK(command_of(plan) == Args{"--", "/bin/sh", "-c", "echo real-agent-fail; exit 3"});
+    REQUIRE(plan.host_executor);
+    CHECK(plan.host_executor->file == "/bin/sh");
+    REQUIRE(plan.host_executor->argv.size() == 3);
+    CHECK_THAT(plan.host_executor->argv[2],
+               Catch::Matchers::StartsWith("/usr/libexec/mesos/mesos-executor '--override' '--' '"));
+  }
+  // 0.20.1 has no MESOS_AGENT_ENDPOINT: auto picks override.
+  const Launch old = read_launch("launch-mesos-0.20.1-command-task.bin", 730);
+  CHECK(dc::plan_run(old, dc::Settings{}, inputs_with({})).host_executor);
 }
 
 TEST_CASE("the 0.20 frame needs a default image and then runs its command in a shell") {

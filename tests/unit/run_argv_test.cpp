@@ -397,8 +397,6 @@ TEST_CASE("shell=false runs the value with arguments as its argv") {
 TEST_CASE("a command without value runs the image's ENTRYPOINT and CMD") {
   Launch l = launch("executor_info { command { shell: false } }");
   l.mutable_executor_info()->mutable_command()->clear_value();
-  CHECK(dc::needs_image_command(l, settings()));
-  CHECK_FALSE(dc::needs_image_command(launch(), settings()));
 
   dc::RunInputs in = inputs();
   in.image = dc::Image{"sha256:1", {}, {{"/docker-entrypoint.sh"}, {"nginx", "-g", "daemon off;"}}};
@@ -736,15 +734,16 @@ TEST_CASE("the user becomes --user uid:gid plus its supplementary groups") {
 }
 
 TEST_CASE("user_name: the running command's user, else the Launch's") {
-  CHECK(dc::user_name(launch(), settings()) == "root");
-  CHECK(dc::user_name(launch("executor_info { command { user: \"alice\" } }"), settings()) == "alice");
+  using dc::TaskMode;
+  CHECK(dc::user_name(launch(), TaskMode::executor) == "root");
+  CHECK(dc::user_name(launch("executor_info { command { user: \"alice\" } }"), TaskMode::executor) == "alice");
   Launch no_user = launch();
   no_user.clear_user();
-  CHECK(dc::user_name(no_user, settings()).empty());
+  CHECK(dc::user_name(no_user, TaskMode::executor).empty());
   // In override mode the task's command runs in the container.
   const Launch task_user = command_task("task_info { command { user: \"bob\" } }");
-  CHECK(dc::user_name(task_user, override_settings()) == "bob");
-  CHECK(dc::user_name(task_user, settings()) == "root");
+  CHECK(dc::user_name(task_user, TaskMode::override) == "bob");
+  CHECK(dc::user_name(task_user, TaskMode::executor) == "root");
 }
 
 // ---------------------------------------------------------- override mode
@@ -761,8 +760,9 @@ TEST_CASE("override mode runs the task's command in the container, the executor 
 
   REQUIRE(p.host_executor);
   CHECK(p.host_executor->file == "/usr/libexec/mesos/mesos-executor");
-  CHECK(p.host_executor->argv == Args{"mesos-executor", "--launcher_dir=/usr/libexec/mesos", "--override", kSelf,
-                                      "--state-dir", kStateDir, "await", "c1"});
+  // mesos-executor parses flags up to `--`; what follows is the override's argv.
+  CHECK(p.host_executor->argv == Args{"mesos-executor", "--launcher_dir=/usr/libexec/mesos", "--override", "--",
+                                      kSelf, "--state-dir", kStateDir, "await", "c1"});
   dc::Environment expected = agent_environment();
   expected["LIBPROCESS_PORT"] = "0";
   CHECK(p.host_executor->environment == expected);
@@ -777,9 +777,47 @@ TEST_CASE("override mode without executor arguments uses the value as argv[0]") 
   CHECK(p.host_executor->argv.at(1) == "--override");
 }
 
+TEST_CASE("override mode runs a shell-command executor through /bin/sh, its words quoted") {
+  // 0.28.2 sends the command executor with shell true, 0.20.1 with shell unset
+  // (true by default): the value is the path of mesos-executor.
+  for (bool unset : {false, true}) {
+    Launch l = command_task();
+    auto* command = l.mutable_executor_info()->mutable_command();
+    command->clear_arguments();
+    command->set_shell(true);
+    if (unset) command->clear_shell();
+    l.mutable_container_id()->set_value("c1");
+    dc::Settings s = override_settings();
+    s.state_dir = "/var/lib/it's here";
+    const dc::RunPlan p = plan(l, s);
+    REQUIRE(p.host_executor);
+    CHECK(p.host_executor->file == "/bin/sh");
+    CHECK(p.host_executor->argv ==
+          Args{"sh", "-c",
+               std::string("/usr/libexec/mesos/mesos-executor '--override' '--' '") + kSelf +
+                   "' '--state-dir' '/var/lib/it'\\''s here' 'await' 'c1'"});
+  }
+}
+
 TEST_CASE("override mode needs the agent's command executor") {
-  CHECK_THAT(refusal(command_task("executor_info { command { shell: true } }"), override_settings()),
-             Contains("override mode needs"));
+  Launch l = command_task();
+  l.mutable_executor_info()->mutable_command()->clear_value();
+  CHECK_THAT(refusal(l, override_settings()), Contains("override mode needs"));
+}
+
+TEST_CASE("auto mode: override for a command task without MESOS_AGENT_ENDPOINT, else executor") {
+  dc::Settings s = settings();
+  REQUIRE(s.task_mode == "auto");
+  dc::Environment old_agent = agent_environment();
+  old_agent.erase("MESOS_AGENT_ENDPOINT");
+  CHECK(dc::task_mode(command_task(), s, old_agent) == dc::TaskMode::override);
+  CHECK(dc::task_mode(command_task(), s, agent_environment()) == dc::TaskMode::executor);
+  // A custom executor runs in its container whatever the agent.
+  CHECK(dc::task_mode(launch(), s, old_agent) == dc::TaskMode::executor);
+  CHECK(dc::task_mode(launch(), override_settings(), old_agent) == dc::TaskMode::executor);
+  s.task_mode = "executor";
+  CHECK(dc::task_mode(command_task(), s, old_agent) == dc::TaskMode::executor);
+  CHECK(plan(command_task(), settings(), inputs_without("MESOS_AGENT_ENDPOINT")).host_executor);
 }
 
 TEST_CASE("override mode applies to command tasks only") {
@@ -793,12 +831,15 @@ TEST_CASE("override mode applies to command tasks only") {
   CHECK_FALSE(plan(command_task()).host_executor);
 }
 
-TEST_CASE("needs_image_command looks at the command that runs in the container") {
+TEST_CASE("the image's command completes the command that runs in the container") {
   Launch l = command_task();
   l.mutable_task_info()->mutable_command()->clear_value();
   l.mutable_task_info()->mutable_command()->set_shell(false);
-  CHECK(dc::needs_image_command(l, override_settings()));
-  CHECK_FALSE(dc::needs_image_command(l, settings()));
+  dc::RunInputs in = inputs();
+  in.image = dc::Image{"sha256:1", {}, {{}, {"/bin/sh"}}};
+  // In override mode the task's command runs in the container.
+  CHECK(command_of(plan(l, override_settings(), in)) == Args{"--", "/bin/sh"});
+  CHECK(command_of(plan(l, settings(), in)).at(0) == "--argv0");
 }
 
 // ---------------------------------------------------------------- policy
