@@ -1,10 +1,14 @@
 #include "docker.hpp"
 
 #include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <boost/process.hpp>
+#include <boost/process/extend.hpp>
 #include <nlohmann/json.hpp>
+#include <fmt/format.h>
 #include <chrono>
 #include <sstream>
 #include <thread>
@@ -38,21 +42,38 @@ std::vector<std::string> strings_of(const json& value) {
   return result;
 }
 
+using Clock = std::chrono::steady_clock;
+
+// Milliseconds left until `deadline` for poll(); -1 without one.
+int remaining_ms(const std::optional<Clock::time_point>& deadline) {
+  if (!deadline) return -1;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now()).count();
+  return static_cast<int>(std::max<long long>(0, std::min<long long>(left, 1 << 30)));
+}
+
 // Drains both pipes with poll() until the child closes them: reading one to
-// its end first could deadlock when the other fills its pipe buffer.
-void drain(int out_fd, int err_fd, Result& result, const LineWatcher& watcher) {
+// its end first could deadlock when the other fills its pipe buffer. False
+// when `deadline` passed first.
+bool drain(int out_fd, int err_fd, Result& result, const LineWatcher& watcher,
+           const std::optional<Clock::time_point>& deadline) {
   struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
   std::string* sinks[2] = {&result.out, &result.err};
   int open = 2;
   char buffer[8192];
   size_t watched = 0;  // how much of result.out the watcher has seen
   while (open > 0) {
-    const int ready = ::poll(fds, 2, watcher ? 1000 : -1);
+    const int left = remaining_ms(deadline);
+    // A watcher hears of each second of silence.
+    int ready = ::poll(fds, 2, watcher && (left < 0 || left > 1000) ? 1000 : left);
     if (ready < 0) {
       if (errno == EINTR) continue;
       throw Error(std::string("poll on docker's output failed: ") + strerror(errno));
     }
-    if (ready == 0) watcher(nullptr);
+    if (ready == 0) {
+      if (deadline && remaining_ms(deadline) == 0) return false;
+      if (watcher) watcher(nullptr);
+      continue;
+    }
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
@@ -69,6 +90,7 @@ void drain(int out_fd, int err_fd, Result& result, const LineWatcher& watcher) {
       watcher(&line);
     }
   }
+  return true;
 }
 
 }  // namespace
@@ -134,6 +156,17 @@ std::vector<Listed> parse_ps(const std::string& lines) {
   return result;
 }
 
+std::string endpoint(const std::vector<std::string>& global_args, const char* docker_host) {
+  for (size_t i = 0; i < global_args.size(); ++i) {
+    const std::string& arg = global_args[i];
+    if ((arg == "-H" || arg == "--host") && i + 1 < global_args.size()) return global_args[i + 1];
+    for (const std::string prefix : {"--host=", "-H="})
+      if (arg.rfind(prefix, 0) == 0) return arg.substr(prefix.size());
+  }
+  if (docker_host && *docker_host) return docker_host;
+  return "unix:///var/run/docker.sock";
+}
+
 // Like a shell's PATH lookup. Not bp::search_path: its boost::filesystem
 // paths load the whole locale at each start (LANG), a dozen files per call.
 std::string search_path(const std::string& name) {
@@ -146,7 +179,10 @@ std::string search_path(const std::string& name) {
   return "";
 }
 
-Client::Client(const Settings& settings) : global_args_(settings.docker_global_args()) {
+Client::Client(const Settings& settings)
+    : global_args_(settings.docker_global_args()),
+      timeout_(settings.docker_timeout),
+      endpoint_(endpoint(global_args_, std::getenv("DOCKER_HOST"))) {
   executable_ = settings.docker.find('/') != std::string::npos ? settings.docker : search_path(settings.docker);
   if (executable_.empty())
     throw Error("docker CLI '" + settings.docker + "' not found in PATH (CONTAINERIZER_DOCKER)");
@@ -157,8 +193,11 @@ Result Client::call(const std::vector<std::string>& args, const LineWatcher& wat
   argv.insert(argv.end(), args.begin(), args.end());
   bp::pipe out, err;
   std::error_code spawn_error;
+  // Killed with us (the agent's timeout, a SIGKILL): an orphaned `docker
+  // run` would create its container after a destroy looked for it.
+  auto die_with_us = bp::extend::on_exec_setup([](auto&) { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
   bp::child child(executable_, bp::args(argv), bp::std_in < bp::null, bp::std_out > out,
-                  bp::std_err > err, spawn_error);
+                  bp::std_err > err, die_with_us, spawn_error);
   if (spawn_error) throw Error("cannot run " + executable_ + ": " + spawn_error.message());
   // Our copies of the write ends must go, or the reads never see the end.
   for (bp::pipe* pipe : {&out, &err}) {
@@ -166,7 +205,13 @@ Result Client::call(const std::vector<std::string>& args, const LineWatcher& wat
     pipe->assign_sink(-1);
   }
   Result result;
-  drain(out.native_source(), err.native_source(), result, watcher);
+  std::optional<Clock::time_point> deadline;
+  if (timeout_ > 0) deadline = Clock::now() + std::chrono::milliseconds(static_cast<long long>(timeout_ * 1000));
+  if (!drain(out.native_source(), err.native_source(), result, watcher, deadline)) {
+    child.terminate();  // SIGKILL, and reaped
+    throw Error("docker " + (args.empty() ? std::string() : args[0]) + " did not answer within " +
+                fmt::format("{:g}", timeout_) + " s (engine " + endpoint_ + ", CONTAINERIZER_DOCKER_TIMEOUT)");
+  }
   child.wait();
   result.exit_code = child.exit_code();
   return result;

@@ -44,6 +44,9 @@ struct Listed {
 std::optional<Container> parse_inspect(const std::string& json);
 std::optional<Image> parse_image(const std::string& json);
 std::vector<Listed> parse_ps(const std::string& lines);
+// The engine docker talks to: -H/--host in the global args, else
+// DOCKER_HOST, else docker's default socket.
+std::string endpoint(const std::vector<std::string>& global_args, const char* docker_host);
 
 // Sees each line docker writes to stdout as it comes, and nullptr after
 // each second without output.
@@ -55,6 +58,9 @@ class Client {
 
   // Runs `docker <global args> <args>`; `watcher` sees its output as it
   // comes (pull progress belongs in the sandbox's stderr file as it happens).
+  // A command that outlives CONTAINERIZER_DOCKER_TIMEOUT is killed and
+  // throws, naming the engine; docker dies with us, so a killed call leaves
+  // no client behind.
   Result call(const std::vector<std::string>& args, const LineWatcher& watcher = nullptr) const;
 
   // docker run -d ...: the new container's id; throws with docker's message.
@@ -76,6 +82,8 @@ class Client {
  private:
   std::string executable_;
   std::vector<std::string> global_args_;
+  double timeout_;
+  std::string endpoint_;
 };
 
 }  // namespace dc::docker

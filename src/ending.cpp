@@ -146,7 +146,9 @@ void Watch::block(int timeout_ms) {
 enum class Due { nothing, removal, forgetting };
 
 Due due(const state::Record& record, const Settings& settings) {
-  if (!record.termination) return Due::nothing;
+  // Until a wait delivered the Termination the container stays, so that
+  // `containers` keeps listing it and the agent comes to wait for it.
+  if (!record.termination || !record.delivered) return Due::nothing;
   if (!record.removed) return now() - record.ended_at >= settings.remove_delay ? Due::removal : Due::nothing;
   std::error_code ignored;
   return fs::exists(record.sandbox, ignored) ? Due::nothing : Due::forgetting;
@@ -170,6 +172,18 @@ void sweep(const Settings& settings) {
   }
 }
 
+void delivered(const Settings& settings, const std::string& id) {
+  try {
+    state::Store store(settings.state_dir);
+    auto locked = state::Locked::open(store, id);
+    if (!locked || locked->record().delivered || !locked->record().termination) return;
+    locked->record().delivered = true;
+    locked->save();
+  } catch (const std::exception& e) {
+    spdlog::warn("container {}: delivery not recorded: {}", id, e.what());
+  }
+}
+
 void start_sweep(const Settings& settings) {
   // Called after the result is written: a failure here must not fail the call.
   try {
@@ -178,8 +192,8 @@ void start_sweep(const Settings& settings) {
     state::Store store(settings.state_dir);
     bool needed = false;
     for (const auto& id : store.ids()) {
-      auto text = read_file(store.dir(id) + "/record.json");
-      needed = needed || (text && due(state::from_json(*text), settings) != Due::nothing);
+      auto record = store.peek(id);
+      needed = needed || (record && due(*record, settings) != Due::nothing);
     }
     if (needed) process::detached([&settings] {
       sweep(settings);

@@ -49,7 +49,12 @@ class Watch {
   int pidfd_ = -1;
 };
 
-// Removes ended containers once CONTAINERIZER_REMOVE_DELAY has passed, and
+// Records that a wait wrote the container's Termination to the agent: only
+// then may the sweep remove the container. Called after the result is
+// written, so it reports a failure on stderr and never throws.
+void delivered(const Settings& settings, const std::string& id);
+
+// Removes ended containers whose Termination a wait delivered, once CONTAINERIZER_REMOVE_DELAY has passed, and
 // records whose sandbox the agent's garbage collection removed. Runs in a
 // detached process so that no call waits for `docker rm`.
 void sweep(const Settings& settings);

@@ -8,7 +8,7 @@ namespace dc::ids {
 
 bool valid(const std::string& value) {
   auto allowed = [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; };
-  bool ok = !value.empty() && value.size() <= 200 && std::isalnum(static_cast<unsigned char>(value[0]));
+  bool ok = !value.empty() && value.size() <= 128 && std::isalnum(static_cast<unsigned char>(value[0]));
   for (unsigned char c : value) ok = ok && allowed(c);
   return ok;
 }
@@ -16,7 +16,7 @@ bool valid(const std::string& value) {
 void validate(const std::string& kind, const std::string& value) {
   if (!valid(value))
     throw Error("invalid " + kind + " '" + value.substr(0, 64) +
-                "': expected 1-200 characters of [A-Za-z0-9_.-] starting with a letter or digit");
+                "': expected 1-128 characters of [A-Za-z0-9_.-] starting with a letter or digit");
 }
 
 std::string container_name(const std::string& slave_id, const std::string& container_id) {

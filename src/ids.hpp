@@ -5,8 +5,9 @@
 
 namespace dc::ids {
 
-// Throws dc::Error unless `value` is 1-200 characters of [A-Za-z0-9_.-]
-// starting with a letter or digit (what docker accepts in a name, and never
+// Throws dc::Error unless `value` is 1-128 characters of [A-Za-z0-9_.-]
+// starting with a letter or digit (what docker accepts in a name, a slave and container id both fit
+// its limits, and never
 // "." or ".." or a '/').
 void validate(const std::string& kind, const std::string& value);
 bool valid(const std::string& value);

@@ -35,16 +35,28 @@ const Command kProtocolCommands[] = {
     {"recover", "reconcile state with the engine after an agent restart (reads no stdin)", dc::commands::recover},
 };
 
+// No command, or a word that is none: one line naming them all, exit 2 as
+// for any usage error.
+int unknown_command(const CLI::App& app) {
+  std::string known;
+  for (const auto* command : app.get_subcommands([](const CLI::App* c) { return !c->get_group().empty(); }))
+    known += (known.empty() ? "" : ", ") + command->get_name();
+  auto words = app.remaining();
+  std::cerr << "docker-containerizer: "
+            << (words.empty() ? std::string("no command given") : "unknown command '" + words.front() + "'")
+            << " (known: " << known << ")" << std::endl;
+  return 2;
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"docker-containerizer: runs Mesos executors and tasks in Docker containers.\n"
                "The agent runs it with one command, one framed protobuf on stdin and one on stdout."};
   app.require_subcommand(1);
   app.fallthrough();
-  // One line per failure; usage only when the command itself is wrong.
+  // One line per failure, in the sandbox's stderr file: the help is for --help.
   app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
-    std::string text = std::string("docker-containerizer: error: ") + e.what() + "\n";
-    if (e.get_name() == "RequiredError" || e.get_name() == "ExtrasError") text += failed->help();
-    return text;
+    return std::string("docker-containerizer: ") + (failed->get_parent() ? failed->get_name() + ": " : "") +
+           e.what() + " (see --help)\n";
   });
   Settings settings;
   dc::add_flags(app, settings);
@@ -75,8 +87,10 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help goes to stdout as a person expects; errors print usage on stderr.
-    return e.get_exit_code() == 0 ? app.exit(e) : app.exit(e, std::cerr, std::cerr);
+    // --help goes to stdout as a person expects; errors are one line on stderr.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    if (app.get_subcommands().empty()) return unknown_command(app);
+    return app.exit(e, std::cerr, std::cerr);
   }
   dc::log::init(log_name, settings.log_level);
   try {

@@ -1,13 +1,29 @@
 #include "resources.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "error.hpp"
 
 namespace dc::resources {
+namespace {
+
+// A double to an integer cgroup value without undefined behaviour: docker
+// takes int64, so anything larger saturates there (and docker refuses it).
+uint64_t saturated(double value) {
+  constexpr double kMax = 9223372036854775807.0;
+  return value >= kMax ? static_cast<uint64_t>(INT64_MAX) : static_cast<uint64_t>(std::max(0.0, value));
+}
+
+}  // namespace
 
 void add(const List& list, Allotment& into) {
   for (const auto& resource : list) {
     if (!resource.has_scalar()) continue;
     const double value = resource.scalar().value();
+    if ((resource.name() == "cpus" || resource.name() == "mem") && !(std::isfinite(value) && value >= 0))
+      throw Error("resource " + resource.name() + " has an invalid value " + std::to_string(value));
     if (resource.name() == "cpus") into.cpus = into.cpus.value_or(0) + value;
     if (resource.name() == "mem") into.mem_mib = into.mem_mib.value_or(0) + value;
   }
@@ -23,15 +39,15 @@ bool has_port(const List& list, uint64_t port) {
 }
 
 uint64_t cpu_shares(double cpus) {
-  return std::max<uint64_t>(2, static_cast<uint64_t>(cpus * 1024));
+  return std::max<uint64_t>(2, saturated(cpus * 1024));
 }
 
 uint64_t memory_bytes(double mem_mib) {
-  return std::max<uint64_t>(32ull << 20, static_cast<uint64_t>(mem_mib * (1 << 20)));
+  return std::max<uint64_t>(32ull << 20, saturated(mem_mib * (1 << 20)));
 }
 
 uint64_t cfs_quota_us(double cpus) {
-  return std::max<uint64_t>(1000, static_cast<uint64_t>(cpus * kCfsPeriodUs));
+  return std::max<uint64_t>(1000, saturated(cpus * kCfsPeriodUs));
 }
 
 }  // namespace dc::resources

@@ -17,7 +17,8 @@ struct Allotment {
   std::optional<double> mem_mib;
 };
 
-// Sums the scalar `cpus` and `mem` of `list` into `into`.
+// Sums the scalar `cpus` and `mem` of `list` into `into`; throws dc::Error
+// for a negative, infinite or NaN value of either.
 void add(const List& list, Allotment& into);
 
 // True when some `ports` range of `list` holds `port`.
@@ -28,6 +29,7 @@ uint64_t cpu_shares(double cpus);
 // max(32 MiB, mem), in bytes.
 uint64_t memory_bytes(double mem_mib);
 // CFS: period 100 ms, quota cpus x period with a 1 ms minimum, in µs.
+// All three saturate at INT64_MAX rather than overflow.
 constexpr uint64_t kCfsPeriodUs = 100000;
 uint64_t cfs_quota_us(double cpus);
 

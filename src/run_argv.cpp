@@ -71,6 +71,38 @@ std::string bind_mount(const std::string& source, const std::string& target, boo
          (readonly ? ",readonly" : "");
 }
 
+// True when a component of `path` is "..": joined to a base it could climb out.
+bool climbs(const std::string& path) {
+  size_t start = 0;
+  for (;;) {
+    size_t end = path.find('/', start);
+    if (path.compare(start, end == std::string::npos ? std::string::npos : end - start, "..") == 0) return true;
+    if (end == std::string::npos) return false;
+    start = end + 1;
+  }
+}
+
+// Refuses what docker could read as an option or split into two images.
+void check_image(const std::string& image) {
+  bool bad = image.empty() || image[0] == '-';
+  for (unsigned char c : image) bad = bad || c <= ' ' || c == 0x7f;
+  if (bad) throw Error("invalid image name '" + image.substr(0, 64) + "': empty, a leading '-', spaces or control characters");
+}
+
+// An environment name with '=' would set another variable than it says.
+void check_variable(const std::string& name) {
+  if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos)
+    throw Error("invalid environment variable name '" + name.substr(0, 64) + "': empty or with '=' or NUL");
+}
+
+// exec() would cut an argument at a NUL byte: refuse rather than run
+// something else than the Launch says.
+void check_no_nul(const std::vector<std::string>& args) {
+  for (const auto& arg : args)
+    if (arg.find('\0') != std::string::npos)
+      throw Error("a value holds a NUL byte: '" + arg.substr(0, arg.find('\0')).substr(0, 64) + "...'");
+}
+
 std::string join_path(const std::string& base, const std::string& path) {
   if (path.empty() || path[0] == '/') return path;
   return base + (base.size() && base.back() == '/' ? "" : "/") + path;
@@ -217,6 +249,10 @@ void add_volumes(const ContainerInfo* info, const std::string& sandbox, const Se
       throw Error("volume at '" + volume.container_path() + "' has no host_path: image volumes are not supported");
     if (volume.host_path()[0] != '/' && volume.container_path()[0] != '/')
       throw Error("volume '" + volume.host_path() + "': host_path and container_path are both relative");
+    if ((volume.host_path()[0] != '/' && climbs(volume.host_path())) ||
+        (volume.container_path()[0] != '/' && climbs(volume.container_path())))
+      throw Error("volume '" + volume.host_path() + "' -> '" + volume.container_path() +
+                  "': a relative path with '..' would leave the sandbox");
     const std::string host = join_path(sandbox, volume.host_path());
     const std::string real = resolved(inputs, host);
     policy::check_host_volume(policy, volume.host_path(), real, resolved(inputs, sandbox));
@@ -239,7 +275,10 @@ void add_parameters(const Launch& launch, const ContainerInfo* info, const polic
 }
 
 void merge(const CommandInfo& command, Environment& into) {
-  for (const auto& variable : command.environment().variables()) into[variable.name()] = variable.value();
+  for (const auto& variable : command.environment().variables()) {
+    check_variable(variable.name());
+    into[variable.name()] = variable.value();
+  }
 }
 
 Environment container_environment(const Launch& launch, const Settings& settings, TaskMode mode,
@@ -391,11 +430,13 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   if (!launch.has_executor_info()) throw Error("Launch has no executor_info");
   const std::string& sandbox = launch.directory();
   if (sandbox.empty() || sandbox[0] != '/') throw Error("Launch has no absolute directory (the sandbox)");
+  if (climbs(sandbox)) throw Error("sandbox directory '" + sandbox + "' has a '..' component");
   const policy::Policy policy = policy::from(settings);
   auto image = select_image(launch, inputs.environment);
   if (!image)
     throw Error("no image: the Launch names none and MESOS_DEFAULT_CONTAINER_IMAGE is unset "
                 "(start the agent with --default_container_image)");
+  check_image(*image);
   plan.image = *image;
   plan.name = ids::container_name(launch.slave_id().value(), id);
   const TaskMode mode = task_mode(launch, settings, inputs.environment);
@@ -426,6 +467,8 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   auto command = init_command(container_command(launch, mode), inputs, plan.image);
   plan.args.insert(plan.args.end(), command.begin(), command.end());
   if (mode == TaskMode::override) plan.host_executor = host_executor(launch, settings, inputs);
+  check_no_nul(plan.args);
+  if (plan.host_executor) check_no_nul(plan.host_executor->argv);
   return plan;
 }
 

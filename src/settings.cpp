@@ -39,6 +39,8 @@ void add_flags(CLI::App& app, Settings& s) {
   option(app, "state-dir", s.state_dir,
          "per-container records (default $MESOS_WORK_DIRECTORY/docker-containerizer)");
   option(app, "stop-timeout", s.stop_timeout, "seconds destroy waits after SIGTERM before SIGKILL");
+  option(app, "docker-timeout", s.docker_timeout,
+         "seconds one docker command may take before it is killed (0: no limit)");
   option(app, "log-level", s.log_level, "trace, debug, info, warn, error or off");
   option(app, "frame-limit", s.frame_limit, "largest input frame in bytes");
   option(app, "task-mode", s.task_mode,
@@ -66,6 +68,7 @@ void finalize(Settings& s) {
   if (s.task_mode != "auto" && s.task_mode != "executor" && s.task_mode != "override")
     throw Error("CONTAINERIZER_TASK_MODE must be 'auto', 'executor' or 'override', not '" + s.task_mode + "'");
   if (s.stop_timeout < 0) throw Error("CONTAINERIZER_STOP_TIMEOUT must not be negative");
+  if (s.docker_timeout < 0) throw Error("CONTAINERIZER_DOCKER_TIMEOUT must not be negative");
   if (s.remove_delay < 0) throw Error("CONTAINERIZER_REMOVE_DELAY must not be negative");
   if (s.sandbox_directory.empty() || s.sandbox_directory[0] != '/')
     throw Error("CONTAINERIZER_SANDBOX_DIRECTORY must be an absolute path");

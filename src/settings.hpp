@@ -18,6 +18,7 @@ struct Settings {
   std::string docker_args;                  // global args before every docker command, e.g. "-H unix:///x.sock"
   std::string state_dir;                    // default: $MESOS_WORK_DIRECTORY/docker-containerizer
   double stop_timeout = 5;                  // seconds docker stop waits before SIGKILL
+  double docker_timeout = 300;              // seconds one docker command may take (0: no limit)
   std::string log_level = "info";
   uint64_t frame_limit = 64ull << 20;       // largest frame accepted on stdin
   std::string task_mode = "auto";           // auto | executor | override

@@ -66,8 +66,11 @@ void write_atomically(const std::string& path, const std::string& content, bool 
   bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
             (!durable || ::fsync(fd) == 0);
   ok = (::close(fd) == 0) && ok;
-  if (!ok || ::rename(temporary.c_str(), path.c_str()) != 0)
-    throw Error("cannot write " + path + ": " + errno_text());
+  if (!ok || ::rename(temporary.c_str(), path.c_str()) != 0) {
+    const std::string reason = errno_text();
+    ::unlink(temporary.c_str());
+    throw Error("cannot write " + path + ": " + reason);
+  }
 }
 
 }  // namespace
@@ -78,7 +81,8 @@ std::string to_json(const Record& r) {
             {"image_id", r.image_id}, {"image_digest", r.image_digest},
             {"override_mode", r.override_mode}, {"cpus", r.cpus}, {"mem_bytes", r.mem_bytes},
             {"cfs", r.cfs}, {"pid", r.pid}, {"supervisor_pid", r.supervisor_pid},
-            {"destroying", r.destroying}, {"ended_at", r.ended_at}, {"removed", r.removed}};
+            {"destroying", r.destroying}, {"ended_at", r.ended_at}, {"removed", r.removed},
+            {"delivered", r.delivered}};
   if (r.cgroups) j["cgroups"] = cgroups_json(*r.cgroups);
   if (r.termination) j["termination"] = termination_json(*r.termination);
   return j.dump(1) + "\n";
@@ -106,6 +110,7 @@ Record from_json(const std::string& text) {
     r.destroying = j.value("destroying", false);
     r.ended_at = j.value("ended_at", 0.0);
     r.removed = j.value("removed", false);
+    r.delivered = j.value("delivered", false);
     if (j.contains("cgroups")) r.cgroups = cgroups_from(j["cgroups"]);
     if (j.contains("termination")) r.termination = termination_from(j["termination"]);
   } catch (const json::exception& e) {
@@ -128,6 +133,18 @@ std::vector<std::string> Store::ids() const {
     if (entry.is_directory(ignored) && entry.path().filename().string()[0] != '.')
       result.push_back(entry.path().filename().string());
   return result;
+}
+
+std::optional<Record> Store::peek(const std::string& id) const {
+  std::ifstream file(dir(id) + "/record.json");
+  if (!file) return std::nullopt;
+  std::stringstream text;
+  text << file.rdbuf();
+  try {
+    return from_json(text.str());
+  } catch (const Error&) {
+    return std::nullopt;
+  }
 }
 
 Locked::Locked(const Store& store, std::string id, int fd) : store_(&store), id_(std::move(id)), fd_(fd) {}
@@ -193,7 +210,15 @@ Locked Locked::create(const Store& store, const Record& record) {
   auto locked = open(store, record.container_id);
   if (!locked) throw Error("record of " + record.container_id + " vanished while being created");
   locked->record_ = record;
-  locked->save(false);
+  try {
+    locked->save(false);
+  } catch (const Error&) {
+    // A full or read-only state directory: no half-made record stays behind
+    // to make the next launch of this id "already launched".
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+    throw;
+  }
   return std::move(*locked);
 }
 

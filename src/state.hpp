@@ -34,6 +34,7 @@ struct Record {
   bool destroying = false;
   double ended_at = 0;         // when the Termination was recorded
   bool removed = false;        // the docker container is gone
+  bool delivered = false;      // a wait wrote the Termination to the agent
   std::optional<mesos::containerizer::Termination> termination;
 };
 
@@ -44,6 +45,10 @@ class Store {
   // Bind-mounted into the container; the init writes its status file there.
   std::string run_dir(const std::string& id) const;
   std::vector<std::string> ids() const;
+  // The record as it is on disk, without a lock (a writer renames whole
+  // files): for looks that decide whether to do anything. nullopt when
+  // missing or unreadable.
+  std::optional<Record> peek(const std::string& id) const;
   const std::string& root() const { return root_; }
 
  private:

@@ -20,8 +20,7 @@ std::optional<Exit> parse_status_file(const std::string& text) {
     if (key == "oom_kill") oom_kills = value;
   }
   if (!status) return std::nullopt;
-  const bool sigkilled = WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL;
-  return Exit{*status, sigkilled && oom_kills > 0};
+  return Exit{*status, oom_kills > 0, static_cast<long>(oom_kills)};
 }
 
 Exit from_docker(int exit_code, bool oom_killed) {
@@ -38,7 +37,7 @@ std::string describe(int status) {
 mesos::containerizer::Termination make(const Exit& exit, bool killed, uint64_t mem_limit_bytes) {
   mesos::containerizer::Termination termination;
   termination.set_status(exit.status);
-  if (exit.oom) {
+  if (exit.oom && exit.status != 0) {
     termination.set_killed(true);
     std::string limit = mem_limit_bytes ? std::to_string(mem_limit_bytes >> 20) + " MiB" : "unknown";
     termination.set_message("Memory limit exceeded: limit " + limit + ", container " + describe(exit.status));
@@ -47,7 +46,11 @@ mesos::containerizer::Termination make(const Exit& exit, bool killed, uint64_t m
     return termination;
   }
   termination.set_killed(killed);
-  termination.set_message(std::string(killed ? "Container destroyed: it " : "Container ") + describe(exit.status));
+  std::string message = std::string(killed ? "Container destroyed: it " : "Container ") + describe(exit.status);
+  if (exit.oom)
+    message += exit.oom_kills > 0 ? " after " + std::to_string(exit.oom_kills) + " OOM kill(s) in the container"
+                                  : " after an OOM kill in the container";
+  termination.set_message(message);
   return termination;
 }
 

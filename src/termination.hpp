@@ -11,12 +11,13 @@
 namespace dc::termination {
 
 struct Exit {
-  int status = 0;    // waitpid form
-  bool oom = false;  // the kernel's OOM killer ended it
+  int status = 0;     // waitpid form
+  bool oom = false;   // the kernel's OOM killer killed a process of the container
+  long oom_kills = 0;  // how many, when known (the status file counts them)
 };
 
-// The init's status file: "status <waitpid status>\noom_kill <N>\n". An OOM
-// is a SIGKILL while the cgroup counted an OOM kill. nullopt if malformed.
+// The init's status file: "status <waitpid status>\noom_kill <N>\n".
+// nullopt if malformed.
 std::optional<Exit> parse_status_file(const std::string& text);
 
 // From docker's State: containerd reports death by signal S as 128+S.
@@ -25,7 +26,11 @@ Exit from_docker(int exit_code, bool oom_killed);
 // "exited with status 3", "terminated by signal 9 (Killed)".
 std::string describe(int status);
 
-// The Termination to report. `killed`: a destroy ended it.
+// The Termination to report. `killed`: a destroy ended it. A non-zero end
+// after an OOM kill of any process in the container (often not the first: a
+// shell or supervisor in front of the real work exits 137 when its child is
+// killed) is a memory limitation; an end with status 0 is a success that
+// mentions the OOM kills.
 mesos::containerizer::Termination make(const Exit& exit, bool killed, uint64_t mem_limit_bytes);
 
 // The exit code a process should exit with to mirror `status` (128+S for S).

@@ -1,7 +1,12 @@
 // containers: every container of this agent instance (same
 // MESOS_WORK_DIRECTORY) still on the engine, running or exited: one
-// `docker ps` by label. The engine is the truth, not the state directory.
+// `docker ps` by label; the engine is the truth, not the state directory.
+// Plus those gone from the engine whose record holds a Termination no wait
+// has delivered yet: the agent must come and wait for them to learn how
+// they ended.
 #include <unistd.h>
+
+#include <set>
 
 #include "commands/commands.hpp"
 #include "docker.hpp"
@@ -13,8 +18,16 @@ namespace dc::commands {
 
 int containers(const Settings& settings) {
   mesos::containerizer::Containers result;
-  for (const auto& listed : docker::Client(settings).ps(Settings::work_directory()))
-    result.add_containers()->set_value(listed.container_id);
+  std::set<std::string> listed;
+  for (const auto& container : docker::Client(settings).ps(Settings::work_directory()))
+    if (listed.insert(container.container_id).second) result.add_containers()->set_value(container.container_id);
+  state::Store store(settings.state_dir);
+  for (const auto& id : store.ids()) {
+    auto record = store.peek(id);
+    if (record && record->termination && !record->delivered && record->work_directory == Settings::work_directory() &&
+        listed.insert(id).second)
+      result.add_containers()->set_value(id);
+  }
   framing::write_frame(STDOUT_FILENO, result.SerializeAsString());
   ::close(STDOUT_FILENO);
   ending::start_sweep(settings);

@@ -161,16 +161,18 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
     if (plan.host_executor)
       locked.record().supervisor_pid = start_host_executor(*plan.host_executor, message.directory(), inputs.run_dir);
     locked.save(false);
-  } catch (const Error&) {
+  } catch (const Error& e) {
     // Leave nothing half-done: a container docker created but could not
-    // start, and the record.
+    // start, and the record. Still one line when the cleanup fails too.
+    std::string cleanup;
     try {
       docker.remove(plan.name);
-    } catch (const Error& e) {
-      spdlog::warn("container {}: cleanup after failed launch: {}", id, e.what());
+    } catch (const Error& failed) {
+      cleanup = failed.what();
     }
     locked.remove();
-    throw;
+    if (cleanup.empty()) throw;
+    throw Error(std::string(e.what()) + "; removing " + plan.name + " failed too: " + cleanup);
   }
   spdlog::info("container {}: started {} from image {} ({})", id, plan.name, plan.image,
                plan.image_digest.empty() ? inputs.image->id : plan.image_digest);

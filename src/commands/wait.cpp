@@ -85,6 +85,8 @@ int wait(const Settings& settings) {
   framing::write_frame(STDOUT_FILENO, end.termination->SerializeAsString());
   // The agent reads our exit; removal must not delay it.
   ::close(STDOUT_FILENO);
+  // Only a written result counts: a wait whose agent died failed with EPIPE.
+  ending::delivered(settings, id);
   ending::start_sweep(settings);
   return 0;
 }

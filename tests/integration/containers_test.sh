@@ -2,7 +2,10 @@
 # `containers` lists this agent instance's containers (same
 # MESOS_WORK_DIRECTORY), running or exited but not yet destroyed, and nothing
 # else on the engine: not another agent instance's, not a plain `docker run`
-# container even when it is named mesos-*. Destroyed ones drop out.
+# container even when it is named mesos-*. Destroyed ones drop out. One that
+# ended while the agent was away stays listed until a wait delivered its
+# Termination (a wait whose agent died delivered nothing), also once the
+# engine lost it or the state directory was lost.
 source "$(dirname "$0")/lib.sh"
 
 # Ended containers stay on the engine, so "exited but not removed" is seen.
@@ -57,4 +60,48 @@ check "destroy the exited container" call destroy "$(frame_for Destroy "$exited_
 equals "nothing is listed after both are destroyed" "" "$(listed)"
 check "the other instance's container still runs" state_is "$other_id" running
 equals "the plain container still runs" running "$(state_of "$plain_name")"
+
+# --- ended while the agent was away ----------------------------------------------
+# The default: ended containers are removed at once, after their wait.
+export CONTAINERIZER_REMOVE_DELAY=0
+away=ct-away-$RUN
+check "launch a container that will end while no agent waits" launch "$away" \
+  "while [ ! -e go ]; do sleep 0.1; done; exit 7"
+# A wait whose agent died: its stdout's reader is gone when it writes.
+mkfifo "$T/dead-agent"
+exec {reader}<>"$T/dead-agent"
+"$DC" wait <"$(frame_for Wait "$away")" >"$T/dead-agent" 2>"$T/dead-wait.err" {reader}>&- &
+dead_wait=$!
+holds_fifo() { [ "$(readlink "/proc/$dead_wait/fd/1")" = "$T/dead-agent" ]; }
+check "a wait blocks on it" eventually 10 holds_fifo
+exec {reader}>&-
+touch "$T/sandboxes/$away/go"
+wait "$dead_wait"
+check "that wait cannot write its result when the container ends: it fails" test $? -ne 0
+contains "saying so" "EPIPE" "$(cat "$T/dead-wait.err")"
+check "it exits" eventually 20 state_is "$away" exited
+check "the agent comes back: recover" call recover
+equals "containers still lists it" "$away" "$(listed)"
+check "it is still on the engine" state_is "$away" exited
+
+lost_engine=ct-lost-engine-$RUN
+check "launch another that ends" launch "$lost_engine" "exit 8"
+check "it exits" eventually 20 state_is "$lost_engine" exited
+check "recover records its end" call recover
+docker rm -f -v "$(name_of "$lost_engine")" >/dev/null
+equals "one the engine lost is listed from its record" "$away $lost_engine" "$(listed)"
+contains "its wait reports the recorded end" "status: 2048" "$(termination_of "$lost_engine")"
+
+contains "a wait that returns delivers the Termination" "status: 1792" "$(termination_of "$away")"
+gone_from_engine() { [ -z "$(state_of "$(name_of "$away")")" ]; }
+check "only then is the container removed" eventually 30 gone_from_engine
+equals "and no longer listed" "" "$(listed)"
+
+lost_state=ct-lost-state-$RUN
+check "launch a container whose state directory will be lost" launch "$lost_state" "exit 9"
+check "it exits" eventually 20 state_is "$lost_state" exited
+rm -rf "$STATE"
+equals "with the state directory lost, it is listed from the engine" "$lost_state" "$(listed)"
+check "recover rebuilds its record" call recover
+contains "and a wait reports how it ended" "status: 2304" "$(termination_of "$lost_state")"
 finish

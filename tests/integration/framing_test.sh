@@ -47,12 +47,21 @@ check "a 0-length payload decodes as an empty Containers" \
   bash -c "printf '\x00\x00\x00\x00' | '$DC' decode Containers"
 err=$("$DC" encode Nope </dev/null 2>&1 >/dev/null)
 contains "an unknown message name lists the valid ones" "valid messages: Containers, Destroy" "$err"
-"$DC" frobnicate >/dev/null 2>"$T/usage-err"
-rc=$?
-check "an unknown command exits non-zero" test "$rc" -ne 0
-check "an unknown command prints usage on stderr" grep -q "Usage:" "$T/usage-err"
-"$DC" >/dev/null 2>"$T/usage-err"
-check "a missing command prints usage on stderr" grep -q "Usage:" "$T/usage-err"
+"$DC" frobnicate >"$T/usage-out" 2>"$T/usage-err"
+equals "an unknown command exits 2" 2 "$?"
+equals "with one line on stderr naming it and the known ones" \
+  "docker-containerizer: unknown command 'frobnicate' (known: launch, update, usage, wait, destroy, containers, recover, encode, decode)" \
+  "$(cat "$T/usage-err")"
+equals "and nothing on stdout" 0 "$(wc -c <"$T/usage-out")"
+"$DC" >"$T/usage-out" 2>"$T/usage-err"
+equals "a missing command exits 2" 2 "$?"
+equals "with one line on stderr" 1 "$(wc -l <"$T/usage-err")"
+contains "saying so" "no command given (known: launch," "$(cat "$T/usage-err")"
+"$DC" --stop-timeout 3 frobnicate >/dev/null 2>"$T/usage-err"
+contains "an unknown command after a flag is named too" "unknown command 'frobnicate'" "$(cat "$T/usage-err")"
+"$DC" encode >/dev/null 2>"$T/usage-err"
+equals "a command missing its argument fails in one line" 1 "$(wc -l <"$T/usage-err")"
+check "--help still prints the help" bash -c "'$DC' --help | grep -q 'Usage:'"
 check "--help for a command works" bash -c "'$DC' launch --help | grep -q launch"
 # containers and recover must not read stdin: the agent gives them none and never closes it.
 check "containers answers with stdin left open" timeout 20 bash -c "source '$DC_ROOT/tests/integration/lib.sh'; call containers"

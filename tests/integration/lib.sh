@@ -159,6 +159,16 @@ call_async() {
 # running NAME: the program started by call_async NAME has not exited yet.
 running() { kill -0 "$(cat "$T/$1.pid")" 2>/dev/null; }
 
+# blocked NAME: the program started by call_async NAME sleeps in poll() with
+# no docker child: a wait watching its container. What a test waits for
+# (under `eventually`) before it acts on a blocked wait; no sleep can say it.
+blocked() {
+  local pid call
+  pid=$(cat "$T/$1.pid") || return 1
+  call=$(cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null)
+  { [ "$call" = 7 ] || [ "$call" = 271 ]; } && [ -z "$(cat "/proc/$pid/task/$pid/children" 2>/dev/null)" ]
+}
+
 # await_call NAME [SECONDS]: waits up to SECONDS (default 30) for the program
 # started by call_async NAME and returns its exit code; 124 (and the program
 # killed) when it did not end in time.

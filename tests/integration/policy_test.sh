@@ -107,9 +107,10 @@ refused "a symlink escape is refused" "'$base/allowed/link' ($base/other) is out
   "$(policy_frame symlink '' "$(volume "$base/allowed/link")")"
 mkdir -p "$(new_sandbox relative)/cache"
 launches "a sandbox-relative volume is allowed" relative "$(policy_frame relative '' "$(volume cache)")"
-# Even into an allowed prefix: a relative path means the sandbox.
+# Even into an allowed prefix (here through a symlink): a relative path means the sandbox.
+ln -s "$base/allowed/data" "$(new_sandbox leaves)/escape"
 refused "a sandbox-relative volume leaving the sandbox is refused" "leaves the sandbox" "$(cid leaves)" \
-  "$(policy_frame leaves '' "$(volume ../../allowed/data)")"
+  "$(policy_frame leaves '' "$(volume escape)")"
 CONTAINERIZER_HOST_VOLUMES=none refused "none refuses every host path" \
   "host paths are refused (CONTAINERIZER_HOST_VOLUMES=none)" "$(cid none)" \
   "$(policy_frame none '' "$(volume "$base/allowed/data")")"

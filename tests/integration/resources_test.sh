@@ -123,11 +123,30 @@ equals "the container still runs" running "$(inspect "$full" '{{.State.Status}}'
 # --- OOM ------------------------------------------------------------------
 oom=rs-oom-$RUN
 check "launch a 32 MiB container that allocates more" launch_with "$oom" 'x=a; while true; do x=$x$x; done' 0.2 32
-termination=$(termination_of "$oom")
-contains "wait reports it killed" "killed: true" "$termination"
-contains "as TASK_FAILED" "state: TASK_FAILED" "$termination"
-contains "for the memory limit" "reasons: REASON_CONTAINER_LIMITATION_MEMORY" "$termination"
-contains "naming the limit" 'message: "Memory limit exceeded: limit 32 MiB' "$termination"
+# memory_limited ID MESSAGE: wait on ID reports a memory limitation with MESSAGE.
+memory_limited() {
+  local termination
+  termination=$(termination_of "$1")
+  contains "wait reports $1 killed" "killed: true" "$termination"
+  contains "as TASK_FAILED" "state: TASK_FAILED" "$termination"
+  contains "for the memory limit" "reasons: REASON_CONTAINER_LIMITATION_MEMORY" "$termination"
+  contains "naming the limit" "message: \"Memory limit exceeded: limit 32 MiB$2" "$termination"
+}
+memory_limited "$oom" ""
+
+# A shell in front of the real work: the kernel kills grep (holding one
+# endless line), the shell exits 137 by itself.
+piped=rs-oom-piped-$RUN
+check "launch a 32 MiB container whose second process allocates more" launch_with "$piped" \
+  'head -c 200000000 /dev/zero | grep x' 0.2 32
+memory_limited "$piped" ", container exited with status 137"
+survived=rs-oom-survived-$RUN
+check "launch a container that survives its child's OOM kill" launch_with "$survived" \
+  'head -c 200000000 /dev/zero | grep x; exit 0' 0.2 32
+termination=$(termination_of "$survived")
+contains "one that ends 0 anyway succeeds" "status: 0" "$termination"
+contains "counting the OOM kill" "after 1 OOM kill(s) in the container" "$termination"
+check "and is no memory limitation" bash -c "! grep -q REASON_CONTAINER_LIMITATION_MEMORY <<<'$termination'"
 
 # --- network counters -----------------------------------------------------
 bridged=rs-bridge-$RUN

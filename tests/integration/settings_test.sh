@@ -14,7 +14,7 @@ equals "environment.sh.dist documents every setting" "$flags" "$dist"
 # A copy of the project's bin/ with its own environment.sh, so the real one is untouched.
 mkdir -p "$T/project/bin"
 cp "$DC_ROOT/bin/docker-containerizer" "$T/project/bin/"
-export CONTAINERIZER_BINARY=$DC_ROOT/build/docker-containerizer
+export CONTAINERIZER_BINARY=${CONTAINERIZER_BINARY:-$DC_ROOT/build/docker-containerizer}
 echo 'CONTAINERIZER_FRAME_LIMIT=1' >"$T/project/bin/environment.sh"
 echo 'container_id { value: "x" }' | encode Wait >"$T/wait.bin"
 "$T/project/bin/docker-containerizer" wait <"$T/wait.bin" 2>"$T/err" >/dev/null

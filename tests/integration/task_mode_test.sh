@@ -179,7 +179,8 @@ in_container() {
   destroyed "$what" "$1" "$2"
 }
 
-self_path() { readlink -f "$DC_ROOT/build/docker-containerizer"; }
+# The binary the wrapper runs (scripts/test --sanitize points it at its own build).
+self_path() { readlink -f "${CONTAINERIZER_BINARY:-$DC_ROOT/build/docker-containerizer}"; }
 
 # 0.20.1: shell unset (true), no MESOS_AGENT_ENDPOINT.
 on_host 0.20.1 a20-override override

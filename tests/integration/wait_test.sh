@@ -36,8 +36,7 @@ fast() {
 start two "$(gated 5)"
 wait_async wait-a two
 wait_async wait-b two
-sleep 1
-check "both waits block while the container runs" eval 'running wait-a && running wait-b'
+check "both waits block while the container runs" eventually 20 eval 'blocked wait-a && blocked wait-b'
 release two
 await_call wait-a 10
 check "the first wait returns after the end" test $? -eq 0
@@ -62,8 +61,8 @@ check "the record goes once the sandbox was deleted (containers sweeps)" eventua
 start keep 'exit 0'
 CONTAINERIZER_REMOVE_DELAY=600 call wait "$(wait_frame keep)"
 equals "a wait with a remove delay reports the end" "$(exited 0)" "$("$DC" decode Termination <"$T/out")"
+# Nothing is due for 600 s: no sweeper is even started, so the check is exact.
 CONTAINERIZER_REMOVE_DELAY=600 call containers
-sleep 2
 check "with CONTAINERIZER_REMOVE_DELAY=600 the container is kept" on_engine keep
 call containers
 check "a later call once the delay has passed removes it" eventually 5 gone keep
@@ -77,8 +76,7 @@ equals "it reports a kill" "$killed_by_docker" "$after"
 
 start removed-waiting 'sleep 30'
 wait_async wait-removed removed-waiting
-sleep 1
-check "the wait blocks while the container runs" running wait-removed
+check "the wait blocks while the container runs" eventually 20 blocked wait-removed
 docker rm -f "$(name removed-waiting)" >/dev/null
 await_call wait-removed 15
 check "a pending wait returns after docker rm -f" test $? -eq 0
@@ -87,7 +85,7 @@ equals "it reports a kill" "$killed_by_docker" "$(decoded wait-removed)"
 # --- a killed wait, then an exit while no one waits ---------------------------------
 start killed "$(gated 4)"
 wait_async wait-killed killed
-sleep 0.5
+eventually 20 blocked wait-killed
 kill -KILL "$(cat "$T/wait-killed.pid")"
 await_call wait-killed 5
 check "the wait was killed" test $? -eq 137

@@ -156,3 +156,14 @@ TEST_CASE("parse_ps skips incomplete lines and needs no final newline") {
   CHECK(listed[1].state == "exited");
   CHECK(dc::docker::parse_ps("").empty());
 }
+
+TEST_CASE("endpoint names the engine docker talks to") {
+  using dc::docker::endpoint;
+  CHECK(endpoint({}, nullptr) == "unix:///var/run/docker.sock");
+  CHECK(endpoint({}, "") == "unix:///var/run/docker.sock");
+  CHECK(endpoint({}, "tcp://127.0.0.1:2375") == "tcp://127.0.0.1:2375");
+  CHECK(endpoint({"-H", "unix:///run/d.sock"}, "tcp://x:1") == "unix:///run/d.sock");
+  CHECK(endpoint({"--config", "/etc/d", "--host=unix:///a.sock"}, nullptr) == "unix:///a.sock");
+  CHECK(endpoint({"--host", "unix:///b.sock"}, nullptr) == "unix:///b.sock");
+  CHECK(endpoint({"-H"}, nullptr) == "unix:///var/run/docker.sock");
+}

@@ -207,7 +207,7 @@ TEST_CASE("labels tie the container to its agent instance, framework, executor a
 
 TEST_CASE("invalid container and slave ids are refused before they become names") {
   const std::string id = GENERATE(as<std::string>{}, "", "../etc", ".hidden", "-dash", "a/b", "a b", "a:b",
-                                  std::string(201, 'a'));
+                                  std::string(129, 'a'));
   Launch bad = launch();
   bad.mutable_container_id()->set_value(id);
   CHECK_THAT(refusal(bad), Contains("invalid container id"));
@@ -217,11 +217,11 @@ TEST_CASE("invalid container and slave ids are refused before they become names"
   CHECK_THAT(refusal(bad_slave), Contains("invalid slave id"));
 }
 
-TEST_CASE("ids of up to 200 characters of [A-Za-z0-9_.-] are accepted") {
+TEST_CASE("ids of up to 128 characters of [A-Za-z0-9_.-] are accepted") {
   Launch good = launch();
-  good.mutable_container_id()->set_value(std::string(199, 'a') + "9");
+  good.mutable_container_id()->set_value(std::string(127, 'a') + "9");
   good.mutable_slave_id()->set_value("dce23285-dc9c-40e6-b249-56f6c21562b5-S3");
-  CHECK(plan(good).name == "mesos-dce23285-dc9c-40e6-b249-56f6c21562b5-S3." + std::string(199, 'a') + "9");
+  CHECK(plan(good).name == "mesos-dce23285-dc9c-40e6-b249-56f6c21562b5-S3." + std::string(127, 'a') + "9");
 }
 
 TEST_CASE("a missing or relative sandbox directory is refused") {
@@ -863,7 +863,9 @@ TEST_CASE("host volumes are checked where they resolve to, and bound there") {
   CHECK_THAT(refusal(launch(container("", volume("/d", "/srv/link"))), s, in), Contains("(/etc) is outside"));
   // Unresolved paths are normalised lexically.
   CHECK_THAT(refusal(launch(container("", volume("/d", "/srv/../etc"))), s, in), Contains("(/etc) is outside"));
-  CHECK_THAT(refusal(launch(container("", volume("/d", "../../x"))), s, in), Contains("leaves the sandbox"));
+  CHECK_THAT(refusal(launch(container("", volume("/d", "../../x"))), s, in), Contains("leave the sandbox"));
+  in.resolved_paths[kSandbox + "/escape"] = "/etc";
+  CHECK_THAT(refusal(launch(container("", volume("/d", "escape"))), s, in), Contains("leaves the sandbox"));
   CHECK(values_of(docker_options(plan(launch(container("", volume("/d", "cache/./x"))), s, in)), "-v") ==
         Args{kSandbox + "/cache/x:/d:rw"});
   // Under `any` (the default) the path goes to docker as given.
@@ -927,4 +929,52 @@ TEST_CASE("repo_digest: the digest of the repository the image names") {
   CHECK(dc::repo_digest("127.0.0.1:5000/x/z:1", digests).empty());
   CHECK(dc::repo_digest("local/image:test", {}).empty());
   CHECK(dc::repo_digest("127.0.0.1:5000/x/y@sha256:d", digests) == "127.0.0.1:5000/x/y@sha256:d");
+}
+
+// ------------------------------------------------------------ hostile input
+
+TEST_CASE("environment names that would set another variable are refused") {
+  for (const std::string name : {"A=B", "=x", ""}) {
+    CAPTURE(name);
+    CHECK_THAT(refusal(launch("executor_info { command { environment { variables { name: \"" + name +
+                              "\" value: \"v\" } } } }")),
+               Contains("invalid environment variable name"));
+  }
+  CHECK_THAT(refusal(launch("executor_info { command { environment { variables { name: \"A\\000B\" value: \"v\" } } } }")),
+             Contains("invalid environment variable name"));
+}
+
+TEST_CASE("a value with a newline stays one variable; a NUL anywhere is refused") {
+  const Pairs environment = environment_of(
+      plan(launch("executor_info { command { environment { variables { name: \"V\" value: \"a\\nB=c\" } } } }")));
+  CHECK(environment.at("V") == "a\nB=c");
+  CHECK(environment.count("B") == 0);
+  CHECK_THAT(refusal(launch("executor_info { command { environment { variables { name: \"V\" value: \"a\\000b\" } } } }")),
+             Contains("NUL byte"));
+  CHECK_THAT(refusal(launch("executor_info { command { value: \"echo a\\000b\" } }")), Contains("NUL byte"));
+}
+
+TEST_CASE("image names that docker would read as options or split are refused") {
+  for (const std::string image : {"--privileged", "-v", "busybox latest", "busy\\tbox", "busybox\\n"}) {
+    CAPTURE(image);
+    CHECK_THAT(refusal(launch("executor_info { container { type: DOCKER docker { image: \"" + image + "\" } } }")),
+               Contains("invalid image name"));
+  }
+}
+
+TEST_CASE("relative volume paths with '..' that would leave the sandbox are refused") {
+  CHECK_THAT(refusal(launch(container("", volume("/x", "../../etc")))), Contains("would leave the sandbox"));
+  CHECK_THAT(refusal(launch(container("", volume("a/../../b", "/srv")))), Contains("would leave the sandbox"));
+  CHECK_THAT(refusal(launch(container("", volume("..", "/srv")))), Contains("would leave the sandbox"));
+  // Absolute paths are the operator's and framework's to choose, as in Mesos.
+  CHECK(values_of(volume_options(volume("/data", "/srv/../srv/data")), "-v") == Args{"/srv/../srv/data:/data:rw"});
+  // A name that merely contains two dots is no climb.
+  CHECK(values_of(volume_options(volume("/data", "cache..old")), "-v") ==
+        Args{kSandbox + "/cache..old:/data:rw"});
+}
+
+TEST_CASE("a sandbox directory with '..' is refused") {
+  Launch bad = launch();
+  bad.set_directory("/var/lib/mesos/../../etc");
+  CHECK_THAT(refusal(bad), Contains("'..' component"));
 }

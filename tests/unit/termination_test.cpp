@@ -2,6 +2,7 @@
 // (dc::state JSON), and the small pure helpers dc::resources and dc::ids.
 #include "termination.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <limits>
@@ -40,19 +41,22 @@ TEST_CASE("parse_status_file reads the init's waitpid status") {
   CHECK_FALSE(exit->oom);
 }
 
-TEST_CASE("parse_status_file reports an OOM only for a SIGKILL with an OOM kill counted") {
-  auto [text, oom] = GENERATE(table<std::string, bool>({
-      {"status 9\noom_kill 1\n", true},
-      {"status 9\noom_kill 3\n", true},
-      {"status 9\noom_kill 0\n", false},
-      {"status 9\n", false},
-      {"status 15\noom_kill 1\n", false},  // SIGTERM: stopped, not OOM-killed
-      {"status 768\noom_kill 1\n", false},  // exited by itself after a child's OOM kill
+TEST_CASE("parse_status_file reports an OOM kill of any process in the container") {
+  auto [text, oom, kills] = GENERATE(table<std::string, bool, long>({
+      {"status 9\noom_kill 1\n", true, 1},
+      {"status 9\noom_kill 3\n", true, 3},
+      {"status 9\noom_kill 0\n", false, 0},
+      {"status 9\n", false, 0},
+      {"status 9\noom_kill -1\n", false, 0},  // the init could not read the counter
+      {"status 15\noom_kill 1\n", true, 1},
+      {"status 35072\noom_kill 1\n", true, 1},  // a shell exiting 137 after its child's OOM kill
+      {"status 0\noom_kill 2\n", true, 2},
   }));
   CAPTURE(text);
   const auto exit = termination::parse_status_file(text);
   REQUIRE(exit);
   CHECK(exit->oom == oom);
+  CHECK(std::max(exit->oom_kills, 0L) == kills);
 }
 
 TEST_CASE("parse_status_file refuses malformed files") {
@@ -122,6 +126,28 @@ TEST_CASE("make reports an OOM as a memory limitation") {
   CHECK_THAT(termination::make({kKilled, true}, false, 0).message(), Contains("limit unknown"));
 }
 
+TEST_CASE("make reports a non-zero end after any OOM kill as a memory limitation") {
+  // `head -c 100000000 /dev/zero | tail`: the kernel kills tail, the shell exits 137.
+  const auto t = termination::make({137 << 8, true, 1}, false, 32ull << 20);
+  CHECK(t.killed());
+  CHECK(t.status() == 137 << 8);
+  CHECK(t.message() == "Memory limit exceeded: limit 32 MiB, container exited with status 137");
+  CHECK(t.state() == mesos::TASK_FAILED);
+  REQUIRE(t.reasons_size() == 1);
+  CHECK(t.reasons(0) == mesos::TaskStatus::REASON_CONTAINER_LIMITATION_MEMORY);
+  // docker's OOMKilled for a container whose init exited 1.
+  CHECK(termination::make(termination::from_docker(1, true), false, 32ull << 20).has_state());
+}
+
+TEST_CASE("make reports a success after an OOM kill as a success that counts it") {
+  const auto t = termination::make({0, true, 2}, false, 32ull << 20);
+  CHECK_FALSE(t.killed());
+  CHECK(t.status() == 0);
+  CHECK(t.message() == "Container exited with status 0 after 2 OOM kill(s) in the container");
+  CHECK_FALSE(t.has_state());
+  CHECK(t.reasons_size() == 0);
+}
+
 TEST_CASE("exit_code mirrors a status as a shell would") {
   CHECK(termination::exit_code(kExit3) == 3);
   CHECK(termination::exit_code(0) == 0);
@@ -155,6 +181,7 @@ dc::state::Record full_record() {
   r.destroying = true;
   r.ended_at = 1700000000.125;
   r.removed = true;
+  r.delivered = true;
   r.termination = termination::make({kKilled, true}, false, 160ull << 20);
   return r;
 }
@@ -175,6 +202,7 @@ void check_same(const dc::state::Record& a, const dc::state::Record& b) {
   CHECK(a.destroying == b.destroying);
   CHECK(a.ended_at == b.ended_at);
   CHECK(a.removed == b.removed);
+  CHECK(a.delivered == b.delivered);
   REQUIRE(a.cgroups.has_value() == b.cgroups.has_value());
   if (a.cgroups) {
     CHECK(a.cgroups->v2 == b.cgroups->v2);
@@ -269,6 +297,24 @@ TEST_CASE("resources::add leaves absent resources unset") {
   CHECK_FALSE(total.mem_mib);
 }
 
+TEST_CASE("resources::add refuses negative, infinite and NaN cpus or mem (found by the fuzzer)") {
+  for (const std::string value : {"-1", "-3.46623e+28", "inf", "-inf", "nan"})
+    for (const std::string name : {"cpus", "mem"}) {
+      CAPTURE(name, value);
+      dc::resources::Allotment total;
+      CHECK_THROWS_WITH(dc::resources::add(resource_list("resources { name: \"" + name +
+                                                         "\" type: SCALAR scalar { value: " + value + " } }"),
+                                           total),
+                        Contains("resource " + name + " has an invalid value"));
+    }
+}
+
+TEST_CASE("cgroup values saturate instead of overflowing") {
+  CHECK(dc::resources::memory_bytes(1e30) == static_cast<uint64_t>(INT64_MAX));
+  CHECK(dc::resources::cpu_shares(1e30) == static_cast<uint64_t>(INT64_MAX));
+  CHECK(dc::resources::cfs_quota_us(1e30) == static_cast<uint64_t>(INT64_MAX));
+}
+
 TEST_CASE("resources::has_port looks in every ports range, bounds included") {
   const auto list = resource_list(R"pb(
     resources { name: "ports" type: RANGES ranges { range { begin: 31000 end: 31009 } range { begin: 8080 end: 8080 } } }
@@ -294,13 +340,13 @@ TEST_CASE("resources: cgroup values as Mesos derives them") {
 
 // ------------------------------------------------------------------- ids
 
-TEST_CASE("ids: 1-200 characters of [A-Za-z0-9_.-], starting with a letter or digit") {
+TEST_CASE("ids: 1-128 characters of [A-Za-z0-9_.-], starting with a letter or digit") {
   for (const std::string good : {"a", "0", "c1", "739d0e80-66a3-4cf4-98ea-d0fad73c2a29", "S3.x_y-z", "a..b"})
     CHECK(dc::ids::valid(good));
-  CHECK(dc::ids::valid(std::string(200, 'x')));
-  for (const std::string bad : {"", ".", "..", ".x", "-x", "_x", "a/b", "a b", "a:b", "é", "a\n"})
+  CHECK(dc::ids::valid(std::string(128, 'x')));
+  for (const std::string bad : {"", ".", "..", ".x", "-x", "_x", "a/b", "a b", "a:b", "é", "a\n", "a;b", "$(x)", "a`b", "a|b", "a*"})
     CHECK_FALSE(dc::ids::valid(bad));
-  CHECK_FALSE(dc::ids::valid(std::string(201, 'x')));
+  CHECK_FALSE(dc::ids::valid(std::string(129, 'x')));
   CHECK_FALSE(dc::ids::valid(std::string("a\0b", 3)));
 }
 
