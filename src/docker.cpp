@@ -54,18 +54,26 @@ int remaining_ms(const std::optional<Clock::time_point>& deadline) {
 // Drains both pipes with poll() until the child closes them: reading one to
 // its end first could deadlock when the other fills its pipe buffer. False
 // when `deadline` passed first.
-bool drain(int out_fd, int err_fd, Result& result, Echo echo, const std::optional<Clock::time_point>& deadline) {
+bool drain(int out_fd, int err_fd, Result& result, const LineWatcher& watcher,
+           const std::optional<Clock::time_point>& deadline) {
   struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
   std::string* sinks[2] = {&result.out, &result.err};
   int open = 2;
   char buffer[8192];
+  size_t watched = 0;  // how much of result.out the watcher has seen
   while (open > 0) {
-    int ready = ::poll(fds, 2, remaining_ms(deadline));
+    const int left = remaining_ms(deadline);
+    // A watcher hears of each second of silence.
+    int ready = ::poll(fds, 2, watcher && (left < 0 || left > 1000) ? 1000 : left);
     if (ready < 0) {
       if (errno == EINTR) continue;
       throw Error(std::string("poll on docker's output failed: ") + strerror(errno));
     }
-    if (ready == 0) return false;
+    if (ready == 0) {
+      if (deadline && remaining_ms(deadline) == 0) return false;
+      if (watcher) watcher(nullptr);
+      continue;
+    }
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
@@ -76,8 +84,10 @@ bool drain(int out_fd, int err_fd, Result& result, Echo echo, const std::optiona
         continue;
       }
       sinks[i]->append(buffer, static_cast<size_t>(n));
-      if (echo == Echo::both || (i == 1 && echo == Echo::err))
-        (void)!::write(STDERR_FILENO, buffer, static_cast<size_t>(n));
+    }
+    for (size_t end; watcher && (end = result.out.find('\n', watched)) != std::string::npos; watched = end + 1) {
+      const std::string line = result.out.substr(watched, end - watched);
+      watcher(&line);
     }
   }
   return true;
@@ -120,12 +130,17 @@ std::optional<Container> parse_inspect(const std::string& text) {
   return container;
 }
 
-std::optional<ImageCommand> parse_image_command(const std::string& text) {
+std::optional<Image> parse_image(const std::string& text) {
   json all = json::parse(text, nullptr, false);
   if (all.is_discarded() || !all.is_array() || all.empty() || !all[0].is_object()) return std::nullopt;
+  Image image;
+  const json id = all[0].value("Id", json());
+  if (id.is_string()) image.id = id.get<std::string>();
+  image.repo_digests = strings_of(all[0].value("RepoDigests", json()));
   const json config = all[0].value("Config", json::object());
-  if (!config.is_object()) return ImageCommand{};
-  return ImageCommand{strings_of(config.value("Entrypoint", json())), strings_of(config.value("Cmd", json()))};
+  if (config.is_object())
+    image.command = {strings_of(config.value("Entrypoint", json())), strings_of(config.value("Cmd", json()))};
+  return image;
 }
 
 std::vector<Listed> parse_ps(const std::string& lines) {
@@ -173,7 +188,7 @@ Client::Client(const Settings& settings)
     throw Error("docker CLI '" + settings.docker + "' not found in PATH (CONTAINERIZER_DOCKER)");
 }
 
-Result Client::call(const std::vector<std::string>& args, Echo echo) const {
+Result Client::call(const std::vector<std::string>& args, const LineWatcher& watcher) const {
   std::vector<std::string> argv = global_args_;
   argv.insert(argv.end(), args.begin(), args.end());
   bp::pipe out, err;
@@ -192,7 +207,7 @@ Result Client::call(const std::vector<std::string>& args, Echo echo) const {
   Result result;
   std::optional<Clock::time_point> deadline;
   if (timeout_ > 0) deadline = Clock::now() + std::chrono::milliseconds(static_cast<long long>(timeout_ * 1000));
-  if (!drain(out.native_source(), err.native_source(), result, echo, deadline)) {
+  if (!drain(out.native_source(), err.native_source(), result, watcher, deadline)) {
     child.terminate();  // SIGKILL, and reaped
     throw Error("docker " + (args.empty() ? std::string() : args[0]) + " did not answer within " +
                 fmt::format("{:g}", timeout_) + " s (engine " + endpoint_ + ", CONTAINERIZER_DOCKER_TIMEOUT)");
@@ -261,16 +276,22 @@ void Client::update(const std::string& name, const std::vector<std::string>& opt
   if (result.exit_code != 0) throw Error("docker update " + name + " failed: " + result.message());
 }
 
-ImageCommand Client::image_command(const std::string& image) const {
-  Result result = call({"image", "inspect", image});
+std::optional<Image> Client::image(const std::string& name) const {
+  Result result = call({"image", "inspect", name});
   if (result.exit_code != 0) {
-    Result pulled = call({"pull", image}, Echo::both);
-    if (pulled.exit_code != 0) throw Error("docker pull " + image + " failed: " + pulled.message());
-    result = call({"image", "inspect", image});
+    if (result.err.find("No such image") != std::string::npos) return std::nullopt;
+    throw Error("docker image inspect " + name + " failed: " + result.message());
   }
-  auto command = result.exit_code == 0 ? parse_image_command(result.out) : std::nullopt;
-  if (!command) throw Error("docker image inspect " + image + " failed: " + result.message());
-  return *command;
+  auto image = parse_image(result.out);
+  if (!image) throw Error("docker image inspect " + name + ": unexpected output");
+  return image;
+}
+
+void Client::pull(const std::string& name, const std::string& config_dir, const LineWatcher& watcher) const {
+  std::vector<std::string> args = {"pull", name};
+  if (!config_dir.empty()) args.insert(args.begin(), {"--config", config_dir});
+  Result result = call(args, watcher);
+  if (result.exit_code != 0) throw Error(result.message());
 }
 
 }  // namespace dc::docker

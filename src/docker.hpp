@@ -2,6 +2,7 @@
 // The thin docker CLI wrapper: the only place that spawns docker. Argument
 // vectors only, never a shell; the CLI inherits our environment, so
 // DOCKER_HOST, DOCKER_CONFIG and friends work as docker users expect.
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -41,24 +42,26 @@ struct Listed {
 
 // Pure parsers of docker's output, unit-tested on captured JSON.
 std::optional<Container> parse_inspect(const std::string& json);
-std::optional<ImageCommand> parse_image_command(const std::string& json);
+std::optional<Image> parse_image(const std::string& json);
 std::vector<Listed> parse_ps(const std::string& lines);
 // The engine docker talks to: -H/--host in the global args, else
 // DOCKER_HOST, else docker's default socket.
 std::string endpoint(const std::vector<std::string>& global_args, const char* docker_host);
 
-enum class Echo { none, err, both };
+// Sees each line docker writes to stdout as it comes, and nullptr after
+// each second without output.
+using LineWatcher = std::function<void(const std::string* line)>;
 
 class Client {
  public:
   explicit Client(const Settings& settings);
 
-  // Runs `docker <global args> <args>`. With `echo`, docker's output is also
-  // copied to our stderr as it comes: pull progress belongs in the sandbox's
-  // stderr file, and our stdout carries only the framed result. A command
-  // that outlives CONTAINERIZER_DOCKER_TIMEOUT is killed and throws, naming
-  // the engine; docker dies with us, so a killed call leaves no client behind.
-  Result call(const std::vector<std::string>& args, Echo echo = Echo::none) const;
+  // Runs `docker <global args> <args>`; `watcher` sees its output as it
+  // comes (pull progress belongs in the sandbox's stderr file as it happens).
+  // A command that outlives CONTAINERIZER_DOCKER_TIMEOUT is killed and
+  // throws, naming the engine; docker dies with us, so a killed call leaves
+  // no client behind.
+  Result call(const std::vector<std::string>& args, const LineWatcher& watcher = nullptr) const;
 
   // docker run -d ...: the new container's id; throws with docker's message.
   std::string run(const std::vector<std::string>& args) const;
@@ -70,8 +73,11 @@ class Client {
   // docker rm -f -v (anonymous volumes too); false when there was none.
   bool remove(const std::string& name) const;
   void update(const std::string& name, const std::vector<std::string>& options) const;
-  // The image's ENTRYPOINT and CMD, pulling it first when absent.
-  ImageCommand image_command(const std::string& image) const;
+  // docker image inspect; nullopt when the engine has no such image.
+  std::optional<Image> image(const std::string& name) const;
+  // docker pull, with the client configuration in `config_dir` unless it
+  // is empty; `watcher` sees its progress. Throws with docker's message.
+  void pull(const std::string& name, const std::string& config_dir, const LineWatcher& watcher) const;
 
  private:
   std::string executable_;

@@ -1,10 +1,12 @@
 #include "run_argv.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "error.hpp"
 #include "ids.hpp"
 #include "labels.hpp"
+#include "policy.hpp"
 #include "resources.hpp"
 
 namespace dc {
@@ -23,9 +25,6 @@ const char* const kExecutorVariables[] = {
     "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "MESOS_NATIVE_LIBRARY", "MESOS_NATIVE_JAVA_LIBRARY",
     "LIBPROCESS_IP"};
 
-// DockerInfo.parameters that would undo what the program relies on.
-const char* const kReservedParameters[] = {"entrypoint", "name", "rm", "detach", "d", "pull",
-                                           "interactive", "i", "tty", "t", "attach", "a"};
 
 // The CommandInfo whose command runs inside the container.
 const CommandInfo& container_command(const Launch& launch, TaskMode mode) {
@@ -139,18 +138,55 @@ void add_resources(const Launch& launch, const Settings& settings, RunPlan& plan
   }
 }
 
-void add_labels(const Launch& launch, const Environment& environment, const std::string& sandbox,
-                RunPlan& plan) {
-  auto work = environment.find("MESOS_WORK_DIRECTORY");
+// The executor's and the task's labels (the task's win), under our prefix
+// so that they can never replace the program's own; keys docker's CLI
+// refuses (whitespace) or splits ('=') are skipped.
+void add_framework_labels(const Launch& launch, RunPlan& plan) {
+  std::map<std::string, std::string> chosen;
+  for (const auto* labels : {&launch.executor_info().labels(), &launch.task_info().labels()})
+    for (const auto& label : labels->labels()) {
+      const std::string& key = label.key();
+      const bool bad = key.empty() || key.find('=') != std::string::npos ||
+                       std::any_of(key.begin(), key.end(), [](unsigned char c) { return std::isspace(c) || !c; }) ||
+                       label.value().find('\0') != std::string::npos;
+      if (bad)
+        plan.warnings.push_back("label '" + key.substr(0, 64) + "' skipped: docker refuses such a label key");
+      else
+        chosen[labels::kFrameworkLabelPrefix + key] = label.value();
+    }
+  for (const auto& [key, value] : chosen) add(plan.args, {"--label", key + "=" + value});
+}
+
+void add_labels(const Launch& launch, const RunInputs& inputs, const std::string& sandbox, RunPlan& plan) {
+  auto work = inputs.environment.find("MESOS_WORK_DIRECTORY");
   const std::pair<const char*, std::string> values[] = {
       {labels::kContainerId, launch.container_id().value()},
       {labels::kSlaveId, launch.slave_id().value()},
-      {labels::kWorkDirectory, work == environment.end() ? "" : work->second},
+      {labels::kWorkDirectory, work == inputs.environment.end() ? "" : work->second},
       {labels::kFrameworkId, launch.executor_info().framework_id().value()},
       {labels::kExecutorId, launch.executor_info().executor_id().value()},
       {labels::kSandbox, sandbox},
   };
   for (const auto& [key, value] : values) add(plan.args, {"--label", std::string(key) + "=" + value});
+  if (inputs.image) add(plan.args, {"--label", std::string(labels::kImageId) + "=" + inputs.image->id});
+  if (!plan.image_digest.empty())
+    add(plan.args, {"--label", std::string(labels::kImageDigest) + "=" + plan.image_digest});
+  add_framework_labels(launch, plan);
+}
+
+// USER: the one named network of ContainerInfo.network_infos, as Mesos.
+std::string user_network(const ContainerInfo& info) {
+  const auto& networks = info.network_infos();
+  if (networks.size() != 1 || networks[0].name().empty()) {
+    std::string given;
+    for (const auto& network : networks) given += (given.empty() ? "" : ", ") + ("'" + network.name() + "'");
+    throw Error("network USER needs exactly one named network in ContainerInfo.network_infos, got " +
+                std::to_string(networks.size()) + (given.empty() ? "" : ": " + given));
+  }
+  const std::string& name = networks[0].name();
+  if (!ids::valid(name) || name == "host" || name == "bridge" || name == "none")
+    throw Error("network USER: '" + name.substr(0, 64) + "' is not a user network name");
+  return name;
 }
 
 std::string network_of(const ContainerInfo* info) {
@@ -158,13 +194,12 @@ std::string network_of(const ContainerInfo* info) {
   switch (info->docker().network()) {
     case ContainerInfo::DockerInfo::BRIDGE: return "bridge";
     case ContainerInfo::DockerInfo::NONE: return "none";
-    case ContainerInfo::DockerInfo::USER:
-      throw Error("network USER is not supported: the protocol carries no network name");
+    case ContainerInfo::DockerInfo::USER: return user_network(*info);
     default: return "host";
   }
 }
 
-void add_network(const Launch& launch, const ContainerInfo* info, RunPlan& plan) {
+void add_network(const Launch& launch, const ContainerInfo* info, const policy::Policy& policy, RunPlan& plan) {
   const std::string network = network_of(info);
   add(plan.args, {"--net", network});
   if (!info) return;
@@ -173,8 +208,8 @@ void add_network(const Launch& launch, const ContainerInfo* info, RunPlan& plan)
     add(plan.args, {"--hostname", info->hostname()});
   }
   for (const auto& mapping : info->docker().port_mappings()) {
-    if (network != "bridge")
-      throw Error("port mappings need bridge networking, not " + network);
+    if (network == "host" || network == "none")
+      throw Error("port mappings need bridge or user networking, not " + network);
     const uint32_t host_port = mapping.host_port();
     if (!resources::has_port(launch.executor_info().resources(), host_port) &&
         !resources::has_port(launch.task_info().resources(), host_port))
@@ -184,11 +219,28 @@ void add_network(const Launch& launch, const ContainerInfo* info, RunPlan& plan)
     add(plan.args, {"-p", std::to_string(host_port) + ":" + std::to_string(mapping.container_port()) +
                               (protocol.empty() ? "" : "/" + protocol)});
   }
-  if (info->docker().privileged()) add(plan.args, {"--privileged"});
+  if (info->docker().privileged()) {
+    policy::check_privileged(policy);
+    add(plan.args, {"--privileged"});
+  }
+}
+
+// The path launch resolved (symlinks, `..`), else `path` normalised.
+std::string resolved(const RunInputs& inputs, const std::string& path) {
+  auto found = inputs.resolved_paths.find(path);
+  return found != inputs.resolved_paths.end() ? found->second : policy::normalize(path);
+}
+
+void add_bind(const std::string& host, const std::string& target, bool readonly, RunPlan& plan) {
+  if (contains_any(host + target, ":,"))
+    add(plan.args, {"--mount", bind_mount(host, target, readonly)});
+  else
+    add(plan.args, {"-v", host + ":" + target + (readonly ? ":ro" : ":rw")});
 }
 
 void add_volumes(const ContainerInfo* info, const std::string& sandbox, const Settings& settings,
-                 RunPlan& plan) {
+                 const policy::Policy& policy, const RunInputs& inputs, RunPlan& plan) {
+  for (const auto& mount : policy.global_container_mounts) add_bind(mount.host, mount.container, mount.readonly, plan);
   if (!info) return;
   for (const auto& volume : info->volumes()) {
     if (volume.container_path().empty())
@@ -202,26 +254,23 @@ void add_volumes(const ContainerInfo* info, const std::string& sandbox, const Se
       throw Error("volume '" + volume.host_path() + "' -> '" + volume.container_path() +
                   "': a relative path with '..' would leave the sandbox");
     const std::string host = join_path(sandbox, volume.host_path());
-    const std::string target = join_path(settings.sandbox_directory, volume.container_path());
-    const bool readonly = volume.mode() == mesos::Volume::RO;
-    if (contains_any(host + target, ":,"))
-      add(plan.args, {"--mount", bind_mount(host, target, readonly)});
-    else
-      add(plan.args, {"-v", host + ":" + target + (readonly ? ":ro" : ":rw")});
+    const std::string real = resolved(inputs, host);
+    policy::check_host_volume(policy, volume.host_path(), real, resolved(inputs, sandbox));
+    // What was checked is what docker binds, not a path a symlink may turn elsewhere later.
+    add_bind(policy.any_host_volume ? host : real, join_path(settings.sandbox_directory, volume.container_path()),
+             volume.mode() == mesos::Volume::RO, plan);
   }
   if (info->has_docker() && !info->docker().volume_driver().empty())
     add(plan.args, {"--volume-driver", info->docker().volume_driver()});
 }
 
-void add_parameters(const ContainerInfo* info, RunPlan& plan) {
-  if (!info || !info->has_docker()) return;
-  for (const auto& parameter : info->docker().parameters()) {
-    const std::string& key = parameter.key();
-    bool reserved = std::find(std::begin(kReservedParameters), std::end(kReservedParameters), key) !=
-                    std::end(kReservedParameters);
-    if (reserved || key.empty() || key[0] == '-')
-      throw Error("docker parameter '" + key + "' is not allowed: the containerizer sets it itself");
-    plan.args.push_back("--" + key + "=" + parameter.value());
+void add_parameters(const Launch& launch, const ContainerInfo* info, const policy::Policy& policy, RunPlan& plan) {
+  const auto options = policy::parameter_options(
+      policy, info ? info->docker().parameters() : ContainerInfo::DockerInfo::default_instance().parameters());
+  plan.args.insert(plan.args.end(), options.begin(), options.end());
+  for (const auto* command : {&launch.task_info().command(), &launch.executor_info().command()}) {
+    const auto legacy = policy::legacy_options(policy, command->container().options());
+    plan.args.insert(plan.args.end(), legacy.begin(), legacy.end());
   }
 }
 
@@ -272,12 +321,14 @@ std::vector<std::string> init_command(const CommandInfo& command, const RunInput
     return result;
   }
   std::vector<std::string> result = {"--"};
-  if (inputs.image_command) {
-    result.insert(result.end(), inputs.image_command->entrypoint.begin(), inputs.image_command->entrypoint.end());
-    result.insert(result.end(), inputs.image_command->cmd.begin(), inputs.image_command->cmd.end());
+  if (inputs.image) {
+    const ImageCommand& own = inputs.image->command;
+    result.insert(result.end(), own.entrypoint.begin(), own.entrypoint.end());
+    result.insert(result.end(), own.cmd.begin(), own.cmd.end());
   }
   result.insert(result.end(), args.begin(), args.end());
-  if (result.size() == 1)
+  // Before the image is known, plan_run only checks the rest.
+  if (result.size() == 1 && inputs.image)
     throw Error("the command has no value and image '" + image + "' has no ENTRYPOINT or CMD");
   return result;
 }
@@ -355,8 +406,29 @@ std::string user_name(const Launch& launch, TaskMode mode) {
   return command.has_user() ? command.user() : launch.user();
 }
 
-bool needs_image_command(const Launch& launch, TaskMode mode) {
-  return !container_command(launch, mode).has_value();
+std::vector<std::string> volume_host_paths(const Launch& launch) {
+  std::vector<std::string> paths = {launch.directory()};
+  if (const ContainerInfo* info = container_info(launch))
+    for (const auto& volume : info->volumes())
+      if (!volume.host_path().empty()) paths.push_back(join_path(launch.directory(), volume.host_path()));
+  return paths;
+}
+
+std::string repo_digest(const std::string& image, const std::vector<std::string>& repo_digests) {
+  // docker.io/library/busybox:1 and library/busybox are busybox, as docker lists them.
+  auto repository = [](std::string name) {
+    name = name.substr(0, name.find('@'));
+    const auto colon = name.rfind(':');
+    if (colon != std::string::npos && name.find('/', colon) == std::string::npos) name.erase(colon);
+    for (const char* implied : {"docker.io/", "index.docker.io/", "library/"})
+      if (name.rfind(implied, 0) == 0) name.erase(0, std::string(implied).size());
+    return name;
+  };
+  const auto at = image.find('@');
+  if (at != std::string::npos) return repository(image) + image.substr(at);
+  for (const auto& digest : repo_digests)
+    if (digest.find('@') != std::string::npos && repository(digest) == repository(image)) return digest;
+  return "";
 }
 
 RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs& inputs) {
@@ -368,9 +440,7 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   const std::string& sandbox = launch.directory();
   if (sandbox.empty() || sandbox[0] != '/') throw Error("Launch has no absolute directory (the sandbox)");
   if (climbs(sandbox)) throw Error("sandbox directory '" + sandbox + "' has a '..' component");
-  for (const auto* command : {&launch.task_info().command(), &launch.executor_info().command()})
-    if (command->container().options_size() > 0)
-      throw Error("legacy CommandInfo.container.options (raw docker arguments) are refused");
+  const policy::Policy policy = policy::from(settings);
   auto image = select_image(launch, inputs.environment);
   if (!image)
     throw Error("no image: the Launch names none and MESOS_DEFAULT_CONTAINER_IMAGE is unset "
@@ -380,21 +450,23 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   plan.name = ids::container_name(launch.slave_id().value(), id);
   const TaskMode mode = task_mode(launch, settings, inputs.environment);
   const ContainerInfo* info = container_info(launch);
-  const bool force_pull = info && info->docker().force_pull_image();
+  plan.force_pull = info && info->docker().force_pull_image();
+  if (inputs.image) plan.image_digest = repo_digest(plan.image, inputs.image->repo_digests);
 
-  add(plan.args, {"run", "-d", "--pull", force_pull ? "always" : "missing", "--name", plan.name});
-  add_labels(launch, inputs.environment, sandbox, plan);
+  // Launch pulls the image itself (credentials, progress, its digest).
+  add(plan.args, {"run", "-d", "--pull", "never", "--name", plan.name});
+  add_labels(launch, inputs, sandbox, plan);
   add_user(inputs, plan);
   add_resources(launch, settings, plan);
-  add_network(launch, info, plan);
-  add_volumes(info, sandbox, settings, plan);
+  add_network(launch, info, policy, plan);
+  add_volumes(info, sandbox, settings, policy, inputs, plan);
   add(plan.args, {"--mount", bind_mount(sandbox, settings.sandbox_directory, false)});
   add(plan.args, {"--mount", bind_mount(inputs.run_dir, kRunDirPath, false)});
   add(plan.args, {"--mount", bind_mount(inputs.init, kInitPath, true)});
   auto libexec = inputs.environment.find("MESOS_LIBEXEC_DIRECTORY");
   if (settings.mount_libexec && inputs.libexec_exists && libexec != inputs.environment.end())
     add(plan.args, {"--mount", bind_mount(libexec->second, libexec->second, true)});
-  add_parameters(info, plan);
+  add_parameters(launch, info, policy, plan);
   add(plan.args, {"-w", settings.sandbox_directory});
   for (const auto& [key, value] : container_environment(launch, settings, mode, inputs.environment, plan.name))
     add(plan.args, {"-e", key + "=" + value});

@@ -32,6 +32,13 @@ struct ImageCommand {
   std::vector<std::string> cmd;
 };
 
+// What `docker image inspect` told of the image about to run.
+struct Image {
+  std::string id;                         // sha256:... of its config
+  std::vector<std::string> repo_digests;  // repository@sha256:... of its registry manifests
+  ImageCommand command;
+};
+
 struct RunInputs {
   Environment environment;               // this process's environment (the agent's plus executor variables)
   std::optional<UserIds> user;           // resolved from user_name()
@@ -39,7 +46,10 @@ struct RunInputs {
   std::string init;                      // host path of containerizer-init
   std::string self;                      // this program, for override mode's await
   bool libexec_exists = false;           // MESOS_LIBEXEC_DIRECTORY is a directory on the host
-  std::optional<ImageCommand> image_command;
+  // Known once launch has the image; before, plan_run only checks the Launch.
+  std::optional<Image> image;
+  // Volumes' host paths (and the sandbox) with `..` and symlinks resolved.
+  std::map<std::string, std::string> resolved_paths;
 };
 
 // How a Launch runs (CONTAINERIZER_TASK_MODE, with `auto` resolved):
@@ -64,6 +74,9 @@ struct RunPlan {
   std::string image;
   double cpus = 0;                       // 0: not given
   uint64_t mem_bytes = 0;                // 0: not given
+  bool force_pull = false;               // pull even when the image is present
+  std::string image_digest;              // repository@sha256:..., when it came from a registry
+  std::vector<std::string> warnings;     // what was skipped (labels docker would refuse)
   std::optional<HostExecutor> host_executor;
 };
 
@@ -88,9 +101,13 @@ std::optional<std::string> select_image(const mesos::containerizer::Launch& laun
 // else Launch.user; empty for the image's default.
 std::string user_name(const mesos::containerizer::Launch& launch, TaskMode mode);
 
-// True when the command that runs in the container has no value, so the
-// image's own ENTRYPOINT and CMD are needed.
-bool needs_image_command(const mesos::containerizer::Launch& launch, TaskMode mode);
+// The host paths of the Launch's volumes and its sandbox, for
+// RunInputs::resolved_paths.
+std::vector<std::string> volume_host_paths(const mesos::containerizer::Launch& launch);
+
+// The digest among `repo_digests` of the repository `image` names (docker's
+// short names, `busybox` for docker.io/library/busybox, as docker lists them).
+std::string repo_digest(const std::string& image, const std::vector<std::string>& repo_digests);
 
 // The docker run plan; throws dc::Error naming what is refused and why.
 RunPlan plan_run(const mesos::containerizer::Launch& launch, const Settings& settings,

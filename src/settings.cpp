@@ -53,6 +53,13 @@ void add_flags(CLI::App& app, Settings& s) {
   option(app, "fetch-cache-dir", s.fetch_cache_dir, "shared cache of fetched URIs (default STATE_DIR/fetch-cache)");
   option(app, "fetch-cache-size", s.fetch_cache_size, "fetch cache size limit in bytes");
   option(app, "fetch-timeout", s.fetch_timeout, "seconds each URI may take to fetch");
+  option(app, "allow-docker-parameters", s.allow_docker_parameters, "allow DockerInfo.parameters");
+  option(app, "default-docker-parameters", s.default_docker_parameters,
+         "key=value,... for containers that bring no parameters");
+  option(app, "global-container-mounts", s.global_container_mounts, "host:container[:ro|rw],... in every container");
+  option(app, "allow-privileged", s.allow_privileged, "allow DockerInfo.privileged");
+  option(app, "host-volumes", s.host_volumes, "host paths volumes may use: any, none or prefixes, comma-separated");
+  option(app, "docker-config", s.docker_config, "docker config.json for pulls: a path or the JSON itself");
 }
 
 void finalize(Settings& s) {

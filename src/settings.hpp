@@ -31,6 +31,13 @@ struct Settings {
   std::string fetch_cache_dir;              // default: STATE_DIR/fetch-cache
   uint64_t fetch_cache_size = 2ull << 30;   // bytes, least recently used entries evicted beyond it
   double fetch_timeout = 300;               // seconds per URI
+  // Operator policy (src/policy.cpp parses and applies these).
+  bool allow_docker_parameters = false;     // DockerInfo.parameters, CommandInfo.container.options
+  std::string default_docker_parameters;    // key=value,... for containers with no parameters
+  std::string global_container_mounts;      // host:container[:ro|rw],... in every container
+  bool allow_privileged = false;            // DockerInfo.privileged
+  std::string host_volumes = "any";         // any | none | host path prefixes, comma-separated
+  std::string docker_config;                // docker config.json for pulls: a path or the JSON
 
   // docker_args split on whitespace.
   std::vector<std::string> docker_global_args() const;

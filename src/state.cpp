@@ -78,6 +78,7 @@ void write_atomically(const std::string& path, const std::string& content, bool 
 std::string to_json(const Record& r) {
   json j = {{"container_id", r.container_id}, {"slave_id", r.slave_id}, {"name", r.name},
             {"work_directory", r.work_directory}, {"sandbox", r.sandbox}, {"docker_id", r.docker_id},
+            {"image_id", r.image_id}, {"image_digest", r.image_digest},
             {"override_mode", r.override_mode}, {"cpus", r.cpus}, {"mem_bytes", r.mem_bytes},
             {"cfs", r.cfs}, {"pid", r.pid}, {"supervisor_pid", r.supervisor_pid},
             {"destroying", r.destroying}, {"ended_at", r.ended_at}, {"removed", r.removed},
@@ -98,6 +99,8 @@ Record from_json(const std::string& text) {
     r.work_directory = j.value("work_directory", "");
     r.sandbox = j.value("sandbox", "");
     r.docker_id = j.value("docker_id", "");
+    r.image_id = j.value("image_id", "");
+    r.image_digest = j.value("image_digest", "");
     r.override_mode = j.value("override_mode", false);
     r.cpus = j.value("cpus", 0.0);
     r.mem_bytes = j.value("mem_bytes", uint64_t{0});

@@ -22,6 +22,8 @@ struct Record {
   std::string work_directory;  // the agent instance
   std::string sandbox;         // host sandbox directory
   std::string docker_id;       // empty until docker run returned
+  std::string image_id;        // the image it was created from (sha256:...)
+  std::string image_digest;    // and its registry digest, repository@sha256:...
   bool override_mode = false;
   double cpus = 0;             // allotted at launch or by the last update
   uint64_t mem_bytes = 0;

@@ -16,7 +16,9 @@
 #include "ids.hpp"
 #include "log.hpp"
 #include "messages.hpp"
+#include "policy.hpp"
 #include "process.hpp"
+#include "registry.hpp"
 #include "run_argv.hpp"
 #include "state.hpp"
 
@@ -122,6 +124,7 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
   inputs.libexec_exists = libexec != inputs.environment.end() && fs::is_directory(libexec->second, ignored);
   if (::access(settings.init.c_str(), R_OK | X_OK) != 0)
     throw Error("cannot use the container init " + settings.init + ": " + strerror(errno) + " (CONTAINERIZER_INIT)");
+  for (const auto& path : volume_host_paths(message)) inputs.resolved_paths[path] = policy::resolve(path);
   // Check everything the Launch asks for before anything exists.
   RunPlan plan = plan_run(message, settings, inputs);
 
@@ -139,10 +142,11 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
   try {
     prepare_files(message.directory(), inputs.run_dir, inputs.user);
     fetch::into_sandbox(settings, message, inputs.user);
-    if (needs_image_command(message, mode)) {
-      inputs.image_command = docker.image_command(plan.image);
-      plan = plan_run(message, settings, inputs);
-    }
+    inputs.image = registry::ensure_image(docker, settings, plan, message.directory(), store.dir(id) + "/pull-config");
+    plan = plan_run(message, settings, inputs);
+    for (const auto& warning : plan.warnings) spdlog::warn("container {}: {}", id, warning);
+    locked.record().image_id = inputs.image->id;
+    locked.record().image_digest = plan.image_digest;
     locked.record().docker_id = docker.run(plan.args);
     if (plan.host_executor)
       locked.record().supervisor_pid = start_host_executor(*plan.host_executor, message.directory(), inputs.run_dir);
@@ -160,7 +164,8 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
     if (cleanup.empty()) throw;
     throw Error(std::string(e.what()) + "; removing " + plan.name + " failed too: " + cleanup);
   }
-  spdlog::info("container {}: started {} from image {}", id, plan.name, plan.image);
+  spdlog::info("container {}: started {} from image {} ({})", id, plan.name, plan.image,
+               plan.image_digest.empty() ? inputs.image->id : plan.image_digest);
   return 0;
 }
 

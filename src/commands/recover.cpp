@@ -45,6 +45,8 @@ void adopt(const state::Store& store, const docker::Client& docker, const docker
   record.docker_id = container->id;
   record.slave_id = container->labels[labels::kSlaveId];
   record.sandbox = container->labels[labels::kSandbox];
+  record.image_id = container->labels[labels::kImageId];
+  record.image_digest = container->labels[labels::kImageDigest];
   record.work_directory = Settings::work_directory();
   state::Locked::create(store, record);
   spdlog::info("container {}: record rebuilt from the engine's labels", listed.container_id);

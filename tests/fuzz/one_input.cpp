@@ -76,7 +76,7 @@ void plan(const Launch& launch, const std::string& task_mode) {
   inputs.init = settings.init;
   inputs.self = "/opt/dc/docker-containerizer";
   inputs.libexec_exists = true;
-  inputs.image_command = ImageCommand{{"/entry"}, {"cmd", "arg"}};
+  inputs.image = Image{"sha256:fuzz", {}, ImageCommand{{"/entry"}, {"cmd", "arg"}}};
   try {
     check_plan(launch, plan_run(launch, settings, inputs));
   } catch (const Error&) {

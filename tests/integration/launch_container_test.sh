@@ -10,6 +10,7 @@ equals "exits with the container's exit code" 3 "$?"
 equals "streams the container's stdout" "hi out" "$(cat "$T/lc.out")"
 contains "streams the container's stderr" "err line" "$(cat "$T/lc.err")"
 contains "prints the Termination" "status: 768" "$(cat "$T/lc.err")"
+contains "shows the image the container runs, by id" "from image $TEST_IMAGE (sha256:" "$(cat "$T/lc.err")"
 
 "$LC" --image "$TEST_IMAGE" --id "$(cid argv)" -- /bin/echo two words >"$T/argv.out" 2>/dev/null
 equals "several words run as an argv" "two words" "$(cat "$T/argv.out")"

@@ -146,22 +146,6 @@ start user 'id -u' '' 'user: "nobody"' &&
 equals "Launch.user runs as that user's uid from the host" "$(id -u nobody)" "$(cat "$(sandbox_of user)/stdout")"
 
 # --- refusals leave nothing behind ---------------------------------------------
-# refused DESCRIPTION EXPECTED_TEXT ID FRAME: launch exits non-zero with one
-# line on stderr naming the container and EXPECTED_TEXT, nothing on stdout,
-# and leaves no container and no record.
-refused() {
-  local problems=()
-  call launch "$4" && problems+=("exit code 0")
-  [ "$(wc -l <"$T/err")" -eq 1 ] || problems+=("stderr is not one line")
-  grep -qF -- "container $3" "$T/err" || problems+=("stderr does not name container $3")
-  grep -qF -- "$2" "$T/err" || problems+=("stderr lacks: $2")
-  [ -s "$T/out" ] && problems+=("stdout is not empty")
-  [ -z "$(docker ps -aq --filter "label=docker-containerizer.container-id=$3")" ] ||
-    problems+=("a container is left")
-  docker inspect --type container "$(name_of "$3")" >/dev/null 2>&1 && problems+=("a container is left")
-  [ -e "$STATE/containers/$3" ] && problems+=("a record is left")
-  if [ ${#problems[@]} -eq 0 ]; then ok "$1"; else not_ok "$1" "${problems[@]}" "stderr: $(cat "$T/err")"; fi
-}
 image="container { type: DOCKER docker { image: \"$TEST_IMAGE\" } }"
 refused "refused: no image anywhere" "no image" "$(cid no-image)" \
   "$(exec_frame no-image 'command { value: "true" }')"

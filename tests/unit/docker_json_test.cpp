@@ -93,29 +93,43 @@ TEST_CASE("parse_inspect keeps only string labels, and reads OOMKilled") {
 
 // ------------------------------------------------------------ image inspect
 
-TEST_CASE("parse_image_command: an image with a null Entrypoint") {
-  const auto command = dc::docker::parse_image_command(docker_fixture("image-inspect-busybox.json"));
-  REQUIRE(command);
+TEST_CASE("parse_image: an image with a null Entrypoint") {
+  const auto image = dc::docker::parse_image(docker_fixture("image-inspect-busybox.json"));
+  REQUIRE(image);
+  CHECK(image->id == "sha256:fd96883a39026ecc079d96d382ea7bb26d1688b84fc81d36d455b10d2f1ef40e");
+  CHECK(image->repo_digests.empty());
+  const auto* command = &image->command;
   CHECK(command->entrypoint.empty());
   CHECK(command->cmd == std::vector<std::string>{"/bin/sh"});
 }
 
-TEST_CASE("parse_image_command: an image with Entrypoint and Cmd") {
-  const auto command = dc::docker::parse_image_command(docker_fixture("image-inspect-entrypoint.json"));
-  REQUIRE(command);
+TEST_CASE("parse_image: an image with Entrypoint and Cmd") {
+  const auto image = dc::docker::parse_image(docker_fixture("image-inspect-entrypoint.json"));
+  REQUIRE(image);
+  const auto* command = &image->command;
   CHECK(command->entrypoint == std::vector<std::string>{"/bin/echo", "from entrypoint"});
   CHECK(command->cmd == std::vector<std::string>{"a", "b"});
 }
 
-TEST_CASE("parse_image_command: malformed output and missing Config") {
+TEST_CASE("parse_image: a pulled image's id and registry digest") {
+  const auto image = dc::docker::parse_image(docker_fixture("image-inspect-pulled.json"));
+  REQUIRE(image);
+  CHECK(image->id == "sha256:f0d8a168586e46c19923f6f9584d45661ee39ce8be2f39c64da736bea61f93a5");
+  CHECK(image->repo_digests ==
+        std::vector<std::string>{
+            "127.0.0.1:5291/i11/probe@sha256:daf12fd2cb2ca14e80e8b13a826176dd735bab9ea4e3b291c759247d75f2e579"});
+}
+
+TEST_CASE("parse_image: malformed output and missing Config") {
   for (const std::string text : {"", "garbage", "[]", "{}", "[3]"}) {
     CAPTURE(text);
-    CHECK_FALSE(dc::docker::parse_image_command(text));
+    CHECK_FALSE(dc::docker::parse_image(text));
   }
   for (const std::string text : {"[{}]", R"([{"Config": null}])", R"([{"Config": {"Cmd": null, "Entrypoint": null}}])"}) {
     CAPTURE(text);
-    const auto command = dc::docker::parse_image_command(text);
-    REQUIRE(command);
+    const auto image = dc::docker::parse_image(text);
+    REQUIRE(image);
+    const auto* command = &image->command;
     CHECK(command->entrypoint.empty());
     CHECK(command->cmd.empty());
   }

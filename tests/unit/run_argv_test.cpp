@@ -299,12 +299,14 @@ TEST_CASE("a custom sandbox_directory moves the sandbox everywhere") {
 
 // ----------------------------------------------------------------- image
 
-TEST_CASE("images are pulled when missing, always with force_pull_image") {
-  CHECK(value_of(options(launch()), "--pull") == "missing");
-  CHECK(value_of(options(launch(container("force_pull_image: false"))), "--pull") == "missing");
-  CHECK(value_of(options(launch(container("force_pull_image: true"))), "--pull") == "always");
+TEST_CASE("launch pulls the image itself, always with force_pull_image; docker run never") {
+  CHECK(value_of(options(launch()), "--pull") == "never");
+  CHECK_FALSE(plan(launch()).force_pull);
+  CHECK_FALSE(plan(launch(container("force_pull_image: false"))).force_pull);
+  CHECK(plan(launch(container("force_pull_image: true"))).force_pull);
   const std::string task_forces = "task_info { container { type: DOCKER docker { image: \"x\" force_pull_image: true } } }";
-  CHECK(value_of(options(command_task(task_forces)), "--pull") == "always");
+  CHECK(plan(command_task(task_forces)).force_pull);
+  CHECK(value_of(options(command_task(task_forces)), "--pull") == "never");
 }
 
 TEST_CASE("select_image takes the first image found, in order") {
@@ -361,10 +363,17 @@ TEST_CASE("without any image the launch is refused, naming --default_container_i
              Contains("--default_container_image"));
 }
 
-TEST_CASE("legacy CommandInfo.container.options are refused") {
+TEST_CASE("legacy CommandInfo.container.options are refused unless docker parameters are allowed") {
   const std::string where = GENERATE(as<std::string>{}, "task_info", "executor_info");
-  const Launch l = launch(where + " { command { container { image: \"docker:///busybox\" options: \"--privileged\" } } }");
+  const Launch l = launch(where + " { command { container { image: \"docker:///busybox\" options: \"--cap-add\" options: \"NET_ADMIN\" } } }");
   CHECK_THAT(refusal(l), Contains("options"));
+  CHECK_THAT(refusal(l), Contains("CONTAINERIZER_ALLOW_DOCKER_PARAMETERS=true"));
+  dc::Settings allowed = settings();
+  allowed.allow_docker_parameters = true;
+  const Args opts = options(l, allowed);
+  const auto at = std::find(opts.begin(), opts.end(), "--cap-add");
+  REQUIRE(at != opts.end());
+  CHECK(*(at + 1) == "NET_ADMIN");
 }
 
 // -------------------------------------------------------------- commands
@@ -395,14 +404,12 @@ TEST_CASE("shell=false runs the value with arguments as its argv") {
 TEST_CASE("a command without value runs the image's ENTRYPOINT and CMD") {
   Launch l = launch("executor_info { command { shell: false } }");
   l.mutable_executor_info()->mutable_command()->clear_value();
-  CHECK(dc::needs_image_command(l, dc::TaskMode::executor));
-  CHECK_FALSE(dc::needs_image_command(launch(), dc::TaskMode::executor));
 
   dc::RunInputs in = inputs();
-  in.image_command = dc::ImageCommand{{"/docker-entrypoint.sh"}, {"nginx", "-g", "daemon off;"}};
+  in.image = dc::Image{"sha256:1", {}, {{"/docker-entrypoint.sh"}, {"nginx", "-g", "daemon off;"}}};
   CHECK(command_of(plan(l, settings(), in)) == Args{"--", "/docker-entrypoint.sh", "nginx", "-g", "daemon off;"});
 
-  in.image_command = dc::ImageCommand{{}, {"/bin/sh"}};
+  in.image = dc::Image{"sha256:1", {}, {{}, {"/bin/sh"}}};
   CHECK(command_of(plan(l, settings(), in)) == Args{"--", "/bin/sh"});
 }
 
@@ -412,7 +419,7 @@ TEST_CASE("a command without value but with arguments: ENTRYPOINT, CMD, then the
   Launch l = launch("executor_info { command { shell: false arguments: \"--debug\" } }");
   l.mutable_executor_info()->mutable_command()->clear_value();
   dc::RunInputs in = inputs();
-  in.image_command = dc::ImageCommand{{"/docker-entrypoint.sh"}, {"nginx"}};
+  in.image = dc::Image{"sha256:1", {}, {{"/docker-entrypoint.sh"}, {"nginx"}}};
   CHECK(command_of(plan(l, settings(), in)) == Args{"--", "/docker-entrypoint.sh", "nginx", "--debug"});
 }
 
@@ -420,8 +427,9 @@ TEST_CASE("a command without value, image command or arguments is refused") {
   Launch l = launch("executor_info { command { shell: false } }");
   l.mutable_executor_info()->mutable_command()->clear_value();
   dc::RunInputs in = inputs();
-  CHECK_THAT(refusal(l, settings(), in), Contains("no ENTRYPOINT or CMD"));
-  in.image_command = dc::ImageCommand{};
+  // Before launch has inspected the image, the plan is only a check.
+  CHECK_NOTHROW(plan(l, settings(), in));
+  in.image = dc::Image{};
   CHECK_THAT(refusal(l, settings(), in), Contains("no ENTRYPOINT or CMD"));
   // Arguments alone are a command.
   l.mutable_executor_info()->mutable_command()->add_arguments("/bin/true");
@@ -502,8 +510,20 @@ TEST_CASE("the network is host unless DockerInfo asks otherwise") {
   CHECK(value_of(options(launch("executor_info { container { type: MESOS } }")), "--net") == "host");
 }
 
-TEST_CASE("network USER is refused: the protocol carries no network name") {
-  CHECK_THAT(refusal(launch(container("network: USER"))), Contains("USER"));
+TEST_CASE("network USER: the one named network of network_infos") {
+  CHECK(value_of(options(launch(container("network: USER", "network_infos { name: \"i11-net\" }"))), "--net") ==
+        "i11-net");
+  CHECK(value_of(options(launch(container("network: USER", "network_infos { name: \"n1\" } hostname: \"web\""))),
+                 "--hostname") == "web");
+  CHECK_THAT(refusal(launch(container("network: USER"))), Contains("exactly one named network in ContainerInfo.network_infos, got 0"));
+  CHECK_THAT(refusal(launch(container("network: USER", "network_infos { name: \"a\" } network_infos { name: \"b\" }"))),
+             Contains("got 2: 'a', 'b'"));
+  CHECK_THAT(refusal(launch(container("network: USER", "network_infos { groups: \"x\" }"))), Contains("got 1: ''"));
+  for (const std::string name : {"host", "-x", "a b", "../x"}) {
+    CAPTURE(name);
+    CHECK_THAT(refusal(launch(container("network: USER", "network_infos { name: \"" + name + "\" }"))),
+               Contains("not a user network name"));
+  }
 }
 
 TEST_CASE("a hostname needs a network other than host") {
@@ -534,15 +554,21 @@ TEST_CASE("port mappings publish allotted host ports on a bridge") {
     CHECK(values_of(options(launch(task + container("network: BRIDGE " + mapping(8000, 80, "")))), "-p") ==
           Args{"8000:80"});
   }
-  SECTION("port mappings need bridge networking") {
+  SECTION("port mappings need bridge or user networking") {
     const std::string network = GENERATE(as<std::string>{}, "", "network: HOST", "network: NONE");
     CHECK_THAT(refusal(launch(allotted + container(network + " " + mapping(31000, 80, "")))),
-               Contains("bridge networking"));
+               Contains("bridge or user networking"));
+    CHECK(values_of(options(launch(allotted + container("network: USER " + mapping(31000, 80, ""),
+                                                        "network_infos { name: \"n1\" }"))),
+                    "-p") == Args{"31000:80"});
   }
 }
 
-TEST_CASE("privileged only when asked") {
-  CHECK(has(options(launch(container("privileged: true"))), "--privileged"));
+TEST_CASE("privileged only when asked and allowed") {
+  dc::Settings allowed = settings();
+  allowed.allow_privileged = true;
+  CHECK(has(options(launch(container("privileged: true")), allowed), "--privileged"));
+  CHECK_THAT(refusal(launch(container("privileged: true"))), Contains("CONTAINERIZER_ALLOW_PRIVILEGED=true"));
   CHECK_FALSE(has(options(launch(container("privileged: false"))), "--privileged"));
   CHECK_FALSE(has(options(launch()), "--privileged"));
 }
@@ -608,18 +634,58 @@ TEST_CASE("a volume driver is passed on") {
 
 // ------------------------------------------------------------ parameters
 
-TEST_CASE("docker parameters become --key=value") {
-  const Args opts = options(launch(container(
-      "parameters { key: \"shm-size\" value: \"256m\" } parameters { key: \"ulimit\" value: \"nofile=1024:2048\" }")));
-  CHECK(has(opts, "--shm-size=256m"));
-  CHECK(has(opts, "--ulimit=nofile=1024:2048"));
+dc::Settings parameters_allowed() {
+  dc::Settings s = settings();
+  s.allow_docker_parameters = true;
+  return s;
 }
 
-TEST_CASE("parameters the containerizer sets itself are refused") {
+TEST_CASE("docker parameters are refused unless allowed, naming the setting") {
+  CHECK_THAT(refusal(launch(container("parameters { key: \"pid\" value: \"host\" }"))),
+             Contains("docker parameters are refused (CONTAINERIZER_ALLOW_DOCKER_PARAMETERS=true allows them): pid=host"));
+}
+
+TEST_CASE("allowed docker parameters become --key=value, repeated keys in order") {
+  const Args opts = options(launch(container("parameters { key: \"shm-size\" value: \"256m\" } "
+                                             "parameters { key: \"tmpfs\" value: \"/b\" } "
+                                             "parameters { key: \"ulimit\" value: \"nofile=1024:2048\" } "
+                                             "parameters { key: \"tmpfs\" value: \"/a\" }")),
+                            parameters_allowed());
+  Args given;
+  for (const auto& arg : opts)
+    if (arg.rfind("--shm-size", 0) == 0 || arg.rfind("--tmpfs", 0) == 0 || arg.rfind("--ulimit", 0) == 0)
+      given.push_back(arg);
+  CHECK(given == Args{"--shm-size=256m", "--tmpfs=/b", "--ulimit=nofile=1024:2048", "--tmpfs=/a"});
+}
+
+TEST_CASE("parameters the containerizer sets itself are refused even when allowed") {
   const std::string key = GENERATE(as<std::string>{}, "entrypoint", "name", "rm", "detach", "d", "pull",
                                    "interactive", "i", "tty", "t", "attach", "a", "", "-v", "--rm");
-  CHECK_THAT(refusal(launch(container("parameters { key: \"" + key + "\" value: \"x\" }"))),
+  CHECK_THAT(refusal(launch(container("parameters { key: \"" + key + "\" value: \"x\" }")), parameters_allowed()),
              Contains("is not allowed"));
+}
+
+TEST_CASE("a privileged parameter needs privileged allowed too") {
+  const Launch l = launch(container("parameters { key: \"privileged\" value: \"true\" }"));
+  CHECK_THAT(refusal(l, parameters_allowed()), Contains("CONTAINERIZER_ALLOW_PRIVILEGED"));
+  dc::Settings both = parameters_allowed();
+  both.allow_privileged = true;
+  CHECK(has(options(l, both), "--privileged=true"));
+}
+
+TEST_CASE("default docker parameters apply to containers without parameters of their own") {
+  dc::Settings s = parameters_allowed();
+  s.default_docker_parameters = "read-only=true,tmpfs=/tmp,tmpfs=/run";
+  const Args defaults = options(launch(container("")), s);
+  CHECK(has(defaults, "--read-only=true"));
+  CHECK(has(defaults, "--tmpfs=/tmp"));
+  CHECK(has(defaults, "--tmpfs=/run"));
+  s.allow_docker_parameters = false;
+  CHECK(has(options(launch(), s), "--read-only=true"));
+  s.allow_docker_parameters = true;
+  const Args own = options(launch(container("parameters { key: \"shm-size\" value: \"1g\" }")), s);
+  CHECK(has(own, "--shm-size=1g"));
+  CHECK_FALSE(has(own, "--read-only=true"));
 }
 
 // ----------------------------------------------------------- environment
@@ -776,12 +842,104 @@ TEST_CASE("override mode applies to command tasks only") {
   CHECK_FALSE(plan(command_task(), executor_settings()).host_executor);
 }
 
-TEST_CASE("needs_image_command looks at the command that runs in the container") {
+TEST_CASE("the image's command completes the command that runs in the container") {
   Launch l = command_task();
   l.mutable_task_info()->mutable_command()->clear_value();
   l.mutable_task_info()->mutable_command()->set_shell(false);
-  CHECK(dc::needs_image_command(l, dc::TaskMode::override));
-  CHECK_FALSE(dc::needs_image_command(l, dc::TaskMode::executor));
+  dc::RunInputs in = inputs();
+  in.image = dc::Image{"sha256:1", {}, {{}, {"/bin/sh"}}};
+  // In override mode the task's command runs in the container.
+  CHECK(command_of(plan(l, override_settings(), in)) == Args{"--", "/bin/sh"});
+  CHECK(command_of(plan(l, executor_settings(), in)).at(0) == "--argv0");
+}
+
+// ---------------------------------------------------------------- policy
+
+TEST_CASE("global container mounts reach every container") {
+  dc::Settings s = settings();
+  s.global_container_mounts = "/etc/ssl/certs:/etc/ssl/certs:ro,/srv/a:b:/shared";
+  CHECK_THAT(refusal(launch(), s), Contains("CONTAINERIZER_GLOBAL_CONTAINER_MOUNTS"));
+  s.global_container_mounts = "/etc/ssl/certs:/etc/ssl/certs:ro,/srv/shared:/shared";
+  const Args opts = options(launch(), s);
+  CHECK(values_of(opts, "-v") == Args{"/etc/ssl/certs:/etc/ssl/certs:ro", "/srv/shared:/shared:rw"});
+}
+
+TEST_CASE("host volumes are checked where they resolve to, and bound there") {
+  dc::Settings s = settings();
+  s.host_volumes = "/srv";
+  dc::RunInputs in = inputs();
+  in.resolved_paths = {{"/srv/link", "/etc"}, {"/srv/data", "/srv/data"}, {kSandbox, kSandbox}};
+  CHECK(values_of(docker_options(plan(launch(container("", volume("/d", "/srv/data"))), s, in)), "-v") ==
+        Args{"/srv/data:/d:rw"});
+  CHECK_THAT(refusal(launch(container("", volume("/d", "/srv/link"))), s, in), Contains("(/etc) is outside"));
+  // Unresolved paths are normalised lexically.
+  CHECK_THAT(refusal(launch(container("", volume("/d", "/srv/../etc"))), s, in), Contains("(/etc) is outside"));
+  CHECK_THAT(refusal(launch(container("", volume("/d", "../../x"))), s, in), Contains("leave the sandbox"));
+  in.resolved_paths[kSandbox + "/escape"] = "/etc";
+  CHECK_THAT(refusal(launch(container("", volume("/d", "escape"))), s, in), Contains("leaves the sandbox"));
+  CHECK(values_of(docker_options(plan(launch(container("", volume("/d", "cache/./x"))), s, in)), "-v") ==
+        Args{kSandbox + "/cache/x:/d:rw"});
+  // Under `any` (the default) the path goes to docker as given.
+  CHECK(values_of(docker_options(plan(launch(container("", volume("/d", "/srv/link"))), settings(), in)), "-v") ==
+        Args{"/srv/link:/d:rw"});
+}
+
+TEST_CASE("volume_host_paths: the sandbox and each volume's host path") {
+  CHECK(dc::volume_host_paths(launch(container("", volume("/a", "/srv/a") + volume("/b", "b")))) ==
+        Args{kSandbox, "/srv/a", kSandbox + "/b"});
+  CHECK(dc::volume_host_paths(launch()) == Args{kSandbox});
+}
+
+// ---------------------------------------------------------------- labels
+
+TEST_CASE("task and executor labels become namespaced docker labels") {
+  const dc::RunPlan p = plan(command_task(
+      "task_info { labels { labels { key: \"team\" value: \"web\" } labels { key: \"both\" value: \"task\" } } } "
+      "executor_info { labels { labels { key: \"both\" value: \"executor\" } labels { key: \"tier\" value: \"a b=c\" } "
+      "labels { key: \"container-id\" value: \"forged\" } } }"));
+  const Pairs labels = labels_of(p);
+  CHECK(labels.at("docker-containerizer.label.team") == "web");
+  CHECK(labels.at("docker-containerizer.label.both") == "task");
+  CHECK(labels.at("docker-containerizer.label.tier") == "a b=c");
+  // Never the program's own.
+  CHECK(labels.at("docker-containerizer.label.container-id") == "forged");
+  CHECK(labels.at("docker-containerizer.container-id") == "c1");
+  CHECK(p.warnings.empty());
+}
+
+TEST_CASE("labels docker would refuse are skipped with a warning") {
+  const dc::RunPlan p = plan(launch(
+      "executor_info { labels { labels { key: \"a b\" value: \"x\" } labels { key: \"k=v\" value: \"x\" } "
+      "labels { key: \"\" value: \"x\" } labels { key: \"ok\" value: \"y\" } } }"));
+  const Pairs labels = labels_of(p);
+  CHECK(labels.at("docker-containerizer.label.ok") == "y");
+  for (const auto& [key, value] : labels) CHECK(value != "x");
+  REQUIRE(p.warnings.size() == 3);
+  CHECK_THAT(p.warnings[0], Contains("label 'a b' skipped"));
+}
+
+// ----------------------------------------------------------------- image
+
+TEST_CASE("the image's id and registry digest become labels") {
+  dc::RunInputs in = inputs();
+  in.image = dc::Image{"sha256:aaa", {"other/repo@sha256:000", "127.0.0.1:5000/x/y@sha256:bbb"}, {}};
+  const Launch l = launch("executor_info { container { type: DOCKER docker { image: \"127.0.0.1:5000/x/y:1\" } } }");
+  const dc::RunPlan pinned = plan(l, settings(), in);
+  CHECK(pinned.image_digest == "127.0.0.1:5000/x/y@sha256:bbb");
+  CHECK(labels_of(pinned).at("docker-containerizer.image-id") == "sha256:aaa");
+  CHECK(labels_of(pinned).at("docker-containerizer.image-digest") == "127.0.0.1:5000/x/y@sha256:bbb");
+}
+
+TEST_CASE("repo_digest: the digest of the repository the image names") {
+  const Args digests = {"busybox@sha256:b", "127.0.0.1:5000/x/y@sha256:c"};
+  CHECK(dc::repo_digest("busybox", digests) == "busybox@sha256:b");
+  CHECK(dc::repo_digest("busybox:1.36", digests) == "busybox@sha256:b");
+  CHECK(dc::repo_digest("docker.io/library/busybox:latest", digests) == "busybox@sha256:b");
+  CHECK(dc::repo_digest("127.0.0.1:5000/x/y:1", digests) == "127.0.0.1:5000/x/y@sha256:c");
+  CHECK(dc::repo_digest("127.0.0.1:5000/x/y", digests) == "127.0.0.1:5000/x/y@sha256:c");
+  CHECK(dc::repo_digest("127.0.0.1:5000/x/z:1", digests).empty());
+  CHECK(dc::repo_digest("local/image:test", {}).empty());
+  CHECK(dc::repo_digest("127.0.0.1:5000/x/y@sha256:d", digests) == "127.0.0.1:5000/x/y@sha256:d");
 }
 
 // ------------------------------------------------------------ hostile input

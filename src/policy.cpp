@@ -1,0 +1,185 @@
+#include "policy.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "error.hpp"
+
+namespace dc::policy {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kAllowParameters = "CONTAINERIZER_ALLOW_DOCKER_PARAMETERS";
+const char* const kDefaultParameters = "CONTAINERIZER_DEFAULT_DOCKER_PARAMETERS";
+const char* const kGlobalMounts = "CONTAINERIZER_GLOBAL_CONTAINER_MOUNTS";
+const char* const kAllowPrivileged = "CONTAINERIZER_ALLOW_PRIVILEGED";
+const char* const kHostVolumes = "CONTAINERIZER_HOST_VOLUMES";
+
+// docker run options that would undo what the program relies on: refused
+// from frameworks and operators alike.
+const char* const kReserved[] = {"entrypoint", "name", "rm", "detach", "d", "pull",
+                                 "interactive", "i", "tty", "t", "attach", "a"};
+
+bool reserved(const std::string& key) {
+  return std::find(std::begin(kReserved), std::end(kReserved), key) != std::end(kReserved);
+}
+
+void check_key(const std::string& key) {
+  if (reserved(key) || key.empty() || key[0] == '-')
+    throw Error("docker parameter '" + key + "' is not allowed: the containerizer sets it itself");
+}
+
+// Splits on commas not preceded by a backslash; `\,` becomes a comma.
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::string item;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == ',') {
+      item += ',';
+      ++i;
+    } else if (text[i] == ',') {
+      items.push_back(item);
+      item.clear();
+    } else {
+      item += text[i];
+    }
+  }
+  items.push_back(item);
+  items.erase(std::remove(items.begin(), items.end(), std::string()), items.end());
+  return items;
+}
+
+bool absolute(const std::string& path) { return !path.empty() && path[0] == '/'; }
+
+Mount parse_mount(const std::string& text) {
+  const std::string problem = std::string(kGlobalMounts) + ": '" + text + "' ";
+  std::vector<std::string> fields;
+  size_t start = 0;
+  for (size_t colon; (colon = text.find(':', start)) != std::string::npos; start = colon + 1)
+    fields.push_back(text.substr(start, colon - start));
+  fields.push_back(text.substr(start));
+  if (fields.size() < 2 || fields.size() > 3) throw Error(problem + "is not host:container[:ro|rw]");
+  if (!absolute(fields[0]) || !absolute(fields[1])) throw Error(problem + "needs absolute paths");
+  if (fields.size() == 3 && fields[2] != "ro" && fields[2] != "rw")
+    throw Error(problem + "has mode '" + fields[2] + "', not ro or rw");
+  return {normalize(fields[0]), normalize(fields[1]), fields.size() == 3 && fields[2] == "ro"};
+}
+
+bool under(const std::string& path, const std::string& prefix) {
+  return prefix == "/" || path == prefix || path.compare(0, prefix.size() + 1, prefix + "/") == 0;
+}
+
+}  // namespace
+
+std::string normalize(const std::string& path) {
+  std::string text = fs::path(path).lexically_normal().string();
+  while (text.size() > 1 && text.back() == '/') text.pop_back();
+  return text;
+}
+
+Parameters parse_parameters(const std::string& text, const std::string& setting) {
+  Parameters parameters;
+  for (const auto& item : split_list(text)) {
+    const auto equals = item.find('=');
+    if (equals == std::string::npos || equals == 0)
+      throw Error(setting + ": '" + item + "' is not key=value");
+    parameters.emplace_back(item.substr(0, equals), item.substr(equals + 1));
+    try {
+      check_key(parameters.back().first);
+    } catch (const Error& e) {
+      throw Error(setting + ": " + e.what());
+    }
+  }
+  return parameters;
+}
+
+Policy from(const Settings& settings) {
+  Policy policy;
+  policy.allow_docker_parameters = settings.allow_docker_parameters;
+  policy.allow_privileged = settings.allow_privileged;
+  policy.default_docker_parameters = parse_parameters(settings.default_docker_parameters, kDefaultParameters);
+  for (const auto& item : split_list(settings.global_container_mounts))
+    policy.global_container_mounts.push_back(parse_mount(item));
+  policy.any_host_volume = settings.host_volumes == "any";
+  if (!policy.any_host_volume && settings.host_volumes != "none")
+    for (const auto& prefix : split_list(settings.host_volumes)) {
+      if (!absolute(prefix))
+        throw Error(std::string(kHostVolumes) + ": '" + prefix + "' is not any, none or an absolute path");
+      policy.host_volume_prefixes.push_back(normalize(prefix));
+    }
+  return policy;
+}
+
+std::vector<std::string> parameter_options(const Policy& policy,
+                                           const google::protobuf::RepeatedPtrField<mesos::Parameter>& parameters) {
+  Parameters chosen = policy.default_docker_parameters;
+  if (!parameters.empty()) {
+    if (!policy.allow_docker_parameters)
+      throw Error("docker parameters are refused (" + std::string(kAllowParameters) + "=true allows them): " +
+                  parameters.begin()->key() + "=" + parameters.begin()->value());
+    chosen.clear();
+    for (const auto& parameter : parameters) {
+      check_key(parameter.key());
+      if (parameter.key() == "privileged") check_privileged(policy);
+      chosen.emplace_back(parameter.key(), parameter.value());
+    }
+  }
+  std::vector<std::string> options;
+  for (const auto& [key, value] : chosen) options.push_back("--" + key + "=" + value);
+  return options;
+}
+
+std::vector<std::string> legacy_options(const Policy& policy,
+                                        const google::protobuf::RepeatedPtrField<std::string>& options) {
+  if (options.empty()) return {};
+  if (!policy.allow_docker_parameters)
+    throw Error("legacy CommandInfo.container.options (raw docker arguments) are refused (" +
+                std::string(kAllowParameters) + "=true allows them): " + *options.begin());
+  for (const auto& option : options) {
+    if (option.size() < 2 || option[0] != '-') continue;  // a value
+    const bool long_form = option[1] == '-';
+    const std::string key = option.substr(long_form ? 2 : 1, option.find('=') - (long_form ? 2 : 1));
+    // -it is -i -t.
+    std::vector<std::string> keys = {key};
+    if (!long_form) {
+      keys.clear();
+      for (char c : key) keys.emplace_back(1, c);
+    }
+    for (const auto& each : keys) {
+      check_key(each);
+      if (each == "privileged") check_privileged(policy);
+    }
+  }
+  return {options.begin(), options.end()};
+}
+
+void check_privileged(const Policy& policy) {
+  if (!policy.allow_privileged)
+    throw Error("privileged containers are refused (" + std::string(kAllowPrivileged) + "=true allows them)");
+}
+
+void check_host_volume(const Policy& policy, const std::string& given, const std::string& resolved,
+                       const std::string& sandbox) {
+  if (policy.any_host_volume) return;
+  const std::string what = "volume host_path '" + given + "'" + (given == resolved ? "" : " (" + resolved + ")");
+  if (!absolute(given)) {
+    if (under(resolved, sandbox)) return;
+    throw Error(what + " leaves the sandbox (" + kHostVolumes + "=any allows it)");
+  }
+  if (policy.host_volume_prefixes.empty())
+    throw Error(what + ": host paths are refused (" + kHostVolumes + "=none)");
+  for (const auto& prefix : policy.host_volume_prefixes)
+    if (under(resolved, prefix)) return;
+  std::string prefixes;
+  for (const auto& prefix : policy.host_volume_prefixes) prefixes += (prefixes.empty() ? "" : ",") + prefix;
+  throw Error(what + " is outside " + kHostVolumes + " (" + prefixes + ")");
+}
+
+std::string resolve(const std::string& path) {
+  std::error_code error;
+  const fs::path resolved = fs::weakly_canonical(path, error);
+  return normalize(error ? path : resolved.string());
+}
+
+}  // namespace dc::policy

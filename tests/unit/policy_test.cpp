@@ -1,0 +1,113 @@
+// dc::policy: the operator's settings parsed, and what each allows or refuses.
+#include "policy.hpp"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <functional>
+
+#include "error.hpp"
+
+using Catch::Matchers::Contains;
+namespace policy = dc::policy;
+
+namespace {
+
+std::string refusal_of(const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const dc::Error& error) {
+    return error.what();
+  }
+  FAIL_CHECK("accepted what it should refuse");
+  return "";
+}
+
+policy::Policy host_volumes(const std::string& value) {
+  dc::Settings settings;
+  settings.host_volumes = value;
+  return policy::from(settings);
+}
+
+}  // namespace
+
+TEST_CASE("the defaults: no parameters, no privileged, any host volume, nothing added") {
+  const policy::Policy p = policy::from(dc::Settings{});
+  CHECK_FALSE(p.allow_docker_parameters);
+  CHECK_FALSE(p.allow_privileged);
+  CHECK(p.any_host_volume);
+  CHECK(p.default_docker_parameters.empty());
+  CHECK(p.global_container_mounts.empty());
+}
+
+TEST_CASE("parameter lists: key=value, keys repeat, \\, is a comma") {
+  CHECK(policy::parse_parameters("read-only=true,tmpfs=/tmp,tmpfs=/run", "S") ==
+        policy::Parameters{{"read-only", "true"}, {"tmpfs", "/tmp"}, {"tmpfs", "/run"}});
+  CHECK(policy::parse_parameters("tmpfs=/tmp:rw\\,size=64m,label=a=b", "S") ==
+        policy::Parameters{{"tmpfs", "/tmp:rw,size=64m"}, {"label", "a=b"}});
+  CHECK(policy::parse_parameters("", "S").empty());
+  CHECK_THAT(refusal_of([] { policy::parse_parameters("read-only", "S"); }), Contains("S: 'read-only' is not key=value"));
+  CHECK_THAT(refusal_of([] { policy::parse_parameters("=x", "S"); }), Contains("not key=value"));
+  CHECK_THAT(refusal_of([] { policy::parse_parameters("name=x", "S"); }), Contains("S: docker parameter 'name'"));
+}
+
+TEST_CASE("global container mounts: host:container[:ro|rw]") {
+  dc::Settings settings;
+  settings.global_container_mounts = "/etc/ssl/certs:/etc/ssl/certs:ro,/srv/shared/:/shared,/a:/b:rw";
+  const auto mounts = policy::from(settings).global_container_mounts;
+  REQUIRE(mounts.size() == 3);
+  CHECK((mounts[0].host == "/etc/ssl/certs" && mounts[0].container == "/etc/ssl/certs" && mounts[0].readonly));
+  CHECK((mounts[1].host == "/srv/shared" && mounts[1].container == "/shared" && !mounts[1].readonly));
+  CHECK_FALSE(mounts[2].readonly);
+  for (const std::string bad : {"/a", "a:/b", "/a:b", "/a:/b:rx", "/a:/b:ro:x"}) {
+    CAPTURE(bad);
+    settings.global_container_mounts = bad;
+    CHECK_THAT(refusal_of([&] { policy::from(settings); }), Contains("CONTAINERIZER_GLOBAL_CONTAINER_MOUNTS: '" + bad));
+  }
+}
+
+TEST_CASE("host volumes: any, none or absolute prefixes") {
+  CHECK(host_volumes("any").any_host_volume);
+  CHECK_FALSE(host_volumes("none").any_host_volume);
+  CHECK(host_volumes("none").host_volume_prefixes.empty());
+  CHECK(host_volumes("/srv/data/,/mnt//x").host_volume_prefixes == std::vector<std::string>{"/srv/data", "/mnt/x"});
+  CHECK_THAT(refusal_of([] { host_volumes("srv"); }), Contains("CONTAINERIZER_HOST_VOLUMES: 'srv'"));
+}
+
+TEST_CASE("host volume checks: prefixes, none, the sandbox") {
+  const std::string sandbox = "/var/lib/mesos/sandbox";
+  const auto prefixes = host_volumes("/srv/data,/mnt");
+  CHECK_NOTHROW(policy::check_host_volume(prefixes, "/srv/data", "/srv/data", sandbox));
+  CHECK_NOTHROW(policy::check_host_volume(prefixes, "/srv/data/x", "/srv/data/x", sandbox));
+  CHECK_NOTHROW(policy::check_host_volume(prefixes, "/mnt/y", "/mnt/y", sandbox));
+  CHECK_THAT(refusal_of([&] { policy::check_host_volume(prefixes, "/srv/database", "/srv/database", sandbox); }),
+             Contains("volume host_path '/srv/database' is outside CONTAINERIZER_HOST_VOLUMES (/srv/data,/mnt)"));
+  // What counts is where it resolves to.
+  CHECK_THAT(refusal_of([&] { policy::check_host_volume(prefixes, "/srv/data/../../etc", "/etc", sandbox); }),
+             Contains("'/srv/data/../../etc' (/etc) is outside"));
+  CHECK_THAT(refusal_of([&] { policy::check_host_volume(prefixes, "/srv/data/link", "/etc", sandbox); }),
+             Contains("(/etc) is outside"));
+  // Inside the sandbox always; out of it only with any.
+  CHECK_NOTHROW(policy::check_host_volume(prefixes, "cache", sandbox + "/cache", sandbox));
+  CHECK_NOTHROW(policy::check_host_volume(host_volumes("none"), "cache", sandbox + "/cache", sandbox));
+  CHECK_THAT(refusal_of([&] { policy::check_host_volume(prefixes, "../x", "/var/lib/mesos/x", sandbox); }),
+             Contains("leaves the sandbox (CONTAINERIZER_HOST_VOLUMES=any allows it)"));
+  CHECK_THAT(refusal_of([&] { policy::check_host_volume(host_volumes("none"), "/srv/data", "/srv/data", sandbox); }),
+             Contains("host paths are refused (CONTAINERIZER_HOST_VOLUMES=none)"));
+  CHECK_NOTHROW(policy::check_host_volume(host_volumes("any"), "../../etc", "/etc", sandbox));
+  CHECK_NOTHROW(policy::check_host_volume(host_volumes("/"), "/etc", "/etc", sandbox));
+}
+
+TEST_CASE("resolve: symlinks and .. of what exists, the rest lexically") {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("dc-policy-test." + std::to_string(::getpid()));
+  fs::create_directories(root / "allowed");
+  fs::create_directories(root / "other");
+  fs::create_symlink(root / "other", root / "allowed" / "link");
+  const std::string base = fs::canonical(root).string();
+  CHECK(policy::resolve((root / "allowed" / "link" / "x").string()) == base + "/other/x");
+  CHECK(policy::resolve((root / "allowed" / ".." / "other").string()) == base + "/other");
+  CHECK(policy::resolve((root / "missing" / ".." / "allowed/").string()) == base + "/allowed");
+  fs::remove_all(root);
+}
