@@ -29,20 +29,17 @@ fetch_frame() {
 # output_of NAME: waits for the container and prints its stdout.
 output_of() { termination_of "$(cid "$1")" >/dev/null && cat "$(sandbox_of "$1")/stdout"; }
 
-# refused NAME URIS NEEDLE DESCRIPTION [LAUNCH_TEXT]: the launch fails in one line that
-# names the URI's cause (NEEDLE), starts no container, and leaves the sandbox
-# with nothing but its log files.
-refused() {
+# fetch_refused NAME URIS NEEDLE DESCRIPTION [LAUNCH_TEXT]: the launch fails
+# in one line that names the URI's cause (NEEDLE), starts no container, and
+# leaves the sandbox with nothing but its log files.
+fetch_refused() {
   call launch "$(fetch_frame "$1" "true" "$2" "${5:-}")"
-  local rc=$? err
-  err=$(cat "$T/err")
-  if [ $rc -ne 0 ] && [ "$(wc -l <<<"$err")" -eq 1 ] && [[ $err == *"$3"* ]] &&
-    ! docker inspect "$(name "$1")" >/dev/null 2>&1 &&
-    [ "$(ls -A "$(sandbox_of "$1")" | sort | tr '\n' ' ')" = "stderr stdout " ]; then
-    ok "$4"
-  else
-    not_ok "$4" "exit $rc" "stderr: $err" "sandbox: $(ls -A "$(sandbox_of "$1")" | tr '\n' ' ')"
-  fi
+  one_line $? fail "$3"
+  docker inspect "$(name "$1")" >/dev/null 2>&1 && problems+=("a container is left")
+  local files
+  files=$(ls -A "$(sandbox_of "$1")" | sort | tr '\n' ' ')
+  [ "$files" = "stderr stdout " ] || problems+=("sandbox holds: $files")
+  verdict "$4"
 }
 
 # Archives of every kind, each holding a script that says which it is.
@@ -109,20 +106,20 @@ from plain path" "$(output_of i10-local)"
 call launch "$(fetch_frame i10-redirect "./tool" "uris { value: \"$URL/redirect/tool\" executable: true }")"
 equals "redirects are followed" "tool ran" "$(output_of i10-redirect)"
 
-refused i10-404 "uris { value: \"$URL/missing.tgz\" }" "'$URL/missing.tgz': HTTP status 404" \
+fetch_refused i10-404 "uris { value: \"$URL/missing.tgz\" }" "'$URL/missing.tgz': HTTP status 404" \
   "a 404 fails the launch in one line naming the URI and the status"
-refused i10-truncated "uris { value: \"$URL/truncate/big.bin\" }" "truncated download" \
+fetch_refused i10-truncated "uris { value: \"$URL/truncate/big.bin\" }" "truncated download" \
   "a truncated download fails the launch and leaves no partial file"
-refused i10-refused "uris { value: \"http://127.0.0.1:1/x.bin\" }" "'http://127.0.0.1:1/x.bin': " \
+fetch_refused i10-refused "uris { value: \"http://127.0.0.1:1/x.bin\" }" "'http://127.0.0.1:1/x.bin': " \
   "a refused connection fails the launch"
-refused i10-later "uris { value: \"$URL/tool\" } uris { value: \"$URL/missing-too\" }" "404" \
+fetch_refused i10-later "uris { value: \"$URL/tool\" } uris { value: \"$URL/missing-too\" }" "404" \
   "a failed URI takes the ones fetched before it along"
-CONTAINERIZER_FETCH_TIMEOUT=1 refused i10-stall "uris { value: \"$URL/stall/x.bin\" }" "timed out" \
+CONTAINERIZER_FETCH_TIMEOUT=1 fetch_refused i10-stall "uris { value: \"$URL/stall/x.bin\" }" "timed out" \
   "a transfer beyond CONTAINERIZER_FETCH_TIMEOUT fails the launch"
-refused i10-hdfs "uris { value: \"hdfs://namenode/x.tgz\" }" "scheme 'hdfs'" \
+fetch_refused i10-hdfs "uris { value: \"hdfs://namenode/x.tgz\" }" "scheme 'hdfs'" \
   "another scheme without mesos-fetcher is refused, naming the scheme"
 for evil in evil-dotdot.tgz evil-absolute.tar evil-symlink.tar.gz evil-chain.tar evil-hardlink.tar; do
-  refused "i10-$evil" "uris { value: \"$URL/$evil\" }" "outside the sandbox" "a hostile archive ($evil) is refused, nothing of it kept"
+  fetch_refused "i10-$evil" "uris { value: \"$URL/$evil\" }" "outside the sandbox" "a hostile archive ($evil) is refused, nothing of it kept"
 done
 check "no hostile entry landed anywhere" test ! -e "$T/sandboxes/i10-evil.txt" -a ! -e /tmp/i10-evil-absolute.txt
 
@@ -159,7 +156,7 @@ equals "fetched files belong to the Launch's user" "$uid $uid $uid" \
 equals "the user's container reads them" "cached data" "$(output_of i10-owner)"
 echo secret >"$T/local/secret.txt"
 chmod 600 "$T/local/secret.txt"
-refused i10-secret "uris { value: \"$T/local/secret.txt\" }" "Permission denied" \
+fetch_refused i10-secret "uris { value: \"$T/local/secret.txt\" }" "Permission denied" \
   "a local file is read with the user's rights" 'user: "nobody"'
 
 # A stand-in for the agent's mesos-fetcher, copying what 1.0.1's does
@@ -194,7 +191,7 @@ python3 "$DC_ROOT/tests/integration/fetch_server.py" "$WWW" "$T/tls-port" "$T/re
   2>"$T/tls-server.err" &
 eventually 20 test -s "$T/tls-port"
 TLS=https://127.0.0.1:$(cat "$T/tls-port")
-refused i10-tls-untrusted "uris { value: \"$TLS/tool\" }" "certificate" "an https certificate no CA vouches for is refused"
+fetch_refused i10-tls-untrusted "uris { value: \"$TLS/tool\" }" "certificate" "an https certificate no CA vouches for is refused"
 CURL_CA_BUNDLE=$T/tls.crt call launch "$(fetch_frame i10-tls "./tool" "uris { value: \"$TLS/tool\" executable: true }")"
 equals "https is fetched when CURL_CA_BUNDLE trusts the certificate" "tool ran" "$(output_of i10-tls)"
 

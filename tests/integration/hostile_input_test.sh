@@ -11,17 +11,13 @@ no_trace() {
     [ -z "$(ls -A "$STATE/containers" 2>/dev/null)" ]
 }
 
-# refused DESCRIPTION EXPECTED_TEXT COMMAND FRAME_FILE
-refused() {
-  if call "$3" "$4"; then
-    not_ok "$1" "exit code 0"
-    return
-  fi
-  if [ "$(wc -l <"$T/err")" -eq 1 ] && [ ! -s "$T/out" ] && grep -q -- "$2" "$T/err" && no_trace; then
-    ok "$1"
-  else
-    not_ok "$1" "stderr: $(cat "$T/err")" "stdout bytes: $(wc -c <"$T/out")" "left: $(ls "$STATE/containers" 2>/dev/null)"
-  fi
+# input_refused DESCRIPTION EXPECTED_TEXT COMMAND FRAME_FILE: refused
+# cleanly, and no container or record of this run exists.
+input_refused() {
+  call "$3" "$4"
+  one_line $? fail "$2"
+  no_trace || problems+=("left: $(ls "$STATE/containers" 2>/dev/null)")
+  verdict "$1"
 }
 
 # A protobuf text-format string literal of any bytes (octal escapes).
@@ -54,7 +50,7 @@ TEXT
     fi
     expected="invalid container id"
     [ -z "$id" ] && expected="invalid container id ''"
-    refused "$command refuses the container id $label" "$expected" "$command" "$frame"
+    input_refused "$command refuses the container id $label" "$expected" "$command" "$frame"
   done
 done
 
@@ -74,23 +70,23 @@ TEXT
   echo "$file"
 }
 
-refused "an environment name with '=' is refused" "invalid environment variable name 'A=B'" launch \
+input_refused "an environment name with '=' is refused" "invalid environment variable name 'A=B'" launch \
   "$(bad_launch env-eq 'environment { variables { name: "A=B" value: "x" } }')"
-refused "an environment name with NUL is refused" "invalid environment variable name" launch \
+input_refused "an environment name with NUL is refused" "invalid environment variable name" launch \
   "$(bad_launch env-nul 'environment { variables { name: "A\000B" value: "x" } }')"
-refused "an empty environment name is refused" "invalid environment variable name ''" launch \
+input_refused "an empty environment name is refused" "invalid environment variable name ''" launch \
   "$(bad_launch env-empty 'environment { variables { name: "" value: "x" } }')"
-refused "an environment value with NUL is refused" "NUL byte" launch \
+input_refused "an environment value with NUL is refused" "NUL byte" launch \
   "$(bad_launch env-value-nul 'environment { variables { name: "A" value: "x\000y" } }')"
-refused "an image that looks like an option is refused" "invalid image name '--privileged'" launch \
+input_refused "an image that looks like an option is refused" "invalid image name '--privileged'" launch \
   "$(bad_launch image-option "" "" "" "--privileged")"
-refused "an image with a space is refused" "invalid image name" launch \
+input_refused "an image with a space is refused" "invalid image name" launch \
   "$(bad_launch image-space "" "" "" "busybox latest")"
-refused "a relative volume host path climbing out of the sandbox is refused" "would leave the sandbox" launch \
+input_refused "a relative volume host path climbing out of the sandbox is refused" "would leave the sandbox" launch \
   "$(bad_launch vol-host "" 'volumes { host_path: "../../etc" container_path: "/x" mode: RW }')"
-refused "a relative volume container path climbing out is refused" "would leave the sandbox" launch \
+input_refused "a relative volume container path climbing out is refused" "would leave the sandbox" launch \
   "$(bad_launch vol-target "" 'volumes { host_path: "/tmp" container_path: "data/../../../etc" mode: RW }')"
-refused "a sandbox path with '..' is refused" "has a '..' component" launch \
+input_refused "a sandbox path with '..' is refused" "has a '..' component" launch \
   "$(bad_launch sandbox-dots "" "" "$T/sandboxes/../../etc")"
 encode Launch >"$T/cmd-nul.bin" <<TEXT
 container_id { value: "$(cid cmd-nul)" }
@@ -101,17 +97,17 @@ executor_info {
   container { type: DOCKER docker { image: "$TEST_IMAGE" } }
 }
 TEXT
-refused "a command with NUL is refused" "NUL byte" launch "$T/cmd-nul.bin"
+input_refused "a command with NUL is refused" "NUL byte" launch "$T/cmd-nul.bin"
 
 # --- wire-level lies --------------------------------------------------------
 # container_id (a message) sent as a varint.
 printf '\x02\x00\x00\x00\x08\x01' >"$T/wire-type"
-refused "a wrong wire type is refused" "cannot parse\|lacks required fields" wait "$T/wire-type"
+input_refused "a wrong wire type is refused" "lacks required fields" wait "$T/wire-type"
 # Field 1 (container_id) holding field 1 (value) "x", then unknown field 15.
 printf '\x07\x00\x00\x00\x0a\x03\x0a\x01x\x78\x01' >"$T/unknown-field"
-refused "unknown fields are skipped: the frame parses (and the id is unknown)" "unknown container" wait "$T/unknown-field"
+input_refused "unknown fields are skipped: the frame parses (and the id is unknown)" "unknown container" wait "$T/unknown-field"
 printf '\xff\xff\xff\xff' >"$T/huge"
-refused "a length prefix of 4 GiB is refused before reading" "exceeds the limit" launch "$T/huge"
+input_refused "a length prefix of 4 GiB is refused before reading" "exceeds the limit" launch "$T/huge"
 
 # --- data that must pass intact -----------------------------------------------
 nl=nl-$RUN

@@ -119,16 +119,41 @@ update_frame() {
 cpus() { echo "name: \"cpus\" type: SCALAR scalar { value: $1 }"; }
 mem() { echo "name: \"mem\" type: SCALAR scalar { value: $1 }"; }
 
+# Checks of the last call's answer ($T/out, $T/err) gather what is wrong in
+# the array `problems`; `verdict` reports them.
+# one_line RC WANT TEXT...: the call's exit code RC is 0 (WANT ok) or not
+# (WANT fail), stderr is one line holding every TEXT, stdout is empty: the
+# shape of every refusal, and of a call that succeeds with a remark.
+one_line() {
+  local rc=$1 want=$2 text
+  shift 2
+  problems=()
+  if [ "$want" = ok ]; then
+    [ "$rc" -eq 0 ] || problems+=("exit code $rc")
+  else
+    [ "$rc" -ne 0 ] || problems+=("exit code 0")
+  fi
+  [ "$(wc -l <"$T/err")" -eq 1 ] || problems+=("stderr is not one line")
+  for text; do grep -qF -- "$text" "$T/err" || problems+=("stderr lacks: $text"); done
+  [ -s "$T/out" ] && problems+=("stdout is not empty ($(wc -c <"$T/out") bytes)")
+}
+# verdict DESCRIPTION: ok when nothing is wrong, else not_ok with what is.
+verdict() {
+  if [ ${#problems[@]} -eq 0 ]; then ok "$1"; else not_ok "$1" "${problems[@]}" "stderr: $(cat "$T/err")"; fi
+}
+# call_refused DESCRIPTION COMMAND FRAME TEXT...: COMMAND fails cleanly.
+call_refused() {
+  call "$2" "$3"
+  one_line $? fail "${@:4}"
+  verdict "$1"
+}
+
 # update_ignored DESCRIPTION ID: an update of ended container ID succeeds,
 # with nothing on stdout and one line on stderr saying it was ignored.
 update_ignored() {
-  if ! call update "$(update_frame "$2" "$(cpus 1.5)" "$(mem 512)")"; then
-    not_ok "$1" "exit code $?" "stderr: $(cat "$T/err")"
-  elif [ "$(wc -l <"$T/err")" -eq 1 ] && [ ! -s "$T/out" ] && grep -q "container $2: update ignored" "$T/err"; then
-    ok "$1"
-  else
-    not_ok "$1" "stderr: $(cat "$T/err")" "stdout bytes: $(wc -c <"$T/out")"
-  fi
+  call update "$(update_frame "$2" "$(cpus 1.5)" "$(mem 512)")"
+  one_line $? ok "container $2: update ignored"
+  verdict "$1"
 }
 
 # termination_of ID: runs wait and prints the decoded Termination.
@@ -249,15 +274,11 @@ TEXT
 # line on stderr naming the container and EXPECTED_TEXT, nothing on stdout,
 # and leaves no container and no record.
 refused() {
-  local problems=()
-  call launch "$4" && problems+=("exit code 0")
-  [ "$(wc -l <"$T/err")" -eq 1 ] || problems+=("stderr is not one line")
-  grep -qF -- "container $3" "$T/err" || problems+=("stderr does not name container $3")
-  grep -qF -- "$2" "$T/err" || problems+=("stderr lacks: $2")
-  [ -s "$T/out" ] && problems+=("stdout is not empty")
+  call launch "$4"
+  one_line $? fail "container $3" "$2"
   [ -z "$(docker ps -aq --filter "label=docker-containerizer.container-id=$3")" ] ||
     problems+=("a container is left")
   docker inspect --type container "$(name_of "$3")" >/dev/null 2>&1 && problems+=("a container is left")
   [ -e "$STATE/containers/$3" ] && problems+=("a record is left")
-  if [ ${#problems[@]} -eq 0 ]; then ok "$1"; else not_ok "$1" "${problems[@]}" "stderr: $(cat "$T/err")"; fi
+  verdict "$1"
 }

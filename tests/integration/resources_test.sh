@@ -41,23 +41,10 @@ more_than() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
 # field_above ID NAME VALUE: a fresh usage shows NAME above VALUE.
 field_above() { more_than "$(field "$1" "$2")" "$3"; }
 
-# refused DESCRIPTION COMMAND FRAME ID: COMMAND fails with one line on
-# stderr naming container ID and nothing on stdout.
-refused() {
-  if call "$2" "$3"; then
-    not_ok "$1" "exit code 0"
-    return
-  fi
-  if [ "$(wc -l <"$T/err")" -eq 1 ] && [ ! -s "$T/out" ] && grep -q "container $4" "$T/err"; then
-    ok "$1"
-  else
-    not_ok "$1" "stderr: $(cat "$T/err")" "stdout bytes: $(wc -c <"$T/out")"
-  fi
-}
 # ended_container WHAT ID: usage of ID is refused; update succeeds, changing
 # nothing (a short task often ends before the agent's first update).
 ended_container() {
-  refused "usage of $1 fails clearly" usage "$(frame_for Usage "$2")" "$2"
+  call_refused "usage of $1 fails clearly" usage "$(frame_for Usage "$2")" "container $2"
   update_ignored "update of $1 succeeds and changes nothing" "$2"
 }
 
@@ -161,8 +148,8 @@ case $(usage_of "$spin") in
 esac
 
 # --- refusals ---------------------------------------------------------------
-refused "usage of an unknown container fails clearly" usage "$(frame_for Usage "rs-unknown-$RUN")" "rs-unknown-$RUN"
-refused "update of an unknown container fails clearly" update "$(update_frame "rs-unknown-$RUN" "$(cpus 1)")" "rs-unknown-$RUN"
+call_refused "usage of an unknown container fails clearly" usage "$(frame_for Usage "rs-unknown-$RUN")" "container rs-unknown-$RUN"
+call_refused "update of an unknown container fails clearly" update "$(update_frame "rs-unknown-$RUN" "$(cpus 1)")" "container rs-unknown-$RUN"
 ended=rs-ended-$RUN
 check "launch a container that ends" launch_with "$ended" "exit 0" 0.1 32
 contains "it ends" "status: 0" "$(termination_of "$ended")"
