@@ -294,4 +294,12 @@ void Client::pull(const std::string& name, const std::string& config_dir, const 
   if (result.exit_code != 0) throw Error(result.message());
 }
 
+std::string Client::client_version() const {
+  // Without an engine the CLI prints its version and then fails on the server's.
+  Result result = call({"version", "--format", "{{.Client.Version}}"});
+  std::string version = trim(result.out);
+  if (version.empty()) throw Error("docker version failed: " + result.message());
+  return version;
+}
+
 }  // namespace dc::docker

@@ -78,6 +78,9 @@ class Client {
   // docker pull, with the client configuration in `config_dir` unless it
   // is empty; `watcher` sees its progress. Throws with docker's message.
   void pull(const std::string& name, const std::string& config_dir, const LineWatcher& watcher) const;
+  // The docker CLI's own version (docker version's client side: known even
+  // when the engine does not answer). Throws with docker's message.
+  std::string client_version() const;
 
  private:
   std::string executable_;

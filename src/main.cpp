@@ -52,7 +52,8 @@ int unknown_command(const CLI::App& app) {
 int run(int argc, char** argv) {
   CLI::App app{"docker-containerizer: runs Mesos executors and tasks in Docker containers.\n"
                "The agent runs it with one command, one framed protobuf on stdin and one on stdout."};
-  app.require_subcommand(1);
+  // One command, or none with --version (a missing one is reported below).
+  app.require_subcommand(0, 1);
   app.fallthrough();
   // One line per failure, in the sandbox's stderr file: the help is for --help.
   app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
@@ -61,6 +62,7 @@ int run(int argc, char** argv) {
   });
   Settings settings;
   dc::add_flags(app, settings);
+  auto* version = app.add_flag("--version", "print the version, git revision, protobuf and docker client versions");
 
   Handler chosen;
   std::string log_name;
@@ -97,6 +99,9 @@ int run(int argc, char** argv) {
     if (app.get_subcommands().empty()) return unknown_command(app);
     return app.exit(e, std::cerr, std::cerr);
   }
+  // After parsing, so that it sees CONTAINERIZER_DOCKER and friends.
+  if (*version) return dc::commands::version(settings);
+  if (!chosen) return unknown_command(app);
   dc::log::init(log_name, settings.log_level, log_name == "executor");
   try {
     dc::finalize(settings);

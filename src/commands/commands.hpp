@@ -22,6 +22,10 @@ int recover(const Settings& settings);
 // program, so it returns only by throwing.
 int codec(const Settings& settings, const std::string& command, const std::string& message);
 
+// --version: version, git revision, protobuf and docker client versions on
+// stdout (src/commands/version.cpp, linked into docker-containerizer only).
+int version(const Settings& settings);
+
 // Internal, for override mode's host executor: waits for the container of
 // `container_id` and exits with its exit code.
 int await(const Settings& settings, const std::string& container_id);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Settings: bin/docker-containerizer sources bin/environment.sh (else the
 # .dist), the environment wins over the file, every setting is also a flag,
-# and environment.sh.dist documents every one.
+# and environment.sh.dist and the man page document every one.
 source "$(dirname "$0")/lib.sh"
 
 flags=$("$DC" --help | grep -o 'Env:CONTAINERIZER_[A-Z_]*' | sed 's/Env:CONTAINERIZER_//' | sort)
@@ -10,6 +10,9 @@ wrapper=$(sed -n '/^names="/,/"$/p' "$DC_ROOT/bin/docker-containerizer" | tr -d 
 equals "the wrapper preserves every setting the binary has" "$flags" "$wrapper"
 dist=$(grep -o '^CONTAINERIZER_[A-Z_]*' "$DC_ROOT/environment.sh.dist" | sed 's/CONTAINERIZER_//' | sort)
 equals "environment.sh.dist documents every setting" "$flags" "$dist"
+man=$(grep -o '^\*\*CONTAINERIZER_[A-Z_]*\*\*' "$DC_ROOT/bin/docker-containerizer.8.md" | tr -d '*' |
+  sed 's/CONTAINERIZER_//' | grep -vx BINARY | sort)
+equals "the man page documents every setting" "$flags" "$man"
 
 # A copy of the project's bin/ with its own environment.sh, so the real one is untouched.
 mkdir -p "$T/project/bin"
