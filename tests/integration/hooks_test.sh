@@ -6,7 +6,8 @@
 # timed-out `launched` with and without CONTAINERIZER_HOOKS_REQUIRED; a
 # failing `ended`; `ended` once with two waits racing, across later calls
 # of every command (each a fresh process), and after its caller was killed
-# mid-hook (at most once); `ended` from recover.
+# mid-hook (at most once); `ended` from recover; a task id the record
+# cannot hold.
 source "$(dirname "$0")/lib.sh"
 
 unset MESOS_DEFAULT_CONTAINER_IMAGE CONTAINERIZER_HOOKS_REQUIRED CONTAINERIZER_HOOKS_TIMEOUT
@@ -211,6 +212,20 @@ check "with its process group" eventually 20 gone "$(cat "$FACTS/slow.child")"
 CONTAINERIZER_HOOKS_DIR=$slow_hooks CONTAINERIZER_HOOKS_TIMEOUT=1 CONTAINERIZER_HOOKS_REQUIRED=true refused \
   "a required one past the time limit fails the launch" "did not finish within 1 s and was killed" \
   "$(cid slow-required)" "$(simple_frame slow-required "sleep 300")"
+
+# --- the record keeps the task id for the hooks; JSON holds only UTF-8 --------------
+encode Launch >"$T/task-id-bytes.bin" <<TEXT
+container_id { value: "$(cid task-id-bytes)" }
+directory: "$(new_sandbox task-id-bytes)"
+task_info { name: "t" task_id { value: "caf\351" } executor { executor_id { value: "e" } } }
+executor_info {
+  executor_id { value: "e" }
+  command { value: "exit 0" }
+  container { type: DOCKER docker { image: "$TEST_IMAGE" } }
+}
+TEXT
+refused "a task id that is not UTF-8 is refused, leaving nothing" "not valid UTF-8" "$(cid task-id-bytes)" \
+  "$T/task-id-bytes.bin"
 
 # --- settings --------------------------------------------------------------------
 CONTAINERIZER_HOOKS_DIR=relative call containers

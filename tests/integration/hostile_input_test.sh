@@ -102,18 +102,6 @@ executor_info {
 }
 TEXT
 refused "a command with NUL is refused" "NUL byte" launch "$T/cmd-nul.bin"
-# The record keeps the task id for the hooks; JSON holds only UTF-8.
-encode Launch >"$T/task-id-bytes.bin" <<TEXT
-container_id { value: "$(cid task-id-bytes)" }
-directory: "$(new_sandbox task-id-bytes)"
-task_info { name: "t" task_id { value: "caf\351" } executor { executor_id { value: "e" } } }
-executor_info {
-  executor_id { value: "e" }
-  command { value: "exit 0" }
-  container { type: DOCKER docker { image: "$TEST_IMAGE" } }
-}
-TEXT
-refused "a task id that is not UTF-8 is refused" "not valid UTF-8" launch "$T/task-id-bytes.bin"
 
 # --- wire-level lies --------------------------------------------------------
 # container_id (a message) sent as a varint.
