@@ -26,11 +26,15 @@ std::string join(const std::vector<std::string>& words) {
   return joined;
 }
 
-struct Descriptor {
-  int fd;
+class Descriptor {
+ public:
+  explicit Descriptor(int fd) : fd(fd) {}
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
   ~Descriptor() {
     if (fd >= 0) ::close(fd);
   }
+  const int fd;
 };
 
 // The hook to run for `event`, nullopt when the directory has none; throws

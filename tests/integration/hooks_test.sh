@@ -191,6 +191,13 @@ CONTAINERIZER_HOOKS_DIR=$noexec_hooks CONTAINERIZER_HOOKS_REQUIRED=true refused 
   "a required one that is not executable fails the launch" "hook $noexec_hooks/launched is not an executable file" \
   "$(cid noexec-required)" "$(simple_frame noexec-required "sleep 300")"
 
+shebang_hooks=$(hooks_dir shebang "" "")
+printf '#!/nonexistent/sh\nexit 0\n' >"$shebang_hooks/launched" && chmod 755 "$shebang_hooks/launched"
+CONTAINERIZER_HOOKS_DIR=$shebang_hooks check "a launched hook whose interpreter is missing: launch succeeds" \
+  call launch "$(simple_frame shebang "sleep 300")"
+equals "one line says so" 1 \
+  "$(mentions "$T/err" "cannot execute $shebang_hooks/launched: No such file or directory; the launch goes on")"
+
 CONTAINERIZER_HOOKS_DIR=$T/absent check "a hooks directory that does not exist: launch succeeds" \
   call launch "$(simple_frame absent "sleep 300")"
 equals "one line says so" 1 "$(mentions "$T/err" "hook $T/absent/launched cannot be used: No such file or directory (CONTAINERIZER_HOOKS_DIR)")"
