@@ -42,6 +42,17 @@ std::vector<std::string> strings_of(const json& value) {
   return result;
 }
 
+// The address on the container's first network that has one (a container
+// of ours is on one network only).
+std::string network_ip(const json& settings) {
+  if (!settings.is_object() || !settings.contains("Networks") || !settings["Networks"].is_object()) return "";
+  for (const auto& [name, network] : settings["Networks"].items())
+    if (network.is_object() && network.contains("IPAddress") && network["IPAddress"].is_string() &&
+        !network["IPAddress"].get<std::string>().empty())
+      return network["IPAddress"].get<std::string>();
+  return "";
+}
+
 using Clock = std::chrono::steady_clock;
 
 // Milliseconds left until `deadline` for poll(); -1 without one.
@@ -122,6 +133,7 @@ std::optional<Container> parse_inspect(const std::string& text) {
   container.exit_code = state.value("ExitCode", 0);
   container.oom_killed = state.value("OOMKilled", false);
   container.status = state.value("Status", "");
+  container.ip = network_ip(c.value("NetworkSettings", json::object()));
   const json config = c.value("Config", json::object());
   const json labels = config.value("Labels", json::object());
   if (labels.is_object())

@@ -30,6 +30,7 @@ struct Container {
   int exit_code = 0;
   bool oom_killed = false;
   std::string status;
+  std::string ip;  // on its (first) bridge or user network; empty on host or none
   std::map<std::string, std::string> labels;
 };
 

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "hooks.hpp"
 #include "log.hpp"
 #include "process.hpp"
 
@@ -103,7 +104,7 @@ std::optional<int> executor_status(const state::Record& record, const state::Sto
   return std::nullopt;
 }
 
-mesos::containerizer::Termination settle(state::Locked& locked, const Exit& container,
+mesos::containerizer::Termination settle(const Settings& settings, state::Locked& locked, const Exit& container,
                                          std::optional<int> executor_status) {
   auto& record = locked.record();
   if (record.termination) return *record.termination;
@@ -113,6 +114,13 @@ mesos::containerizer::Termination settle(state::Locked& locked, const Exit& cont
   record.ended_at = now();
   locked.save();
   spdlog::info("container {} ended: {}", record.container_id, record.termination->message());
+  // The durable save above is the `ended` hook's claim: whoever records the
+  // Termination runs the hook, and no one records it twice. At most once:
+  // a crash (or the agent's SIGKILL) between the save and the hook's end
+  // loses that run instead of repeating it, because the rule is
+  // "never twice" and a hook that registers and deregisters services or
+  // firewall rules must not act twice on one container.
+  hooks::ended(settings, record);
   return *record.termination;
 }
 

@@ -30,9 +30,10 @@ std::optional<termination::Exit> container_exit(state::Locked& locked, const sta
 std::optional<int> executor_status(const state::Record& record, const state::Store& store);
 
 // Records the Termination once, under the caller's lock; later callers get
-// the recorded one, so every wait reports the same.
-mesos::containerizer::Termination settle(state::Locked& locked, const termination::Exit& container,
-                                         std::optional<int> executor_status);
+// the recorded one, so every wait reports the same. The call that records
+// it runs the `ended` hook (src/hooks.hpp), still under the lock.
+mesos::containerizer::Termination settle(const Settings& settings, state::Locked& locked,
+                                         const termination::Exit& container, std::optional<int> executor_status);
 
 // Blocks until something may have changed for the container: its run
 // directory got a file, its init exited, or `timeout_ms` passed.

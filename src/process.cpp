@@ -1,11 +1,18 @@
 #include "process.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+
+#include <algorithm>
 
 #include "error.hpp"
 
@@ -37,7 +44,101 @@ void redirect(int from, int to_fd) {
   ::_exit(code);
 }
 
+// The child's side of run(): only async-signal-safe calls between fork and
+// exec. An exec failure's errno goes back through `report`.
+[[noreturn]] void exec_program(const char* file, char* const* argv, char* const* envp, int output_fd,
+                               pid_t parent, int report) {
+  ::setpgid(0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
+  // An ignored signal stays ignored across exec: ours ignores SIGPIPE.
+  ::signal(SIGPIPE, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  redirect(-1, STDIN_FILENO);
+  redirect(output_fd, STDOUT_FILENO);
+  redirect(output_fd, STDERR_FILENO);
+  // Every descriptor but the three and the report pipe (close-on-exec).
+  if (report > 3) ::close_range(3, report - 1, 0);
+  ::close_range(report + 1, ~0u, 0);
+  if (::chdir("/") == 0) ::execve(file, argv, envp);
+  int error = errno;
+  (void)!::write(report, &error, sizeof error);
+  ::_exit(127);
+}
+
+int reap(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
+// Blocks until `pid` exits or `timeout_seconds` passed; true if it exited.
+bool exits_within(pid_t pid, double timeout_seconds) {
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) throw Error(std::string("cannot watch the child: pidfd_open: ") + std::strerror(errno));
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
+  struct pollfd fd = {pidfd, POLLIN, 0};
+  int ready;
+  do {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    ready = ::poll(&fd, 1, static_cast<int>(std::clamp<long long>(left, 0, 1 << 30)));
+  } while (ready < 0 && errno == EINTR);
+  ::close(pidfd);
+  return ready > 0;
+}
+
 }  // namespace
+
+ExecVectors::ExecVectors(const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment)
+    : args_(argv) {
+  for (const auto& [key, value] : environment) env_.push_back(key + "=" + value);
+  for (auto& arg : args_) argv_.push_back(arg.data());
+  for (auto& entry : env_) envp_.push_back(entry.data());
+  argv_.push_back(nullptr);
+  envp_.push_back(nullptr);
+}
+
+Outcome run(const Program& program, double timeout_seconds) {
+  const ExecVectors vectors(program.argv, program.environment);
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
+  const pid_t parent = ::getpid();
+  pid_t child = ::fork();
+  if (child < 0) {
+    const std::string reason = std::strerror(errno);
+    ::close(report[0]);
+    ::close(report[1]);
+    throw Error("fork: " + reason);
+  }
+  if (child == 0)
+    exec_program(program.file.c_str(), vectors.argv(), vectors.envp(), program.output_fd, parent, report[1]);
+  ::setpgid(child, child);  // also here: the group must exist before any kill of it
+  ::close(report[1]);
+  int exec_error = 0;
+  ssize_t n;
+  while ((n = ::read(report[0], &exec_error, sizeof exec_error)) < 0 && errno == EINTR) {
+  }
+  ::close(report[0]);
+  if (n > 0) {
+    reap(child);
+    throw Error("cannot execute " + program.file + ": " + std::strerror(exec_error));
+  }
+  Outcome outcome;
+  try {
+    outcome.timed_out = !exits_within(child, timeout_seconds);
+  } catch (const Error&) {
+    ::kill(-child, SIGKILL);
+    reap(child);
+    throw;
+  }
+  if (outcome.timed_out) ::kill(-child, SIGKILL);
+  outcome.status = reap(child);
+  return outcome;
+}
 
 int detached(const std::function<int()>& body, int out_fd, int err_fd) {
   int report[2];

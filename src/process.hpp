@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace dc::process {
 
@@ -14,6 +15,41 @@ namespace dc::process {
 // the grandchild's pid once it is running on its own (the intermediate
 // child is reaped here, so no zombie is left to the agent).
 int detached(const std::function<int()>& body, int out_fd = -1, int err_fd = -1);
+
+// execve's argv and envp, built before a fork (between fork and exec the
+// child may not allocate). Neither copied nor moved: it points into itself.
+class ExecVectors {
+ public:
+  ExecVectors(const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment);
+  ExecVectors(const ExecVectors&) = delete;
+  ExecVectors& operator=(const ExecVectors&) = delete;
+  char* const* argv() const { return argv_.data(); }
+  char* const* envp() const { return envp_.data(); }
+
+ private:
+  std::vector<std::string> args_, env_;
+  std::vector<char*> argv_, envp_;
+};
+
+// A program run to its end under a time limit (the operator's hooks): no
+// shell, exactly this argv and environment.
+struct Program {
+  std::string file;
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> environment;
+  int output_fd = -1;  // its stdout and stderr (/dev/null when -1); stdin is /dev/null
+};
+
+struct Outcome {
+  int status = 0;          // waitpid form
+  bool timed_out = false;  // killed at the time limit
+};
+
+// Runs `program` in a process group of its own, in "/", holding no other
+// descriptor of ours, and waits for it; past `timeout_seconds` the whole
+// group is SIGKILLed. It dies with this process. Throws dc::Error when it
+// cannot be started (execve's error: not executable, a missing interpreter).
+Outcome run(const Program& program, double timeout_seconds);
 
 // This process's environment, by name.
 std::map<std::string, std::string> environment();

@@ -38,6 +38,24 @@ bool has_port(const List& list, uint64_t port) {
   return false;
 }
 
+bool has_ports(const List& list) {
+  return std::any_of(list.begin(), list.end(), [](const mesos::Resource& r) { return r.name() == "ports"; });
+}
+
+std::vector<uint32_t> ports(const List& list, size_t limit) {
+  constexpr uint64_t kLastPort = 65535;
+  std::vector<uint32_t> result;
+  for (const auto& resource : list) {
+    if (resource.name() != "ports") continue;
+    for (const auto& range : resource.ranges().range())
+      for (uint64_t port = range.begin(); port <= range.end() && port <= kLastPort; ++port) {
+        if (result.size() == limit) return result;
+        result.push_back(static_cast<uint32_t>(port));
+      }
+  }
+  return result;
+}
+
 uint64_t cpu_shares(double cpus) {
   return std::max<uint64_t>(2, saturated(cpus * 1024));
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "mesos.pb.h"
 
@@ -23,6 +24,12 @@ void add(const List& list, Allotment& into);
 
 // True when some `ports` range of `list` holds `port`.
 bool has_port(const List& list, uint64_t port);
+// True when `list` has a `ports` resource.
+bool has_ports(const List& list);
+// The ports of `list`'s `ports` ranges in the order given (the agent
+// never allots one twice), at most `limit` of them; values beyond 65535
+// are no ports and are skipped.
+std::vector<uint32_t> ports(const List& list, size_t limit);
 
 // max(2, cpus x 1024), truncated first, as Mesos does.
 uint64_t cpu_shares(double cpus);

@@ -25,6 +25,10 @@ const char* const kExecutorVariables[] = {
     "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "MESOS_NATIVE_LIBRARY", "MESOS_NATIVE_JAVA_LIBRARY",
     "LIBPROCESS_IP"};
 
+// PORTn variables for at most this many ports: an agent offers 31000-32000
+// by default, and a Launch's ranges must not turn into megabytes of argv.
+constexpr size_t kMaxPortVariables = 1024;
+
 
 // The CommandInfo whose command runs inside the container.
 const CommandInfo& container_command(const Launch& launch, TaskMode mode) {
@@ -201,6 +205,7 @@ std::string network_of(const ContainerInfo* info) {
 
 void add_network(const Launch& launch, const ContainerInfo* info, const policy::Policy& policy, RunPlan& plan) {
   const std::string network = network_of(info);
+  plan.network = network;
   add(plan.args, {"--net", network});
   if (!info) return;
   if (!info->hostname().empty()) {
@@ -218,6 +223,8 @@ void add_network(const Launch& launch, const ContainerInfo* info, const policy::
     std::transform(protocol.begin(), protocol.end(), protocol.begin(), ::tolower);
     add(plan.args, {"-p", std::to_string(host_port) + ":" + std::to_string(mapping.container_port()) +
                               (protocol.empty() ? "" : "/" + protocol)});
+    plan.ports.push_back(std::to_string(host_port) + "->" + std::to_string(mapping.container_port()) + "/" +
+                         (protocol.empty() ? "tcp" : protocol));
   }
   if (info->docker().privileged()) {
     policy::check_privileged(policy);
@@ -281,8 +288,36 @@ void merge(const CommandInfo& command, Environment& into) {
   }
 }
 
+// Marathon's port variables: PORT0...PORTn and PORTS (comma-separated) from
+// the task's ports resources (else the executor's, for a Launch without a
+// task) in the order given, PORT = PORT0, and PORT_<container port> = the
+// host port of each port mapping. A variable the task's (or executor's)
+// own environment sets is kept as it is.
+void add_port_variables(const Launch& launch, const ContainerInfo* info, Environment& into, RunPlan& plan) {
+  const auto& task = launch.task_info().resources();
+  auto ports = resources::ports(resources::has_ports(task) ? task : launch.executor_info().resources(),
+                                kMaxPortVariables + 1);
+  if (ports.size() > kMaxPortVariables) {
+    ports.pop_back();
+    plan.warnings.push_back("ports beyond the first " + std::to_string(kMaxPortVariables) +
+                            " get no PORTn variables");
+  }
+  std::string all;
+  for (size_t i = 0; i < ports.size(); ++i) {
+    into.emplace("PORT" + std::to_string(i), std::to_string(ports[i]));
+    all += (i ? "," : "") + std::to_string(ports[i]);
+  }
+  if (!ports.empty()) {
+    into.emplace("PORT", std::to_string(ports[0]));
+    into.emplace("PORTS", all);
+  }
+  if (info)
+    for (const auto& mapping : info->docker().port_mappings())
+      into.emplace("PORT_" + std::to_string(mapping.container_port()), std::to_string(mapping.host_port()));
+}
+
 Environment container_environment(const Launch& launch, const Settings& settings, TaskMode mode,
-                                  const Environment& environment, const std::string& name) {
+                                  const Environment& environment, const ContainerInfo* info, RunPlan& plan) {
   Environment result;
   merge(launch.task_info().command(), result);
   if (mode == TaskMode::executor) {
@@ -295,8 +330,9 @@ Environment container_environment(const Launch& launch, const Settings& settings
     result["LIBPROCESS_PORT"] = "0";
     result["MESOS_DIRECTORY"] = settings.sandbox_directory;
   }
+  add_port_variables(launch, info, result, plan);
   result["MESOS_SANDBOX"] = settings.sandbox_directory;
-  result["MESOS_CONTAINER_NAME"] = name;
+  result["MESOS_CONTAINER_NAME"] = plan.name;
   return result;
 }
 
@@ -468,7 +504,7 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
     add(plan.args, {"--mount", bind_mount(libexec->second, libexec->second, true)});
   add_parameters(launch, info, policy, plan);
   add(plan.args, {"-w", settings.sandbox_directory});
-  for (const auto& [key, value] : container_environment(launch, settings, mode, inputs.environment, plan.name))
+  for (const auto& [key, value] : container_environment(launch, settings, mode, inputs.environment, info, plan))
     add(plan.args, {"-e", key + "=" + value});
   add(plan.args, {"--entrypoint", kInitPath, plan.image});
   add(plan.args, {"--stdout", settings.sandbox_directory + "/stdout", "--stderr",

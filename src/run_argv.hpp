@@ -76,6 +76,8 @@ struct RunPlan {
   uint64_t mem_bytes = 0;                // 0: not given
   bool force_pull = false;               // pull even when the image is present
   std::string image_digest;              // repository@sha256:..., when it came from a registry
+  std::string network;                   // host, bridge, none or a user network's name
+  std::vector<std::string> ports;        // published: HOST_PORT->CONTAINER_PORT/PROTO
   std::vector<std::string> warnings;     // what was skipped (labels docker would refuse)
   std::optional<HostExecutor> host_executor;
 };

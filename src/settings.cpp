@@ -60,6 +60,9 @@ void add_flags(CLI::App& app, Settings& s) {
   option(app, "allow-privileged", s.allow_privileged, "allow DockerInfo.privileged");
   option(app, "host-volumes", s.host_volumes, "host paths volumes may use: any, none or prefixes, comma-separated");
   option(app, "docker-config", s.docker_config, "docker config.json for pulls: a path or the JSON itself");
+  option(app, "hooks-dir", s.hooks_dir, "directory of the executables `launched` and `ended` (default: no hooks)");
+  option(app, "hooks-required", s.hooks_required, "a failed `launched` hook fails the launch");
+  option(app, "hooks-timeout", s.hooks_timeout, "seconds a hook may run before it is killed");
 }
 
 void finalize(Settings& s) {
@@ -76,6 +79,8 @@ void finalize(Settings& s) {
   if (s.stop_timeout < 0) throw Error("CONTAINERIZER_STOP_TIMEOUT must not be negative");
   if (s.docker_timeout < 0) throw Error("CONTAINERIZER_DOCKER_TIMEOUT must not be negative");
   if (s.remove_delay < 0) throw Error("CONTAINERIZER_REMOVE_DELAY must not be negative");
+  if (!s.hooks_dir.empty() && s.hooks_dir[0] != '/') throw Error("CONTAINERIZER_HOOKS_DIR must be an absolute path");
+  if (!(s.hooks_timeout > 0)) throw Error("CONTAINERIZER_HOOKS_TIMEOUT must be positive");
   if (s.sandbox_directory.empty() || s.sandbox_directory[0] != '/')
     throw Error("CONTAINERIZER_SANDBOX_DIRECTORY must be an absolute path");
 }

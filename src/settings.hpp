@@ -38,6 +38,10 @@ struct Settings {
   bool allow_privileged = false;            // DockerInfo.privileged
   std::string host_volumes = "any";         // any | none | host path prefixes, comma-separated
   std::string docker_config;                // docker config.json for pulls: a path or the JSON
+  // Operator hooks (src/hooks.cpp): executables `launched` and `ended` in hooks_dir.
+  std::string hooks_dir;                    // empty: no hooks
+  bool hooks_required = false;              // a failed `launched` fails the launch
+  double hooks_timeout = 30;                // seconds a hook may run before it is killed
 
   // docker_args split on whitespace.
   std::vector<std::string> docker_global_args() const;

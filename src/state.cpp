@@ -71,6 +71,16 @@ void write_atomically(const std::string& path, const std::string& content, bool 
     ::unlink(temporary.c_str());
     throw Error("cannot write " + path + ": " + reason);
   }
+  // Until its directory is synced a rename may be undone by a crash: a
+  // Termination recorded (and its `ended` hook run) would be lost, and
+  // the next call would record it and run the hook a second time.
+  if (durable) {
+    const std::string dir = path.substr(0, path.rfind('/'));
+    int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ok = dir_fd >= 0 && ::fsync(dir_fd) == 0;
+    if (dir_fd >= 0) ::close(dir_fd);
+    if (!ok) throw Error("cannot sync " + dir + ": " + errno_text());
+  }
 }
 
 }  // namespace
@@ -78,14 +88,21 @@ void write_atomically(const std::string& path, const std::string& content, bool 
 std::string to_json(const Record& r) {
   json j = {{"container_id", r.container_id}, {"slave_id", r.slave_id}, {"name", r.name},
             {"work_directory", r.work_directory}, {"sandbox", r.sandbox}, {"docker_id", r.docker_id},
-            {"image_id", r.image_id}, {"image_digest", r.image_digest},
+            {"image_id", r.image_id}, {"image_digest", r.image_digest}, {"image", r.image},
+            {"framework_id", r.framework_id}, {"executor_id", r.executor_id}, {"task_id", r.task_id},
+            {"network", r.network}, {"ip", r.ip}, {"ports", r.ports},
             {"override_mode", r.override_mode}, {"cpus", r.cpus}, {"mem_bytes", r.mem_bytes},
             {"cfs", r.cfs}, {"pid", r.pid}, {"supervisor_pid", r.supervisor_pid},
             {"destroying", r.destroying}, {"ended_at", r.ended_at}, {"removed", r.removed},
             {"delivered", r.delivered}};
   if (r.cgroups) j["cgroups"] = cgroups_json(*r.cgroups);
   if (r.termination) j["termination"] = termination_json(*r.termination);
-  return j.dump(1) + "\n";
+  try {
+    return j.dump(1) + "\n";
+  } catch (const json::type_error& e) {
+    // A Launch's strings (task id, image, sandbox) are bytes to protobuf.
+    throw Error(std::string("cannot record the container: a value is not valid UTF-8 (") + e.what() + ")");
+  }
 }
 
 Record from_json(const std::string& text) {
@@ -101,6 +118,13 @@ Record from_json(const std::string& text) {
     r.docker_id = j.value("docker_id", "");
     r.image_id = j.value("image_id", "");
     r.image_digest = j.value("image_digest", "");
+    r.image = j.value("image", "");
+    r.framework_id = j.value("framework_id", "");
+    r.executor_id = j.value("executor_id", "");
+    r.task_id = j.value("task_id", "");
+    r.network = j.value("network", "");
+    r.ip = j.value("ip", "");
+    r.ports = j.value("ports", std::vector<std::string>{});
     r.override_mode = j.value("override_mode", false);
     r.cpus = j.value("cpus", 0.0);
     r.mem_bytes = j.value("mem_bytes", uint64_t{0});

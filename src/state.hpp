@@ -24,6 +24,15 @@ struct Record {
   std::string docker_id;       // empty until docker run returned
   std::string image_id;        // the image it was created from (sha256:...)
   std::string image_digest;    // and its registry digest, repository@sha256:...
+  // What the hooks tell of the container (src/hooks.cpp); empty in records
+  // from before they were kept.
+  std::string image;           // as the Launch names it
+  std::string framework_id;
+  std::string executor_id;
+  std::string task_id;         // empty for an executor launched without a task
+  std::string network;         // host, bridge, none or the user network's name
+  std::string ip;              // on a bridge or user network, when hooks are on
+  std::vector<std::string> ports;  // published: HOST_PORT->CONTAINER_PORT/PROTO
   bool override_mode = false;
   double cpus = 0;             // allotted at launch or by the last update
   uint64_t mem_bytes = 0;
@@ -70,7 +79,8 @@ class Locked {
   ~Locked();
 
   Record& record() { return record_; }
-  // Writes the record atomically (write, rename). `durable` also fsyncs:
+  // Writes the record atomically (write, rename). `durable` also fsyncs the
+  // file and the directory (the rename):
   // launch skips it, because a record lost in a crash is rebuilt by recover
   // from the engine's labels, and each fsync costs a launch a millisecond.
   void save(bool durable = true);

@@ -69,7 +69,7 @@ int destroy(const Settings& settings) {
       stop_host_executor(record);
       if (!record.termination && !record.docker_id.empty())
         if (auto exit = ending::container_exit(*locked, store, docker))
-          ending::settle(*locked, *exit, record.override_mode ? std::optional<int>(SIGKILL) : std::nullopt);
+          ending::settle(settings, *locked, *exit, record.override_mode ? std::optional<int>(SIGKILL) : std::nullopt);
     }
     // Unlocked again while docker removes it: pending waits read the
     // Termination just recorded.

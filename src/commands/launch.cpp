@@ -13,6 +13,7 @@
 #include "ending.hpp"
 #include "error.hpp"
 #include "fetch/client.hpp"
+#include "hooks.hpp"
 #include "ids.hpp"
 #include "log.hpp"
 #include "messages.hpp"
@@ -74,14 +75,8 @@ int start_host_executor(const HostExecutor& executor, const std::string& sandbox
         pid_t child = ::fork();
         if (child == 0) {
           if (::chdir(sandbox.c_str()) != 0) ::_exit(127);
-          std::vector<std::string> env;
-          for (const auto& [key, value] : executor.environment) env.push_back(key + "=" + value);
-          std::vector<char*> argv, envp;
-          for (const auto& arg : executor.argv) argv.push_back(const_cast<char*>(arg.c_str()));
-          for (auto& entry : env) envp.push_back(entry.data());
-          argv.push_back(nullptr);
-          envp.push_back(nullptr);
-          ::execve(executor.file.c_str(), argv.data(), envp.data());
+          const process::ExecVectors vectors(executor.argv, executor.environment);
+          ::execve(executor.file.c_str(), vectors.argv(), vectors.envp());
           dprintf(STDERR_FILENO, "docker-containerizer: cannot execute %s: %s\n", executor.file.c_str(),
                   strerror(errno));
           ::_exit(127);
@@ -106,6 +101,35 @@ int start_host_executor(const HostExecutor& executor, const std::string& sandbox
   return pid;
 }
 
+state::Record new_record(const Settings& settings, const mesos::containerizer::Launch& message, const RunPlan& plan) {
+  state::Record record;
+  record.container_id = message.container_id().value();
+  record.slave_id = message.slave_id().value();
+  record.name = plan.name;
+  record.work_directory = Settings::work_directory();
+  record.sandbox = message.directory();
+  record.image = plan.image;
+  record.framework_id = message.executor_info().framework_id().value();
+  record.executor_id = message.executor_info().executor_id().value();
+  record.task_id = message.task_info().task_id().value();
+  record.network = plan.network;
+  record.ports = plan.ports;
+  record.override_mode = plan.host_executor.has_value();
+  record.cpus = plan.cpus;
+  record.mem_bytes = plan.mem_bytes;
+  record.cfs = settings.cgroups_enable_cfs && plan.cpus > 0;
+  return record;
+}
+
+// The `launched` hook, told the container's address on its own network
+// (kept in the record for `ended`, when the container has none any more).
+void run_launched_hook(const Settings& settings, const docker::Client& docker, state::Record& record) {
+  if (!hooks::enabled(settings)) return;
+  if (record.network != "host" && record.network != "none")
+    if (auto container = docker.inspect(record.name)) record.ip = container->ip;
+  hooks::launched(settings, record);
+}
+
 int start(const Settings& settings, const mesos::containerizer::Launch& message) {
   const std::string& id = message.container_id().value();
   ids::validate("container id", id);
@@ -128,17 +152,7 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
   // Check everything the Launch asks for before anything exists.
   RunPlan plan = plan_run(message, settings, inputs);
 
-  state::Record record;
-  record.container_id = id;
-  record.slave_id = message.slave_id().value();
-  record.name = plan.name;
-  record.work_directory = Settings::work_directory();
-  record.sandbox = message.directory();
-  record.override_mode = plan.host_executor.has_value();
-  record.cpus = plan.cpus;
-  record.mem_bytes = plan.mem_bytes;
-  record.cfs = settings.cgroups_enable_cfs && plan.cpus > 0;
-  auto locked = state::Locked::create(store, record);
+  auto locked = state::Locked::create(store, new_record(settings, message, plan));
   try {
     prepare_files(message.directory(), inputs.run_dir, inputs.user);
     fetch::into_sandbox(settings, message, inputs.user);
@@ -148,6 +162,9 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
     locked.record().image_id = inputs.image->id;
     locked.record().image_digest = plan.image_digest;
     locked.record().docker_id = docker.run(plan.args);
+    // Before the host executor starts: a required hook that fails leaves
+    // only the container to remove.
+    run_launched_hook(settings, docker, locked.record());
     if (plan.host_executor)
       locked.record().supervisor_pid = start_host_executor(*plan.host_executor, message.directory(), inputs.run_dir);
     locked.save(false);

@@ -16,8 +16,8 @@
 namespace dc::commands {
 namespace {
 
-void reconcile(state::Locked& locked, const state::Store& store, const docker::Client& docker,
-               const docker::Listed* listed) {
+void reconcile(const Settings& settings, state::Locked& locked, const state::Store& store,
+               const docker::Client& docker, const docker::Listed* listed) {
   auto& record = locked.record();
   if (!listed) {
     if (!record.termination) {
@@ -31,7 +31,7 @@ void reconcile(state::Locked& locked, const state::Store& store, const docker::C
   }
   if (record.termination || listed->state == "running" || record.docker_id.empty()) return;
   if (auto exit = ending::container_exit(locked, store, docker)) {
-    ending::settle(locked, *exit, record.override_mode ? ending::executor_status(record, store) : std::nullopt);
+    ending::settle(settings, locked, *exit, record.override_mode ? ending::executor_status(record, store) : std::nullopt);
     spdlog::info("container {}: ended while no one waited", record.container_id);
   }
 }
@@ -47,6 +47,8 @@ void adopt(const state::Store& store, const docker::Client& docker, const docker
   record.sandbox = container->labels[labels::kSandbox];
   record.image_id = container->labels[labels::kImageId];
   record.image_digest = container->labels[labels::kImageDigest];
+  record.framework_id = container->labels[labels::kFrameworkId];
+  record.executor_id = container->labels[labels::kExecutorId];
   record.work_directory = Settings::work_directory();
   state::Locked::create(store, record);
   spdlog::info("container {}: record rebuilt from the engine's labels", listed.container_id);
@@ -63,7 +65,7 @@ int recover(const Settings& settings) {
     auto locked = state::Locked::open(store, id);
     if (!locked) continue;
     auto found = engine.find(id);
-    for_container(id, [&] { reconcile(*locked, store, docker, found == engine.end() ? nullptr : &found->second); });
+    for_container(id, [&] { reconcile(settings, *locked, store, docker, found == engine.end() ? nullptr : &found->second); });
     if (found != engine.end()) engine.erase(found);
   }
   for (const auto& [id, listed] : engine) {

@@ -31,8 +31,8 @@ struct Look {
   int pid = 0;
 };
 
-Look look(const state::Store& store, const docker::Client& docker, const std::string& id, bool settle,
-          bool& seen) {
+Look look(const Settings& settings, const state::Store& store, const docker::Client& docker, const std::string& id,
+          bool settle, bool& seen) {
   auto locked = state::Locked::open(store, id);
   if (!locked) {
     if (!seen) throw Error("unknown container (no record in " + store.root() + ")");
@@ -53,7 +53,7 @@ Look look(const state::Store& store, const docker::Client& docker, const std::st
     executor = ending::executor_status(record, store);
     if (!executor) return result;
   }
-  result.termination = ending::settle(*locked, *exit, executor);
+  result.termination = ending::settle(settings, *locked, *exit, executor);
   return result;
 }
 
@@ -64,12 +64,12 @@ Look until(const Settings& settings, const std::string& id, bool settle, Done do
   state::Store store(settings.state_dir);
   docker::Client docker(settings);
   bool seen = false;
-  Look last = look(store, docker, id, settle, seen);
+  Look last = look(settings, store, docker, id, settle, seen);
   if (done(last)) return last;
   // Watch first, then look again: an end between the two looks still wakes us.
   ending::Watch watch(store.run_dir(id), last.pid);
   for (;;) {
-    last = look(store, docker, id, settle, seen);
+    last = look(settings, store, docker, id, settle, seen);
     if (done(last)) return last;
     watch.block(kTickMs);
   }

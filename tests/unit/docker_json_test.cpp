@@ -59,6 +59,22 @@ TEST_CASE("parse_inspect reads an exited container and its exit code") {
   CHECK(dc::termination::from_docker(c->exit_code, c->oom_killed).status == 768);
 }
 
+TEST_CASE("parse_inspect reads a bridged container's IP address; host and none have none") {
+  const auto bridged = dc::docker::parse_inspect(docker_fixture("inspect-bridge.json"));
+  REQUIRE(bridged);
+  CHECK(bridged->ip == "172.17.0.2");
+  CHECK(dc::docker::parse_inspect(docker_fixture("inspect-running.json"))->ip.empty());
+  CHECK(dc::docker::parse_inspect(docker_fixture("inspect-exited-3.json"))->ip.empty());
+  const std::string odd = GENERATE(as<std::string>{}, R"({"NetworkSettings": null})",
+                                   R"({"NetworkSettings": {"Networks": null}})",
+                                   R"({"NetworkSettings": {"Networks": {"n": {"IPAddress": null}}}})",
+                                   R"({"NetworkSettings": {"Networks": {"n": 5}}})");
+  CAPTURE(odd);
+  const auto c = dc::docker::parse_inspect("[" + odd + "]");
+  REQUIRE(c);
+  CHECK(c->ip.empty());
+}
+
 TEST_CASE("parse_inspect refuses what is not an inspect array") {
   const std::string running = docker_fixture("inspect-running.json");
   const std::string text = GENERATE_COPY(as<std::string>{}, "", "not json", "[]", "{}", "[1]", "[null]", "null",

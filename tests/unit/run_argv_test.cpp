@@ -564,6 +564,88 @@ TEST_CASE("port mappings publish allotted host ports on a bridge") {
   }
 }
 
+// ---------------------------------------------------------- port variables
+
+namespace {
+
+// The PORT* variables of a plan's environment.
+Pairs port_variables(const dc::RunPlan& p) {
+  Pairs ports;
+  for (const auto& [key, value] : environment_of(p))
+    if (key.rfind("PORT", 0) == 0) ports[key] = value;
+  return ports;
+}
+
+std::string two_ranges(const std::string& first, const std::string& second) {
+  return "resources { name: \"ports\" type: RANGES ranges { range { " + first + " } range { " + second +
+         " } } } ";
+}
+
+const std::string kTaskPorts = "task_info { " + two_ranges("begin: 31005 end: 31006", "begin: 31000 end: 31000") + "}";
+
+}  // namespace
+
+TEST_CASE("PORT0...PORTn, PORT and PORTS come from the task's ports, in the order of its ranges") {
+  const dc::Settings mode = GENERATE(settings(), executor_settings(), override_settings());
+  CAPTURE(mode.task_mode);
+  CHECK(port_variables(plan(command_task(kTaskPorts), mode)) ==
+        Pairs{{"PORT0", "31005"}, {"PORT1", "31006"}, {"PORT2", "31000"}, {"PORT", "31005"},
+              {"PORTS", "31005,31006,31000"}});
+}
+
+TEST_CASE("a Launch without a task takes the executor's ports; without any there are no port variables") {
+  CHECK(port_variables(plan(launch(executor_resources(ports(8000, 8001))))) ==
+        Pairs{{"PORT0", "8000"}, {"PORT1", "8001"}, {"PORT", "8000"}, {"PORTS", "8000,8001"}});
+  CHECK(port_variables(plan(launch())).empty());
+  CHECK(port_variables(plan(command_task())).empty());
+}
+
+TEST_CASE("the task's own ports win over its executor's") {
+  CHECK(port_variables(plan(command_task(kTaskPorts + executor_resources(ports(40000, 40009)))))["PORTS"] ==
+        "31005,31006,31000");
+}
+
+TEST_CASE("PORT_<container port> is the host port of each port mapping") {
+  const std::string mappings = "port_mappings { host_port: 31000 container_port: 80 } "
+                               "port_mappings { host_port: 31006 container_port: 53 protocol: \"udp\" }";
+  const dc::RunPlan p = plan(launch(executor_resources(ports(31000, 31009)) + container("network: BRIDGE " + mappings)));
+  const Pairs variables = port_variables(p);
+  CHECK(variables.at("PORT_80") == "31000");
+  CHECK(variables.at("PORT_53") == "31006");
+  CHECK(variables.at("PORT0") == "31000");
+  CHECK(variables.at("PORT9") == "31009");
+  CHECK(p.network == "bridge");
+  CHECK(p.ports == Args{"31000->80/tcp", "31006->53/udp"});
+}
+
+TEST_CASE("a variable the task's environment sets is kept, the others still come") {
+  const std::string own = "task_info { command { environment { variables { name: \"PORT\" value: \"8080\" } "
+                          "variables { name: \"PORT1\" value: \"mine\" } } } }";
+  const Pairs variables = port_variables(plan(command_task(kTaskPorts + own), override_settings()));
+  CHECK(variables.at("PORT") == "8080");
+  CHECK(variables.at("PORT1") == "mine");
+  CHECK(variables.at("PORT0") == "31005");
+  CHECK(variables.at("PORTS") == "31005,31006,31000");
+}
+
+TEST_CASE("port variables stop at 1024 ports with a warning, and values beyond 65535 are no ports") {
+  const dc::RunPlan wide = plan(launch(executor_resources(ports(1000, 1000000))));
+  const Pairs variables = port_variables(wide);
+  CHECK(variables.size() == 1024 + 2);
+  CHECK(variables.at("PORT1023") == "2023");
+  REQUIRE(wide.warnings.size() == 1);
+  CHECK_THAT(wide.warnings[0], Contains("first 1024"));
+  const Pairs beyond = port_variables(plan(launch(executor_resources(two_ranges("begin: 65535 end: 18446744073709551615",
+                                                                                "begin: 70000 end: 70001")))));
+  CHECK(beyond == Pairs{{"PORT0", "65535"}, {"PORT", "65535"}, {"PORTS", "65535"}});
+}
+
+TEST_CASE("the plan names its network: host by default") {
+  CHECK(plan(launch()).network == "host");
+  CHECK(plan(launch()).ports.empty());
+  CHECK(plan(launch(container("network: NONE"))).network == "none");
+}
+
 TEST_CASE("privileged only when asked and allowed") {
   dc::Settings allowed = settings();
   allowed.allow_privileged = true;

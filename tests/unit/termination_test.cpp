@@ -170,6 +170,13 @@ dc::state::Record full_record() {
   r.work_directory = "/var/lib/mesos";
   r.sandbox = "/var/lib/mesos/slaves/S3/runs/739d0e80 \"quoted\", \\ and \xc3\xa9";
   r.docker_id = "daed304e02f3dd89de733a934c0dbc90978cb7beb43dde03dfaae64949222d5f";
+  r.image = "library/busybox:1.36";
+  r.framework_id = "F1";
+  r.executor_id = "exec-1";
+  r.task_id = "task-1";
+  r.network = "bridge";
+  r.ip = "172.17.0.2";
+  r.ports = {"31000->80/tcp", "31001->53/udp"};
   r.override_mode = true;
   r.cpus = 0.6;
   r.mem_bytes = std::numeric_limits<uint64_t>::max();  // beyond a double's exact range
@@ -193,6 +200,13 @@ void check_same(const dc::state::Record& a, const dc::state::Record& b) {
   CHECK(a.work_directory == b.work_directory);
   CHECK(a.sandbox == b.sandbox);
   CHECK(a.docker_id == b.docker_id);
+  CHECK(a.image == b.image);
+  CHECK(a.framework_id == b.framework_id);
+  CHECK(a.executor_id == b.executor_id);
+  CHECK(a.task_id == b.task_id);
+  CHECK(a.network == b.network);
+  CHECK(a.ip == b.ip);
+  CHECK(a.ports == b.ports);
   CHECK(a.override_mode == b.override_mode);
   CHECK(a.cpus == b.cpus);
   CHECK(a.mem_bytes == b.mem_bytes);
@@ -247,8 +261,17 @@ TEST_CASE("a record from an older version takes defaults for missing keys") {
   CHECK(r.container_id == "c1");
   CHECK(r.pid == 7);
   CHECK(r.cpus == 0);
+  CHECK(r.network.empty());
+  CHECK(r.ports.empty());
   CHECK_FALSE(r.cgroups);
   CHECK_FALSE(r.termination);
+}
+
+TEST_CASE("a record holding bytes that are not UTF-8 cannot be written: a dc::Error") {
+  dc::state::Record record;
+  record.task_id = "caf\xe9";
+  CHECK_THROWS_AS(dc::state::to_json(record), dc::Error);
+  CHECK_THROWS_WITH(dc::state::to_json(record), Contains("not valid UTF-8"));
 }
 
 TEST_CASE("a corrupt record is a dc::Error") {
