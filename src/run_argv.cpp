@@ -509,6 +509,9 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   add(plan.args, {"--entrypoint", kInitPath, plan.image});
   add(plan.args, {"--stdout", settings.sandbox_directory + "/stdout", "--stderr",
                   settings.sandbox_directory + "/stderr", "--status", kRunDirPath + "/exit"});
+  if (settings.log_max_bytes)
+    add(plan.args, {"--log-max-size", std::to_string(settings.log_max_bytes), "--log-keep",
+                    std::to_string(settings.log_keep)});
   auto command = init_command(container_command(launch, mode), inputs, plan.image);
   plan.args.insert(plan.args.end(), command.begin(), command.end());
   if (mode == TaskMode::override) plan.host_executor = host_executor(launch, settings, inputs);

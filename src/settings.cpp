@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <cctype>
 #include <climits>
 #include <cstdlib>
 #include <sstream>
@@ -17,6 +18,26 @@ void option(CLI::App& app, const std::string& name, T& value, const std::string&
   std::string env = "CONTAINERIZER_" + name;
   for (auto& c : env) c = (c == '-') ? '_' : static_cast<char>(toupper(c));
   app.add_option("--" + name, value, help)->envname(env)->capture_default_str();
+}
+
+// "10M", "512K", "1G" (powers of 1024) or plain bytes; 0 or empty: none.
+uint64_t parse_size(const std::string& text) {
+  const std::string refusal = "CONTAINERIZER_LOG_MAX_SIZE must be a size like 10M, 512K, 1G or bytes, not '" +
+                              text.substr(0, 64) + "'";
+  if (text.empty()) return 0;
+  size_t digits = 0;
+  while (digits < text.size() && isdigit(static_cast<unsigned char>(text[digits]))) digits++;
+  const std::string suffix = text.substr(digits);
+  int shift = 0;
+  if (suffix == "K" || suffix == "k") shift = 10;
+  else if (suffix == "M" || suffix == "m") shift = 20;
+  else if (suffix == "G" || suffix == "g") shift = 30;
+  else if (!suffix.empty()) throw Error(refusal);
+  // At most 2^62 bytes, as the init accepts: 18 digits cannot overflow.
+  if (digits == 0 || digits > 18) throw Error(refusal);
+  const uint64_t value = std::stoull(text.substr(0, digits));
+  if (value > (uint64_t{1} << (62 - shift))) throw Error(refusal);
+  return value << shift;
 }
 
 }  // namespace
@@ -50,6 +71,9 @@ void add_flags(CLI::App& app, Settings& s) {
   option(app, "remove-delay", s.remove_delay, "seconds to keep an ended container before removal");
   option(app, "cgroups-enable-cfs", s.cgroups_enable_cfs, "set a CFS quota from cpus");
   option(app, "init", s.init, "containerizer-init binary (default: beside this program)");
+  option(app, "log-max-size", s.log_max_size,
+         "rotate the sandbox's stdout and stderr past this size, e.g. 10M, 512K, 1G or bytes (default: never)");
+  option(app, "log-keep", s.log_keep, "rotated stdout.N and stderr.N files kept");
   option(app, "fetch-cache-dir", s.fetch_cache_dir, "shared cache of fetched URIs (default STATE_DIR/fetch-cache)");
   option(app, "fetch-cache-size", s.fetch_cache_size, "fetch cache size limit in bytes");
   option(app, "fetch-timeout", s.fetch_timeout, "seconds each URI may take to fetch");
@@ -83,6 +107,8 @@ void finalize(Settings& s) {
   if (!(s.hooks_timeout > 0)) throw Error("CONTAINERIZER_HOOKS_TIMEOUT must be positive");
   if (s.sandbox_directory.empty() || s.sandbox_directory[0] != '/')
     throw Error("CONTAINERIZER_SANDBOX_DIRECTORY must be an absolute path");
+  s.log_max_bytes = parse_size(s.log_max_size);
+  if (s.log_keep > 1000000) throw Error("CONTAINERIZER_LOG_KEEP must be at most 1000000");
 }
 
 std::string self_path() {

@@ -27,6 +27,10 @@ struct Settings {
   double remove_delay = 0;                  // seconds between a container's end and its removal
   bool cgroups_enable_cfs = false;          // also set a CFS quota from cpus
   std::string init;                         // containerizer-init; default: beside the binary
+  // Sandbox log rotation by the init (empty size: none, the task writes the files itself).
+  std::string log_max_size;                 // e.g. 10M, 512K, 1G or bytes
+  uint64_t log_keep = 5;                    // rotated files kept per stream
+  uint64_t log_max_bytes = 0;               // log_max_size in bytes (finalize); 0: no rotation
   // Fetching CommandInfo URIs (src/fetch/).
   std::string fetch_cache_dir;              // default: STATE_DIR/fetch-cache
   uint64_t fetch_cache_size = 2ull << 30;   // bytes, least recently used entries evicted beyond it

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <algorithm>
 #include <filesystem>
 
 #include "commands/commands.hpp"
@@ -61,6 +62,30 @@ void prepare_files(const std::string& sandbox, const std::string& run_dir, const
     for (const auto& path : paths)
       if (::chown(path.c_str(), user->uid, user->gid) != 0)
         throw Error("cannot chown " + path + " to uid " + std::to_string(user->uid) + ": " + strerror(errno));
+}
+
+// With rotation, the init (running as the container's user) renames the log
+// files and creates new ones in the sandbox: the directory must be writable
+// and searchable by that user. Mesos chowns the sandbox to the task's user;
+// we do not change it behind the agent's back. Root in the container
+// (uid 0, CAP_DAC_OVERRIDE) writes anywhere.
+void check_rotatable(const std::string& sandbox, const std::optional<UserIds>& user) {
+  if (!user || user->uid == 0) return;
+  struct stat st;
+  if (::stat(sandbox.c_str(), &st) != 0) throw Error("cannot stat the sandbox " + sandbox + ": " + strerror(errno));
+  // The permission bits the kernel checks: owner's, else group's, else others'.
+  mode_t needed = S_IWOTH | S_IXOTH;
+  if (st.st_uid == user->uid)
+    needed = S_IWUSR | S_IXUSR;
+  else if (st.st_gid == user->gid ||
+           std::find(user->groups.begin(), user->groups.end(), st.st_gid) != user->groups.end())
+    needed = S_IWGRP | S_IXGRP;
+  if ((st.st_mode & needed) == needed) return;
+  char mode[8];
+  snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  throw Error("log rotation (CONTAINERIZER_LOG_MAX_SIZE) needs the sandbox " + sandbox +
+              " writable by the task's user (uid " + std::to_string(user->uid) + "), but it is owned by uid " +
+              std::to_string(st.st_uid) + ", gid " + std::to_string(st.st_gid) + ", mode " + mode);
 }
 
 // Override mode: the agent's command executor runs on the host, under a
@@ -151,6 +176,7 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
   for (const auto& path : volume_host_paths(message)) inputs.resolved_paths[path] = policy::resolve(path);
   // Check everything the Launch asks for before anything exists.
   RunPlan plan = plan_run(message, settings, inputs);
+  if (settings.log_max_bytes) check_rotatable(message.directory(), inputs.user);
 
   auto locked = state::Locked::create(store, new_record(settings, message, plan));
   try {

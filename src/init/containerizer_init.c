@@ -2,12 +2,19 @@
  * containerizer-init: the PID 1 of every task container.
  *
  *   containerizer-init [--stdout PATH] [--stderr PATH] [--status PATH]
+ *                      [--log-max-size BYTES [--log-keep N]]
  *                      [--argv0 NAME] -- COMMAND [ARGS...]
  *
  * It runs COMMAND as its only direct child, forwards signals to it, reaps
  * every orphan in the container, and when COMMAND ends writes its raw wait
  * status and the cgroup's OOM-kill count to the status file, then exits the
  * way COMMAND did.
+ *
+ * COMMAND writes to the stdout and stderr files itself, unless
+ * --log-max-size is given: then its stdout and stderr are pipes, and the init
+ * appends what comes through them to the files, rotating each one past BYTES
+ * (PATH becomes PATH.1, PATH.1 becomes PATH.2, ..., up to PATH.N; the file
+ * beyond N is deleted).
  *
  * Built with -static: the image may contain no libc and no shell, and this
  * binary is bind-mounted read-only into it as the entrypoint.
@@ -22,13 +29,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define NAME "containerizer-init"
 #define USAGE "usage: " NAME " [--stdout PATH] [--stderr PATH] " \
-	"[--status PATH] [--argv0 NAME] -- COMMAND [ARGS...]"
+	"[--status PATH] [--log-max-size BYTES [--log-keep N]] " \
+	"[--argv0 NAME] -- COMMAND [ARGS...]"
 
 /* 127 like a shell that could not run the command: the caller treats any
  * failure of the init itself as "the task never ran". */
@@ -146,14 +158,303 @@ static bool reap(pid_t child, int *status)
 	return done;
 }
 
+/* What a signal means: SIGCHLD is a death to reap, anything else is for the
+ * task. Returns true once the main child has ended. */
+static bool on_signal(int sig, pid_t child, int *status)
+{
+	if (sig == SIGCHLD)
+		return reap(child, status);
+	/* Terminal job-control stops are dropped: nothing in a container
+	 * would ever send SIGCONT to resume a stopped task, so it would
+	 * hang unseen by Mesos. (Keeping them blocked also means the init
+	 * itself never stops on tty I/O.) An explicit SIGSTOP from the
+	 * host still reaches the task directly. */
+	if (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+		return false;
+	/* Everything else is meant for the task: docker stop sends
+	 * SIGTERM to PID 1. SIGKILL cannot be caught; it ends the whole
+	 * container and the caller notices that by other means. */
+	kill(child, sig);
+	return false;
+}
+
+/* --- Rotation (--log-max-size) ---------------------------------------------
+ *
+ * The task writes into a pipe per stream; the init reads it into one static
+ * buffer and appends that to the file, which it can therefore rename and
+ * replace: a task writing to the file itself would go on writing into the
+ * renamed one. One read is written out before the next: nothing is held
+ * back, and a byte lands in exactly one file.
+ *
+ * The buffer is all the memory the init adds, and it never grows. An OOM
+ * kill in the container takes the process with the most resident memory,
+ * and the kernel sometimes kills a second one right after the first (while
+ * the first one's memory is being freed): the init, some 0.7 MiB resident
+ * with the buffer in use, must stay below any process of the task (a
+ * busybox shell is 1.4 MiB). Killing it would end the task and lose the
+ * status file. Pipe buffers are the kernel's, charged to the container's
+ * memory, not to anyone's resident size. */
+static char buf[64 * 1024];
+
+struct log {
+	const char *path;
+	int fd;			/* the file: STDOUT_FILENO or STDERR_FILENO */
+	int pipe;		/* read end; -1 once at EOF (or when not piped) */
+	int feed;		/* write end, the task's fd 1 or 2 */
+	unsigned long long size; /* bytes in the current file */
+	bool line_start;	/* the current file ends at a line's end */
+	bool stuck;		/* a rotation failed: write on in this file */
+	bool failing;		/* the last write failed (reported once) */
+	unsigned long rotated;	/* PATH.1 ... PATH.rotated exist */
+};
+
+static unsigned long long max_size;	/* 0: no rotation */
+static unsigned long keep = 5;
+
+/* A decimal option value in 1..max (0..max when zero_ok), else exit. */
+static unsigned long long number(const char *option, const char *text,
+				 unsigned long long max, bool zero_ok)
+{
+	unsigned long long n;
+	char *end;
+
+	errno = 0;
+	n = strtoull(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || n > max ||
+	    (n == 0 && !zero_ok))
+		die("%s: '%s' is not a number in %s..%llu", option, text,
+		    zero_ok ? "0" : "1", max);
+	return n;
+}
+
+static void start_pipe(struct log *l, const char *path, int fd)
+{
+	int ends[2];
+	struct stat st;
+
+	l->path = path;
+	l->fd = fd;
+	l->line_start = true;
+	/* What is there already (the fetcher's output) counts. */
+	l->size = fstat(fd, &st) == 0 ? (unsigned long long)st.st_size : 0;
+	/* Close-on-exec: only the copies on the task's fds 1 and 2 survive
+	 * its exec, so the pipe reaches EOF when the task's side is done. */
+	if (pipe2(ends, O_CLOEXEC) != 0)
+		die("cannot create a pipe for %s: %s", path, strerror(errno));
+	l->pipe = ends[0];
+	l->feed = ends[1];
+}
+
+/* Reports a failure on the log once, until a write succeeds again. */
+__attribute__((format(printf, 2, 3)))
+static void trouble(struct log *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (l->failing)
+		return;
+	l->failing = true;
+	va_start(ap, fmt);
+	dprintf(STDERR_FILENO, NAME ": ");
+	vdprintf(STDERR_FILENO, fmt, ap);
+	dprintf(STDERR_FILENO, "\n");
+	va_end(ap);
+}
+
+static void write_out(struct log *l, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t done = write(l->fd, p, n);
+
+		if (done < 0 && errno == EINTR)
+			continue;
+		if (done <= 0) {
+			trouble(l, "cannot write %s: %s (%zu bytes lost)",
+				l->path, strerror(errno), n);
+			return;
+		}
+		l->failing = false;
+		l->size += (size_t)done;
+		l->line_start = p[done - 1] == '\n';
+		p += done;
+		n -= (size_t)done;
+	}
+}
+
+static bool numbered(char *name, size_t len, const char *path, unsigned long i)
+{
+	int n = i ? snprintf(name, len, "%s.%lu", path, i)
+		  : snprintf(name, len, "%s", path);
+
+	return n >= 0 && (size_t)n < len;
+}
+
+static void stuck(struct log *l, int err)
+{
+	l->stuck = true;
+	trouble(l, "cannot rotate %s: %s (writing on in it, past the size)",
+		l->path, strerror(err));
+}
+
+/* PATH.(k-1) replaces PATH.k (rename replaces atomically: that deletes the
+ * one beyond KEEP), ..., PATH becomes PATH.1, and a new PATH is opened: a
+ * reader following PATH by name (tail -F, the agent's sandbox browser)
+ * finds the new file. A file missing from the chain (removed by hand) is
+ * skipped. On failure, writing goes on in the current file. */
+static void rotate(struct log *l)
+{
+	char from[PATH_MAX + 24], to[PATH_MAX + 24];
+	unsigned long i = l->rotated < keep ? l->rotated + 1 : keep;
+	int fd;
+
+	for (; i >= 1; i--) {
+		if (!numbered(from, sizeof(from), l->path, i - 1) ||
+		    !numbered(to, sizeof(to), l->path, i)) {
+			stuck(l, ENAMETOOLONG);
+			return;
+		}
+		if (rename(from, to) != 0 && errno != ENOENT) {
+			stuck(l, errno);
+			return;
+		}
+	}
+	if (keep == 0 && unlink(l->path) != 0 && errno != ENOENT) {
+		stuck(l, errno);
+		return;
+	}
+	fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		l->stuck = true;
+		if (keep)
+			trouble(l, "cannot create %s: %s (writing on in %s.1)",
+				l->path, strerror(errno), l->path);
+		else
+			trouble(l, "cannot create %s: %s (output lost)",
+				l->path, strerror(errno));
+		return;
+	}
+	dup2(fd, l->fd);
+	close(fd);
+	l->size = 0;
+	l->line_start = true;
+	if (l->rotated < keep)
+		l->rotated++;
+}
+
+/* How many of the n bytes at p go into the current file before it rotates
+ * (n: all of them, no rotation now). The cut is at a line's end where one
+ * can be: the last newline that fits within the size; when none fits and
+ * the file ends at a line's end, right away (0); when the file ends inside
+ * a line (the rest of a line that came in an earlier read) or the line is
+ * longer than the size, at the first newline within sizeof(buf) beyond the
+ * size, so a file may pass the size by that much to keep a line whole; a
+ * longer line is cut there. */
+static size_t cut(const struct log *l, const char *p, size_t n)
+{
+	unsigned long long room = l->size < max_size ? max_size - l->size : 0;
+	unsigned long long hard = max_size + sizeof(buf);
+	const char *nl;
+
+	if (l->stuck || n <= room)
+		return n;
+	if (room > 0 && (nl = memrchr(p, '\n', (size_t)room)))
+		return (size_t)(nl - p) + 1;
+	if (l->line_start && l->size > 0)
+		return 0;
+	hard = l->size < hard ? hard - l->size : 0;
+	if (hard > n)
+		hard = n;
+	nl = memchr(p, '\n', (size_t)hard);
+	return nl ? (size_t)(nl - p) + 1 : (size_t)hard;
+}
+
+/* Appends n bytes read from the task to the log, rotating between pieces. */
+static void emit(struct log *l, const char *p, size_t n)
+{
+	while (n > 0) {
+		size_t piece = cut(l, p, n);
+
+		write_out(l, p, piece);
+		p += piece;
+		n -= piece;
+		if (n > 0)
+			rotate(l);
+	}
+}
+
+/* One read of at most `most` bytes from the log's pipe, written out; at
+ * EOF the pipe is closed. Returns the bytes read (0 at EOF or on error). */
+static size_t pump(struct log *l, size_t most)
+{
+	ssize_t n;
+
+	do
+		n = read(l->pipe, buf, most < sizeof(buf) ? most : sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		close(l->pipe);
+		l->pipe = -1;
+		return 0;
+	}
+	emit(l, buf, (size_t)n);
+	return (size_t)n;
+}
+
+/* The loop of the piped mode: poll waits on the two pipes and on a signalfd,
+ * which turns the blocked signals into reads, so one thread sees both
+ * without a signal handler. */
+static int copy_until_end(int sfd, pid_t child, struct log logs[2])
+{
+	struct pollfd fds[3];
+	int status = 0, i;
+	bool done = false;
+
+	while (!done) {
+		fds[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		for (i = 0; i < 2; i++)
+			fds[i + 1] = (struct pollfd){ .fd = logs[i].pipe,
+						      .events = POLLIN };
+		if (poll(fds, 3, -1) < 0)
+			continue; /* EINTR */
+		for (i = 0; i < 2; i++)
+			if (fds[i + 1].revents)
+				pump(&logs[i], sizeof(buf));
+		if (fds[0].revents) {
+			struct signalfd_siginfo si;
+
+			/* Nothing is forwarded once the child is reaped: its
+			 * pid may already be another process's. */
+			while (!done && read(sfd, &si, sizeof(si)) == sizeof(si))
+				done = on_signal((int)si.ssi_signo, child, &status);
+		}
+	}
+	/* The task wrote all its output before it ended, so what its pipes
+	 * hold now is the rest of it: drain exactly that much, not to EOF. A
+	 * process it left behind (a daemon) may hold a pipe open forever, and
+	 * our exit ends it anyway: docker kills a container's processes when
+	 * its PID 1 exits. */
+	for (i = 0; i < 2; i++) {
+		int left = 0;
+		size_t got;
+
+		if (logs[i].pipe >= 0 && ioctl(logs[i].pipe, FIONREAD, &left) == 0)
+			while (left > 0 && (got = pump(&logs[i], (size_t)left)) > 0)
+				left -= (int)got;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	const char *out = NULL, *err = NULL, *status_path = NULL, *argv0 = NULL;
+	const char *size_arg = NULL, *keep_arg = NULL;
 	const char *file;
 	char **cmd;
 	sigset_t set, none;
 	pid_t child;
-	int i, fd, ofd = -1, efd = -1, status = 0;
+	int i, fd, ofd = -1, efd = -1, sfd = -1, status = 0;
+	struct log logs[2] = { { .pipe = -1, .feed = -1 },
+			       { .pipe = -1, .feed = -1 } };
 
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		const char **dst;
@@ -166,6 +467,10 @@ int main(int argc, char **argv)
 			dst = &status_path;
 		else if (strcmp(argv[i], "--argv0") == 0)
 			dst = &argv0;
+		else if (strcmp(argv[i], "--log-max-size") == 0)
+			dst = &size_arg;
+		else if (strcmp(argv[i], "--log-keep") == 0)
+			dst = &keep_arg;
 		else
 			die("unknown option '%s' (" USAGE ")", argv[i]);
 		if (i + 1 >= argc)
@@ -177,6 +482,10 @@ int main(int argc, char **argv)
 	if (i + 1 >= argc)
 		die("missing command after '--' (" USAGE ")");
 	cmd = &argv[i + 1];
+	if (size_arg)
+		max_size = number("--log-max-size", size_arg, 1ULL << 62, false);
+	if (keep_arg)
+		keep = (unsigned long)number("--log-keep", keep_arg, 1000000, true);
 	file = cmd[0];
 	if (argv0)
 		cmd[0] = (char *)argv0;
@@ -197,9 +506,17 @@ int main(int argc, char **argv)
 	redirect(ofd, STDOUT_FILENO);
 	redirect(efd, STDERR_FILENO);
 
+	/* Rotation: the files stay the init's own fds 1 and 2 (its messages go
+	 * there too); the task gets pipes instead. */
+	if (max_size && out)
+		start_pipe(&logs[0], out, STDOUT_FILENO);
+	if (max_size && err)
+		start_pipe(&logs[1], err, STDERR_FILENO);
+
 	/* Block every signal before fork so none arriving between fork and the
-	 * wait loop is lost: it stays pending until sigwaitinfo takes it. For
-	 * PID 1 this is also what lets signals in at all: the kernel drops
+	 * wait loop is lost: it stays pending until sigwaitinfo (or the
+	 * signalfd) takes it. For PID 1 this is also what lets signals in at
+	 * all: the kernel drops
 	 * signals with default action sent to a namespace init, but not blocked
 	 * ones. Synchronous faults stay unblocked: blocking them is undefined
 	 * and would hide a crash of the init itself. */
@@ -222,6 +539,11 @@ int main(int argc, char **argv)
 	 * us; becoming a subreaper keeps reaping the same everywhere. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
+	/* Before fork, so that a failure leaves no task behind; close-on-exec
+	 * keeps it from the task. Signals already pending queue up in it. */
+	if (max_size && (sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		die("cannot create a signalfd: %s", strerror(errno));
+
 	child = fork();
 	if (child < 0)
 		die("cannot fork: %s", strerror(errno));
@@ -232,6 +554,8 @@ int main(int argc, char **argv)
 		for (i = 1; i < NSIG; i++)
 			signal(i, SIG_DFL);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		redirect(logs[0].feed, STDOUT_FILENO);
+		redirect(logs[1].feed, STDERR_FILENO);
 		execvp(file, cmd);
 		i = errno;
 		dprintf(STDERR_FILENO, NAME ": cannot execute %s: %s\n",
@@ -239,28 +563,22 @@ int main(int argc, char **argv)
 		_exit(i == ENOENT ? 127 : 126);
 	}
 
-	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(&set, &si);
+	if (max_size) {
+		/* Our copies of the write ends would keep the pipes from EOF. */
+		for (i = 0; i < 2; i++)
+			if (logs[i].feed >= 0)
+				close(logs[i].feed);
+		status = copy_until_end(sfd, child, logs);
+	} else {
+		for (;;) {
+			siginfo_t si;
+			int sig = sigwaitinfo(&set, &si);
 
-		if (sig < 0)
-			continue; /* EINTR */
-		if (sig == SIGCHLD) {
-			if (reap(child, &status))
+			if (sig < 0)
+				continue; /* EINTR */
+			if (on_signal(sig, child, &status))
 				break;
-			continue;
 		}
-		/* Terminal job-control stops are dropped: nothing in a container
-		 * would ever send SIGCONT to resume a stopped task, so it would
-		 * hang unseen by Mesos. (Keeping them blocked also means the init
-		 * itself never stops on tty I/O.) An explicit SIGSTOP from the
-		 * host still reaches the task directly. */
-		if (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
-			continue;
-		/* Everything else is meant for the task: docker stop sends
-		 * SIGTERM to PID 1. SIGKILL cannot be caught; it ends the whole
-		 * container and the caller notices that by other means. */
-		kill(child, sig);
 	}
 
 	if (status_path)

@@ -1,7 +1,8 @@
 // The container's PID 1 (src/init/containerizer_init.c), built with
 // AddressSanitizer and UndefinedBehaviorSanitizer, run as a host process:
-// output to the log files, the status file, signal forwarding, orphan
-// reaping and its own refusals, with no sanitizer report.
+// output to the log files (directly, or through pipes with rotation), the
+// status file, signal forwarding, orphan reaping and its own refusals, with
+// no sanitizer report.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -11,6 +12,8 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <sstream>
 #include <thread>
 
 #include "helpers.hpp"
@@ -24,15 +27,19 @@ namespace {
 struct Run {
   int code = -1;
   std::string out, err, status, own_err;
+  std::map<std::string, std::string> files;  // every file the init left, by name
 };
 
 std::string read_or_empty(const fs::path& path) { return fs::exists(path) ? dc_test::slurp(path.string()) : ""; }
 
-// Runs the init with `args`; `during(pid, dir)` runs while it is alive.
-Run run_init(const std::vector<std::string>& args, const std::function<void(pid_t, const fs::path&)>& during = {}) {
+// Runs the init with `args` in a fresh directory, after `before(dir)`;
+// `during(pid, dir)` runs while it is alive.
+Run run_init(const std::vector<std::string>& args, const std::function<void(pid_t, const fs::path&)>& during = {},
+             const std::function<void(const fs::path&)>& before = {}) {
   char tmpl[] = "/tmp/dc-init-test.XXXXXX";
   REQUIRE(::mkdtemp(tmpl));
   const fs::path dir = tmpl;
+  if (before) before(dir);
   std::vector<std::string> argv = {DC_INIT_SANITIZED, "--stdout", (dir / "out").string(), "--stderr",
                                    (dir / "err").string(), "--status", (dir / "status").string()};
   if (!args.empty() && args[0] == "--raw") argv = {DC_INIT_SANITIZED};
@@ -62,7 +69,10 @@ Run run_init(const std::vector<std::string>& args, const std::function<void(pid_
   run.own_err = read_or_empty(dir / "own-err");
   std::string reports;
   for (const auto& entry : fs::directory_iterator(dir))
-    if (entry.path().filename().string().rfind("sanitizer", 0) == 0) reports += dc_test::slurp(entry.path().string());
+    if (entry.path().filename().string().rfind("sanitizer", 0) == 0)
+      reports += dc_test::slurp(entry.path().string());
+    else if (entry.is_regular_file())
+      run.files[entry.path().filename().string()] = dc_test::slurp(entry.path().string());
   fs::remove_all(dir);
   CHECK(reports.empty());
   return run;
@@ -83,10 +93,39 @@ void check_end(const Run& run, int code, int status) {
   CHECK_THAT(run.status, StartsWith("status " + std::to_string(status) + "\n"));
 }
 
+// `args` as given (rotation off: the task writes the files itself) and with
+// rotation on (the task writes to pipes the init copies), as a test section.
+std::vector<std::string> both_ways(std::vector<std::string> args) {
+  if (GENERATE(false, true)) {
+    args.insert(args.begin(), {"--log-max-size", "1000000"});
+    UNSCOPED_INFO("rotation on");
+  }
+  return args;
+}
+
+// The lines of `text`, which must end with a newline.
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  CHECK((text.empty() || text.back() == '\n'));
+  return lines;
+}
+
+// `text` is lines first..last of seq, each whole, once, in order.
+void check_sequence(const std::string& text, int first, int last) {
+  const auto lines = lines_of(text);
+  size_t same = 0;
+  while (same < lines.size() && lines[same] == std::to_string(first + static_cast<int>(same))) same++;
+  INFO("line " << same + 1 << ": '" << (same < lines.size() ? lines[same] : "") << "'");
+  CHECK(same == lines.size());
+  CHECK(lines.size() == static_cast<size_t>(last - first + 1));
+}
+
 }  // namespace
 
 TEST_CASE("the init sends output to the log files and writes the status file") {
-  Run run = run_init({"--", "/bin/sh", "-c", "echo out; echo err >&2; exit 3"});
+  Run run = run_init(both_ways({"--", "/bin/sh", "-c", "echo out; echo err >&2; exit 3"}));
   CHECK(run.out == "out\n");
   CHECK(run.err == "err\n");
   check_end(run, 3, 768);
@@ -94,12 +133,12 @@ TEST_CASE("the init sends output to the log files and writes the status file") {
 }
 
 TEST_CASE("the init reports a death by signal as 128+S and the raw status") {
-  Run run = run_init({"--", "/bin/sh", "-c", "kill -TERM $$"});
+  Run run = run_init(both_ways({"--", "/bin/sh", "-c", "kill -TERM $$"}));
   check_end(run, 143, 15);
 }
 
 TEST_CASE("the init forwards a signal to its child") {
-  Run run = run_init({"--", "/bin/sh", "-c", "echo ready; exec sleep 600"}, [](pid_t pid, const fs::path& dir) {
+  Run run = run_init(both_ways({"--", "/bin/sh", "-c", "echo ready; exec sleep 600"}), [](pid_t pid, const fs::path& dir) {
     await_text(dir / "out", "ready");
     ::kill(pid, SIGTERM);
   });
@@ -107,27 +146,102 @@ TEST_CASE("the init forwards a signal to its child") {
 }
 
 TEST_CASE("the init reaps orphans and still reports its child's exit") {
-  Run run = run_init({"--", "/bin/sh", "-c", "(sleep 0.2 &); (exit 4 &); exit 5"});
+  Run run = run_init(both_ways({"--", "/bin/sh", "-c", "(sleep 0.2 &); (exit 4 &); exit 5"}));
   check_end(run, 5, 1280);
 }
 
 TEST_CASE("the init runs argv0 as given") {
-  Run run = run_init({"--argv0", "renamed", "--", "/bin/sh", "-c", "echo $0"});
+  Run run = run_init(both_ways({"--argv0", "renamed", "--", "/bin/sh", "-c", "echo $0"}));
   CHECK(run.code == 0);
   CHECK(run.out == "renamed\n");
 }
 
 TEST_CASE("the init reports a command that cannot run as 127") {
-  Run run = run_init({"--", "/nonexistent/command"});
+  Run run = run_init(both_ways({"--", "/nonexistent/command"}));
   CHECK(run.code == 127);
   CHECK_THAT(run.err, Contains("cannot execute /nonexistent/command"));
   CHECK_THAT(run.status, StartsWith("status 32512\n"));
 }
 
+TEST_CASE("the task writes the files itself without rotation, pipes with it") {
+  const std::vector<std::string> show = {"--", "/bin/sh", "-c", "readlink /proc/$$/fd/1; readlink /proc/$$/fd/2 >&2"};
+  Run direct = run_init(show);
+  CHECK_THAT(direct.out, StartsWith("/tmp/dc-init-test.") && Contains("/out\n"));
+  CHECK_THAT(direct.err, Contains("/err\n"));
+  Run piped = run_init({"--log-max-size", "100", "--", "/bin/sh", "-c", "readlink /proc/$$/fd/1; readlink /proc/$$/fd/2 >&2"});
+  CHECK_THAT(piped.out, StartsWith("pipe:["));
+  CHECK_THAT(piped.err, StartsWith("pipe:["));
+}
+
+TEST_CASE("the init rotates each stream past the size, keeping KEEP files of whole lines") {
+  // 1..3000 are 13893 bytes: 14 files of 1000 bytes would hold them all.
+  Run run = run_init({"--log-max-size", "1000", "--log-keep", "3", "--", "/bin/sh", "-c",
+                      "seq 1 3000 & seq 1 3000 >&2; wait"});
+  CHECK(run.code == 0);
+  for (const std::string stream : {"out", "err"}) {
+    INFO(stream);
+    CHECK(run.files.count(stream + ".3"));
+    CHECK_FALSE(run.files.count(stream + ".4"));
+    std::string kept;
+    for (const auto& name : {stream + ".3", stream + ".2", stream + ".1", stream}) {
+      const std::string& text = run.files[name];
+      INFO(name);
+      CHECK(text.size() <= 1000);
+      if (name != stream) CHECK(text.size() > 1000 - 5);  // rotated within a line of the size
+      kept += text;
+    }
+    const auto lines = lines_of(kept);
+    REQUIRE(!lines.empty());
+    check_sequence(kept, std::stoi(lines[0]), 3000);
+  }
+}
+
+TEST_CASE("a line longer than the size stays whole up to 64 KiB beyond it") {
+  Run run = run_init({"--log-max-size", "10", "--log-keep", "5", "--", "/bin/sh", "-c",
+                      "echo 0123456789abcdefghij; echo klmnopqrstuvwxyz0123; head -c 102400 /dev/zero | tr '\\0' a; "
+                      "echo"});
+  CHECK(run.code == 0);
+  CHECK(run.files["out.3"] == "0123456789abcdefghij\n");
+  CHECK(run.files["out.2"] == "klmnopqrstuvwxyz0123\n");
+  // Cut at 10 + 64 KiB; the rest starts the next file.
+  CHECK(run.files["out.1"] == std::string(10 + 65536, 'a'));
+  CHECK(run.files["out"] == std::string(102400 - 10 - 65536, 'a') + "\n");
+}
+
+TEST_CASE("KEEP 0 starts the file over") {
+  Run run = run_init({"--log-max-size", "1000", "--log-keep", "0", "--", "/bin/sh", "-c", "seq 1 3000"});
+  CHECK(run.files.count("out.1") == 0);
+  const auto lines = lines_of(run.out);
+  REQUIRE(!lines.empty());
+  check_sequence(run.out, std::stoi(lines[0]), 3000);
+}
+
+TEST_CASE("a rotation that fails is reported once and writing goes on in the file") {
+  Run run = run_init({"--log-max-size", "1000", "--", "/bin/sh", "-c", "seq 1 3000"}, {},
+                     [](const fs::path& dir) { fs::create_directories(dir / "out.1" / "in-the-way"); });
+  CHECK(run.code == 0);
+  check_sequence(run.out, 1, 3000);
+  CHECK_THAT(run.err, StartsWith("containerizer-init: cannot rotate ") && Contains("/out: Is a directory"));
+  CHECK(std::count(run.err.begin(), run.err.end(), '\n') == 1);
+}
+
+TEST_CASE("with rotation, the init drains what its child wrote and does not wait for a daemon holding the pipe") {
+  // The daemon keeps both pipes open; it prints its pid first.
+  Run run = run_init({"--log-max-size", "100000000", "--", "/bin/sh", "-c", "sleep 600 & echo $!; seq 1 200000"});
+  const std::string first = run.out.substr(0, run.out.find('\n'));
+  REQUIRE(!first.empty());
+  ::kill(std::stoi(first), SIGKILL);
+  CHECK(run.code == 0);
+  check_sequence(run.out.substr(first.size() + 1), 1, 200000);
+}
+
 TEST_CASE("the init refuses bad arguments in one line") {
   for (const std::vector<std::string>& args : {std::vector<std::string>{"--raw", "--bogus", "x", "--", "true"},
                                                {"--raw", "--stdout"}, {"--raw", "--stdout", "/dev/null"},
-                                               {"--raw", "--"}}) {
+                                               {"--raw", "--"}, {"--raw", "--log-max-size", "0", "--", "true"},
+                                               {"--raw", "--log-max-size", "10M", "--", "true"},
+                                               {"--raw", "--log-max-size", "-1", "--", "true"},
+                                               {"--raw", "--log-max-size", "1", "--log-keep", "x", "--", "true"}}) {
     Run run = run_init(args);
     CHECK(run.code == 127);
     CHECK(std::count(run.own_err.begin(), run.own_err.end(), '\n') == 1);

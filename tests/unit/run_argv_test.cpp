@@ -258,6 +258,41 @@ TEST_CASE("docker run is detached and the init is the entrypoint") {
                                                      "/mnt/mesos/containerizer/exit"});
 }
 
+TEST_CASE("log rotation gives the init the size in bytes and KEEP; without it, nothing") {
+  CHECK_FALSE(has(init_args(plan(launch())), "--log-max-size"));
+  dc::Settings s = settings();
+  s.log_max_bytes = 10 << 20;
+  s.log_keep = 3;
+  const Args init = init_args(plan(launch(), s));
+  CHECK(value_of(init, "--log-max-size") == "10485760");
+  CHECK(value_of(init, "--log-keep") == "3");
+  // Rotation applies to what runs in the container, in every task mode.
+  CHECK(value_of(init_args(plan(command_task(), s)), "--log-max-size") == "10485760");
+  s.task_mode = "override";
+  CHECK(value_of(init_args(plan(command_task(), s)), "--log-max-size") == "10485760");
+}
+
+TEST_CASE("CONTAINERIZER_LOG_MAX_SIZE takes 10M, 512K, 1G or bytes; 0 or empty: no rotation") {
+  const std::pair<const char*, uint64_t> sizes[] = {
+      {"", 0}, {"0", 0}, {"1", 1}, {"4096", 4096}, {"512K", 512 << 10}, {"512k", 512 << 10},
+      {"10M", 10 << 20}, {"1G", 1ull << 30}, {"4194304G", 1ull << 52}};
+  for (const auto& [text, bytes] : sizes) {
+    dc::Settings s = settings();
+    s.log_max_size = text;
+    dc::finalize(s);
+    CHECK(s.log_max_bytes == bytes);
+  }
+  for (const char* bad : {"10X", "-1", "1.5M", "M", "10 M", "10MB", "99999999999999999999", "4294967297G"}) {
+    dc::Settings s = settings();
+    s.log_max_size = bad;
+    INFO(bad);
+    CHECK_THROWS_WITH(dc::finalize(s), Contains("CONTAINERIZER_LOG_MAX_SIZE must be a size like 10M"));
+  }
+  dc::Settings many = settings();
+  many.log_keep = 1000001;
+  CHECK_THROWS_WITH(dc::finalize(many), Contains("CONTAINERIZER_LOG_KEEP"));
+}
+
 TEST_CASE("the sandbox, the run directory and the init are mounted") {
   const Args mounts = values_of(options(launch()), "--mount");
   CHECK(has(mounts, "type=bind,source=" + kSandbox + ",target=/mnt/mesos/sandbox"));
