@@ -68,6 +68,8 @@ void redirect(int from, int to_fd) {
   ::_exit(127);
 }
 
+}  // namespace
+
 int reap(pid_t pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -75,7 +77,6 @@ int reap(pid_t pid) {
   return status;
 }
 
-// Blocks until `pid` exits or `timeout_seconds` passed; true if it exited.
 bool exits_within(pid_t pid, double timeout_seconds) {
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (pidfd < 0) throw Error(std::string("cannot watch the child: pidfd_open: ") + std::strerror(errno));
@@ -90,8 +91,6 @@ bool exits_within(pid_t pid, double timeout_seconds) {
   ::close(pidfd);
   return ready > 0;
 }
-
-}  // namespace
 
 ExecVectors::ExecVectors(const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment)
     : args_(argv) {
@@ -160,9 +159,7 @@ int detached(const std::function<int()>& body, int out_fd, int err_fd) {
   pid_t grandchild = -1;
   (void)!::read(report[0], &grandchild, sizeof grandchild);
   ::close(report[0]);
-  int ignored;
-  while (::waitpid(child, &ignored, 0) < 0 && errno == EINTR) {
-  }
+  reap(child);
   if (grandchild <= 0) throw Error("cannot start a detached process");
   return grandchild;
 }

@@ -2,6 +2,8 @@
 // Processes that outlive the call (the cleanup sweep, override mode's host
 // executor supervisor). They must hold none of the agent's pipes: the agent
 // waits for its stdout/stderr pipes to close, and never closes our stdin.
+#include <sys/types.h>
+
 #include <functional>
 #include <map>
 #include <string>
@@ -50,6 +52,13 @@ struct Outcome {
 // group is SIGKILLed. It dies with this process. Throws dc::Error when it
 // cannot be started (execve's error: not executable, a missing interpreter).
 Outcome run(const Program& program, double timeout_seconds);
+
+// waitpid(pid) through EINTR: its exit status (waitpid form).
+int reap(pid_t pid);
+
+// Blocks until child `pid` exits or `timeout_seconds` passed (a pidfd, so
+// no SIGCHLD handling); true if it exited. It is not reaped.
+bool exits_within(pid_t pid, double timeout_seconds);
 
 // This process's environment, by name.
 std::map<std::string, std::string> environment();

@@ -106,9 +106,7 @@ int start_host_executor(const HostExecutor& executor, const std::string& sandbox
                   strerror(errno));
           ::_exit(127);
         }
-        int status = 0;
-        while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-        }
+        const int status = process::reap(child);
         const std::string path = run_dir + "/executor-exit";
         FILE* file = ::fopen((path + ".tmp").c_str(), "w");
         if (file) {

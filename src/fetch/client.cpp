@@ -13,6 +13,7 @@
 #include "fetch/uri.hpp"
 #include "framing.hpp"
 #include "log.hpp"
+#include "process.hpp"
 
 extern char** environ;
 
@@ -78,9 +79,7 @@ std::pair<int, std::string> run(const std::vector<std::string>& args, const std:
   while ((n = ::read(out[0], buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
     if (n > 0) said.append(buffer, static_cast<size_t>(n));
   ::close(out[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  const int status = process::reap(pid);
   while (!said.empty() && (said.back() == '\n' || said.back() == '\r')) said.pop_back();
   return {status, said};
 }

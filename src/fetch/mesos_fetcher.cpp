@@ -2,10 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <spawn.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +16,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "process.hpp"
 
 extern char** environ;
 
@@ -62,18 +61,10 @@ pid_t spawn(const std::string& fetcher, std::vector<std::string> env) {
 
 // The exit status, or nullopt after `timeout_seconds` (the process killed).
 std::optional<int> wait_for(pid_t pid, double timeout_seconds) {
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  struct pollfd ready = {pidfd, POLLIN, 0};
-  int polled;
-  while ((polled = ::poll(&ready, 1, static_cast<int>(timeout_seconds * 1000))) < 0 && errno == EINTR) {
-  }
-  if (pidfd >= 0) ::close(pidfd);
-  if (pidfd >= 0 && polled == 0) ::kill(pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (pidfd >= 0 && polled == 0) return std::nullopt;
-  return status;
+  if (process::exits_within(pid, timeout_seconds)) return process::reap(pid);
+  ::kill(pid, SIGKILL);
+  process::reap(pid);
+  return std::nullopt;
 }
 
 // The one file the fetcher left in `dir`.
