@@ -42,6 +42,15 @@
 	"[--status PATH] [--log-max-size BYTES [--log-keep N]] " \
 	"[--argv0 NAME] -- COMMAND [ARGS...]"
 
+/* One line on stderr: "containerizer-init: MESSAGE". */
+__attribute__((format(printf, 1, 0)))
+static void say(const char *fmt, va_list ap)
+{
+	dprintf(STDERR_FILENO, NAME ": ");
+	vdprintf(STDERR_FILENO, fmt, ap);
+	dprintf(STDERR_FILENO, "\n");
+}
+
 /* 127 like a shell that could not run the command: the caller treats any
  * failure of the init itself as "the task never ran". */
 __attribute__((format(printf, 1, 2)))
@@ -50,9 +59,7 @@ static _Noreturn void die(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	dprintf(STDERR_FILENO, NAME ": ");
-	vdprintf(STDERR_FILENO, fmt, ap);
-	dprintf(STDERR_FILENO, "\n");
+	say(fmt, ap);
 	va_end(ap);
 	exit(127);
 }
@@ -255,9 +262,7 @@ static void trouble(struct log *l, const char *fmt, ...)
 		return;
 	l->failing = true;
 	va_start(ap, fmt);
-	dprintf(STDERR_FILENO, NAME ": ");
-	vdprintf(STDERR_FILENO, fmt, ap);
-	dprintf(STDERR_FILENO, "\n");
+	say(fmt, ap);
 	va_end(ap);
 }
 
