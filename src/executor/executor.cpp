@@ -44,7 +44,7 @@ constexpr auto kShutdownMargin = 2s;
 // executor gives up, so that its own wait returns, and the Termination tells
 // the agent the task's end (ending.cpp).
 constexpr auto kProbeEvery = 5s;
-constexpr auto kAgentSilence = 30s;
+constexpr auto kAgentSilence = 20s;
 
 std::string random_uuid() {
   std::random_device random;

@@ -104,7 +104,7 @@ stop_agent "$away"
 check "frozen: the executor gives up on the agent and wait returns" await_call "$frozen-wait" 60
 termination=$("$DC" decode Termination <"$T/$frozen-wait.out")
 contains "frozen: the Termination tells the agent the task finished" "state: TASK_FINISHED" "$termination"
-check "frozen: the sandbox says why" grep -q "the agent has not answered for 30 s (no LAUNCH came)" \
+check "frozen: the sandbox says why" grep -q "the agent has not answered for 20 s (no LAUNCH came)" \
   "$(sandbox_of "$frozen")/stderr"
 stop_agent "$frozen"
 finish
