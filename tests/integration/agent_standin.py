@@ -82,6 +82,7 @@ def describe(status):
         words.append("reason=" + mesos_pb2.TaskStatus.Reason.Name(status.reason))
     if status.HasField("message"):
         words.append("message=" + status.message)
+    words.append("task=" + status.task_id.value)
     return " ".join(words)
 
 
