@@ -74,9 +74,15 @@ call() {
 }
 
 # frame_for MESSAGE ID: a Wait/Destroy/Usage frame file for container ID.
+# Written aside and renamed into place: a call_async started with the same
+# frame may still be reading the previous file, and truncating it under that
+# reader left the call blocked on its stdin forever (the "wait that never
+# returned" of two parallel waits, issue 20).
 frame_for() {
-  local file=$T/$1.$2.bin
-  echo "container_id { value: \"$2\" }" | encode "$1" >"$file"
+  local file=$T/$1.$2.bin aside
+  aside=$(mktemp "$file.XXXXXX")
+  echo "container_id { value: \"$2\" }" | encode "$1" >"$aside"
+  mv -f "$aside" "$file"
   echo "$file"
 }
 
