@@ -52,6 +52,24 @@ void learn(state::Locked& locked, const docker::Container& container) {
   locked.save();
 }
 
+// A command task's container ends with its task (host and override mode).
+// The agent reports a task that no update of the executor ended with the
+// Termination's state (Slave::sendExecutorTerminatedStatusUpdate, 0.28 and
+// 1.0; without one, TASK_FAILED): give it the task's real end. A destroy is
+// left alone: the agent then has its own reason.
+void tell_task_end(state::Record& record, const Exit& container) {
+  auto& termination = *record.termination;
+  if (record.task_end) {
+    termination.set_state(record.task_end->state());
+    termination.set_message(record.task_end->message());
+    termination.clear_reasons();
+    for (int reason : record.task_end->reasons())
+      termination.add_reasons(static_cast<mesos::TaskStatus::Reason>(reason));
+  } else if (!termination.has_state()) {
+    termination.set_state(container.status == 0 ? mesos::TASK_FINISHED : mesos::TASK_FAILED);
+  }
+}
+
 }  // namespace
 
 bool init_alive(const state::Record& record) {
@@ -111,6 +129,7 @@ mesos::containerizer::Termination settle(const Settings& settings, state::Locked
   Exit reported = container;
   if (executor_status) reported.status = *executor_status;
   record.termination = termination::make(reported, record.destroying, record.mem_bytes);
+  if (record.override_mode && !record.destroying) tell_task_end(record, container);
   record.ended_at = now();
   locked.save();
   spdlog::info("container {} ended: {}", record.container_id, record.termination->message());

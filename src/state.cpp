@@ -97,6 +97,7 @@ std::string to_json(const Record& r) {
             {"delivered", r.delivered}};
   if (r.cgroups) j["cgroups"] = cgroups_json(*r.cgroups);
   if (r.termination) j["termination"] = termination_json(*r.termination);
+  if (r.task_end) j["task_end"] = termination_json(*r.task_end);
   try {
     return j.dump(1) + "\n";
   } catch (const json::type_error& e) {
@@ -137,6 +138,7 @@ Record from_json(const std::string& text) {
     r.delivered = j.value("delivered", false);
     if (j.contains("cgroups")) r.cgroups = cgroups_from(j["cgroups"]);
     if (j.contains("termination")) r.termination = termination_from(j["termination"]);
+    if (j.contains("task_end")) r.task_end = termination_from(j["task_end"]);
   } catch (const json::exception& e) {
     throw Error(std::string("corrupt record: ") + e.what());
   }

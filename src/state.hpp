@@ -45,6 +45,10 @@ struct Record {
   bool removed = false;        // the docker container is gone
   bool delivered = false;      // a wait wrote the Termination to the agent
   std::optional<mesos::containerizer::Termination> termination;
+  // The host executor's terminal update (state, message, reason), recorded
+  // when it made it: the Termination carries it, so that the agent reports
+  // the task right even when the executor could not deliver it.
+  std::optional<mesos::containerizer::Termination> task_end;
 };
 
 class Store {

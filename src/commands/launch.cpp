@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "capacity.hpp"
 #include "commands/commands.hpp"
 #include "docker.hpp"
 #include "ending.hpp"
@@ -207,6 +208,7 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
   }
   spdlog::info("container {}: started {} from image {} ({})", id, plan.name, plan.image,
                plan.image_digest.empty() ? inputs.image->id : plan.image_digest);
+  capacity::check(settings.state_dir, Settings::work_directory(), inputs.environment);
   return 0;
 }
 

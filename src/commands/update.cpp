@@ -50,6 +50,11 @@ void update_container(const Settings& settings, const mesos::containerizer::Upda
   resources::Allotment wanted;
   resources::add(message.resources(), wanted);
   if (!wanted.cpus && !wanted.mem_mib) return;
+  // The agent's first update, when the executor subscribes, repeats what
+  // launch allotted; it gates the task's LAUNCH, so it costs no docker call.
+  const bool same_cpus = !wanted.cpus || *wanted.cpus == record.cpus;
+  const bool same_mem = !wanted.mem_mib || resources::memory_bytes(*wanted.mem_mib) == record.mem_bytes;
+  if (same_cpus && same_mem) return;
   docker::Client docker(settings);
   if (!record.cgroups && !ending::refresh_pid(*locked, docker)) return ended(id, "it is not running");
   // docker update also succeeds on an exited container: tell it ourselves.

@@ -3,6 +3,9 @@
 // call sleeps in poll() on an inotify watch of the run directory (the init's
 // status file lands there) and a pidfd of the container's init, with a 1 s
 // tick so that a destroy or a vanished supervisor is noticed.
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -75,6 +78,25 @@ Look until(const Settings& settings, const std::string& id, bool settle, Done do
   }
 }
 
+// Mesos's external containerizer reads a wait's result in a blocking read
+// that a busy agent starts late, on a descriptor it closes as soon as it
+// has reaped the wait: a wait that exits before it was read fails with
+// "Failed to read size: Bad file descriptor" (external_containerizer.cpp,
+// 0.20 to 1.0). So on a pipe, stay until the reader has taken every byte,
+// or has gone; a file (tests, a person) needs nothing.
+void await_read(int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) return;
+  constexpr int kTickMs = 10, kLimitMs = 120'000;
+  for (int waited = 0; waited < kLimitMs; waited += kTickMs) {
+    int unread = 0;
+    if (::ioctl(fd, FIONREAD, &unread) != 0 || unread == 0) return;
+    // POLLERR: the reader closed its end. Nothing signals "read": tick.
+    struct pollfd writer = {fd, 0, 0};
+    if (::poll(&writer, 1, kTickMs) > 0) return;
+  }
+}
+
 }  // namespace
 
 int wait(const Settings& settings) {
@@ -84,6 +106,7 @@ int wait(const Settings& settings) {
     return until(settings, id, true, [](const Look& l) { return l.termination.has_value(); });
   });
   framing::write_frame(STDOUT_FILENO, end.termination->SerializeAsString());
+  await_read(STDOUT_FILENO);
   // The agent reads our exit; removal must not delay it.
   ::close(STDOUT_FILENO);
   // Only a written result counts: a wait whose agent died failed with EPIPE.

@@ -7,7 +7,9 @@ using mesos::v1::executor::Call;
 using namespace std::chrono_literals;
 
 const std::string kProtobuf = "application/x-protobuf";
-constexpr auto kTimeout = 5s;
+// An agent whose actors queue behind busy ones answers in seconds, not
+// milliseconds; 5 s was seen to cut off UPDATEs that the agent then accepted.
+constexpr auto kTimeout = 20s;
 
 }  // namespace
 
@@ -32,8 +34,8 @@ std::unique_ptr<http::Stream> Agent::subscribe(const Call::Subscribe& subscribe)
     std::string body;
     for (auto bytes = stream->read(kTimeout); bytes && body.size() < 512; bytes = stream->read(kTimeout))
       body += *bytes;
-    throw Error("SUBSCRIBE refused: " + std::to_string(stream->status()) + " " + stream->reason() +
-                (body.empty() ? "" : ": " + body.substr(0, 512)));
+    throw Refused(stream->status(), "SUBSCRIBE refused: " + std::to_string(stream->status()) + " " +
+                                        stream->reason() + (body.empty() ? "" : ": " + body.substr(0, 512)));
   }
   return stream;
 }
@@ -44,8 +46,16 @@ void Agent::update(const mesos::TaskStatus& status) const {
   auto response = http::send(config_.agent, {"POST", config_.agent.target, {{"Content-Type", kProtobuf}},
                                              message.SerializeAsString()}, kTimeout);
   if (response.status != 202)
-    throw Error("UPDATE refused: " + std::to_string(response.status) + " " + response.reason +
-                (response.body.empty() ? "" : ": " + response.body.substr(0, 512)));
+    throw Refused(response.status, "UPDATE refused: " + std::to_string(response.status) + " " + response.reason +
+                                       (response.body.empty() ? "" : ": " + response.body.substr(0, 512)));
+}
+
+void Agent::health() const {
+  http::Url url = config_.agent;
+  url.target = "/" + config_.agent_process + "/health";
+  auto response = http::send(url, {"GET", url.target, {}, ""}, kTimeout);
+  if (response.status != 200)
+    throw Error("health: " + std::to_string(response.status) + " " + response.reason);
 }
 
 std::optional<mesos::v1::executor::Event> Events::next() {

@@ -51,6 +51,12 @@ Config config_from(const Environment& environment) {
   config.agent.target = "/api/v1/executor";
   config.framework_id = required(environment, "MESOS_FRAMEWORK_ID");
   config.executor_id = required(environment, "MESOS_EXECUTOR_ID");
+  // It becomes a URL path: only a libprocess id's characters.
+  auto pid = environment.find("MESOS_SLAVE_PID");
+  const size_t at = pid == environment.end() ? std::string::npos : pid->second.find('@');
+  if (at != std::string::npos && at > 0 &&
+      pid->second.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789()_.-") >= at)
+    config.agent_process = pid->second.substr(0, at);
   auto checkpoint = environment.find("MESOS_CHECKPOINT");
   config.checkpoint = checkpoint != environment.end() && checkpoint->second == "1";
   duration(environment, "MESOS_RECOVERY_TIMEOUT", config.recovery_timeout);

@@ -20,6 +20,7 @@ struct Config {
   http::Url agent;              // http://$MESOS_AGENT_ENDPOINT/api/v1/executor
   std::string framework_id;     // MESOS_FRAMEWORK_ID
   std::string executor_id;      // MESOS_EXECUTOR_ID
+  std::string agent_process = "slave(1)";  // MESOS_SLAVE_PID's id: slave(1)@host:port
   bool checkpoint = false;      // MESOS_CHECKPOINT=1: wait for an agent restart
   Duration recovery_timeout = std::chrono::minutes(15);      // MESOS_RECOVERY_TIMEOUT
   Duration backoff_max = std::chrono::seconds(2);            // MESOS_SUBSCRIPTION_BACKOFF_MAX

@@ -1,9 +1,13 @@
-// Three threads: this one runs the task (task.hpp) on what the other two
-// report under one mutex: the subscriber holds the agent's event stream and
-// resubscribes after a lost connection; the watcher sleeps until the
-// container ends (wait's own machinery: inotify and a pidfd, no docker
-// client). A KILL's `docker stop` runs in a fourth, so the grace period
-// blocks nothing.
+// Four threads, and a fifth for a KILL's `docker stop` so that the grace
+// period blocks nothing. This one runs the task (task.hpp) on what the others
+// report under one mutex, and sleeps on a condition until the next deadline
+// that lies ahead (never one already past: that spun at 0.9 s of CPU per
+// second while an agent was away). The subscriber holds the agent's event
+// stream and subscribes again after a lost connection. The courier sends
+// what the outbox says is due, one call at a time, retrying on a fresh
+// connection, and asks the agent whether it still answers while the
+// executor waits on it. The watcher sleeps until the container ends (wait's
+// own machinery: inotify and a pidfd, no docker client).
 #include "executor/executor.hpp"
 
 #include <condition_variable>
@@ -29,13 +33,18 @@ using Clock = std::chrono::steady_clock;
 using mesos::v1::executor::Event;
 using namespace std::chrono_literals;
 
-// How long after the container's end the executor waits, while the agent is
-// connected, for the terminal update's acknowledgement (or for a LAUNCH that
-// never came). Mesos's command executor waits 1 s and exits regardless.
-constexpr auto kAcknowledgementWait = 30s;
 // SHUTDOWN leaves the agent this much of its grace period to see
 // TASK_KILLED (Mesos's command executor: MAX_REAP_INTERVAL + 1 s).
 constexpr auto kShutdownMargin = 2s;
+// Once the container has ended, the executor waits on the agent (for LAUNCH,
+// for an acknowledgement) for as long as the agent answers, and asks it this
+// often. An agent whose libprocess workers are all held by the blocking reads
+// of its external containerizer's `wait`s answers nothing until one of those
+// returns (README, "Agents under load"); after kAgentSilence of that the
+// executor gives up, so that its own wait returns, and the Termination tells
+// the agent the task's end (ending.cpp).
+constexpr auto kProbeEvery = 5s;
+constexpr auto kAgentSilence = 20s;
 
 std::string random_uuid() {
   std::random_device random;
@@ -67,14 +76,19 @@ class Executor {
 
  private:
   void subscribe_loop();
+  void deliver();
+  void attempt(std::unique_lock<std::mutex>& lock, const mesos::TaskStatus& update);
+  void probe(std::unique_lock<std::mutex>& lock);
   void watch();
   void take_inputs();
   bool over();
+  std::optional<Clock::time_point> deadline() const;
+  bool waiting_on_agent() const;
   void handle(const Event& event);
-  void send(const std::vector<mesos::TaskStatus>& updates);
+  void queued(const std::vector<mesos::TaskStatus>& updates);
+  void record_task_end(const mesos::TaskStatus& update);
   void stop(std::optional<Duration> grace, const char* why);
   void abandon(const std::string& why);
-  std::optional<Clock::time_point> deadline() const;
 
   const Settings& settings_;
   const std::string id_;
@@ -89,12 +103,16 @@ class Executor {
   std::optional<termination::Exit> exit_;
   uint64_t mem_limit_bytes_ = 0;
   bool exit_reported_ = false;
-  bool connected_ = false;
-  bool gave_up_ = false;   // the subscriber stopped trying (no checkpointing)
-  bool abandoned_ = false; // the agent is gone: stop the container and exit
-  bool quitting_ = false;  // tells the subscriber to stop
-  Clock::time_point disconnected_at_ = Clock::now();
-  std::optional<Clock::time_point> ended_at_;
+  bool connected_ = false;       // the event stream is open
+  bool ever_connected_ = false;
+  bool gave_up_ = false;         // the agent is gone for good: abandon
+  std::string gave_up_why_;
+  bool abandoned_ = false;       // stop the container and exit
+  bool quitting_ = false;        // tells the other threads to stop
+  const Clock::time_point started_ = Clock::now();
+  Clock::time_point disconnected_at_ = started_;
+  Clock::time_point heard_at_ = started_;  // the agent's last answer of any kind
+  std::optional<Clock::time_point> shutdown_at_;
   http::Stream* stream_ = nullptr;
   std::thread stopper_;
 };
@@ -104,6 +122,7 @@ int Executor::run() {
                config_.framework_id, config_.agent.authority());
   std::thread watcher([this] { watch(); });
   std::thread subscriber([this] { subscribe_loop(); });
+  std::thread courier([this] { deliver(); });
   {
     std::unique_lock lock(mutex_);
     for (;;) {
@@ -119,6 +138,7 @@ int Executor::run() {
   }
   changed_.notify_all();
   subscriber.join();
+  courier.join();
   watcher.join();
   if (stopper_.joinable()) stopper_.join();
   spdlog::info("container {}: executor done, the container {}", id_, termination::describe(exit_->status));
@@ -134,35 +154,46 @@ void Executor::take_inputs() {
   }
   if (exit_ && !exit_reported_) {
     exit_reported_ = true;
-    ended_at_ = Clock::now();
-    send(task_.ended(*exit_, mem_limit_bytes_));
+    queued(task_.ended(*exit_, mem_limit_bytes_));
   }
 }
 
-// True once the executor's work is over; gives the task up when the agent is gone.
+// The executor waits for the agent to do something (LAUNCH, acknowledge)
+// that only it can, and the agent is neither known gone nor restarting.
+bool Executor::waiting_on_agent() const {
+  return exit_ && !task_.done() && !abandoned_ && (connected_ || !ever_connected_);
+}
+
+// True once the executor's work is over; gives the task up when the agent is
+// gone. Every deadline() is acted on here once it has passed.
 bool Executor::over() {
   if (task_.done()) return true;
   const auto now = Clock::now();
-  if (!abandoned_ && gave_up_) abandon("lost the agent (the framework does not checkpoint)");
-  if (!abandoned_ && !connected_ && now - disconnected_at_ >= config_.recovery_timeout)
-    abandon("the agent did not come back within MESOS_RECOVERY_TIMEOUT");
-  if (abandoned_ && exit_) return true;
-  if (ended_at_ && connected_ && now - *ended_at_ >= kAcknowledgementWait) {
-    spdlog::warn("container {}: {}; exiting", id_,
-                 task_.launched() ? "the terminal update was not acknowledged" : "the agent sent no LAUNCH");
+  if (!abandoned_ && gave_up_) abandon(gave_up_why_);
+  if (!abandoned_ && !connected_ && now >= disconnected_at_ + config_.recovery_timeout)
+    abandon(ever_connected_ ? "the agent did not come back within MESOS_RECOVERY_TIMEOUT"
+                            : "could not subscribe within MESOS_RECOVERY_TIMEOUT");
+  if (!exit_) return false;
+  if (abandoned_) return true;
+  if (shutdown_at_ && (!task_.launched() || now >= *shutdown_at_ + config_.shutdown_grace)) return true;
+  if (waiting_on_agent() && now >= heard_at_ + kAgentSilence) {
+    spdlog::warn("container {}: the agent has not answered for {} s ({}); exiting, the container's "
+                 "termination tells the agent how the task ended",
+                 id_, std::chrono::duration_cast<std::chrono::seconds>(kAgentSilence).count(),
+                 task_.launched() ? "the terminal update is not acknowledged" : "no LAUNCH came");
     return true;
   }
   return false;
 }
 
-// The next moment the loop must look again without being told.
 std::optional<Clock::time_point> Executor::deadline() const {
   std::optional<Clock::time_point> until;
-  if (!connected_ && !abandoned_) until = disconnected_at_ + config_.recovery_timeout;
-  if (ended_at_) {
-    const auto ack = *ended_at_ + kAcknowledgementWait;
-    if (!until || ack < *until) until = ack;
-  }
+  auto consider = [&until](Clock::time_point at) {
+    if (!until || at < *until) until = at;
+  };
+  if (!abandoned_ && !connected_) consider(disconnected_at_ + config_.recovery_timeout);
+  if (exit_ && !abandoned_ && shutdown_at_) consider(*shutdown_at_ + config_.shutdown_grace);
+  if (waiting_on_agent()) consider(heard_at_ + kAgentSilence);
   return until;
 }
 
@@ -172,7 +203,7 @@ void Executor::handle(const Event& event) {
       spdlog::info("container {}: subscribed", id_);
       break;
     case Event::LAUNCH:
-      send(task_.launch(event.launch().task()));
+      queued(task_.launch(event.launch().task()));
       break;
     case Event::KILL:
       stop(task_.kill(event.kill().has_kill_policy() ? &event.kill().kill_policy() : nullptr,
@@ -183,6 +214,7 @@ void Executor::handle(const Event& event) {
       task_.acknowledged(event.acknowledged().uuid());
       break;
     case Event::SHUTDOWN:
+      if (!shutdown_at_) shutdown_at_ = Clock::now();
       stop(task_.shutdown(std::max(Duration(0), config_.shutdown_grace - kShutdownMargin)), "SHUTDOWN");
       break;
     case Event::ERROR:
@@ -193,17 +225,103 @@ void Executor::handle(const Event& event) {
   }
 }
 
-void Executor::send(const std::vector<mesos::TaskStatus>& updates) {
-  for (const auto& update : updates) {
-    try {
-      agent_.update(update);
-      spdlog::info("container {}: {} of task {} sent{}", id_, state_name(update.state()),
-                   update.task_id().value(), update.message().empty() ? "" : ": " + update.message());
-    } catch (const Error& e) {
-      // Kept: it goes again with the next SUBSCRIBE.
-      spdlog::warn("container {}: {} not delivered: {}", id_, state_name(update.state()), e.what());
+// New updates are in the outbox: wake the courier.
+void Executor::queued(const std::vector<mesos::TaskStatus>& updates) {
+  for (const auto& update : updates)
+    if (update.state() != mesos::TASK_RUNNING) record_task_end(update);
+  if (!updates.empty()) changed_.notify_all();
+}
+
+void Executor::record_task_end(const mesos::TaskStatus& update) {
+  mesos::containerizer::Termination end;
+  end.set_state(update.state());
+  end.set_message(update.message());
+  if (update.has_reason()) end.add_reasons(update.reason());
+  try {
+    const state::Store store(settings_.state_dir);
+    if (auto locked = state::Locked::open(store, id_)) {
+      locked->record().task_end = end;
+      locked->save();
     }
+  } catch (const Error& e) {
+    spdlog::warn("container {}: the task's end is not recorded: {}", id_, e.what());
   }
+}
+
+// The courier: one call at a time, in the outbox's order, only while
+// subscribed (the agent refuses an UPDATE from an executor it has not
+// subscribed: 403); the next SUBSCRIBE carries what is still unacknowledged.
+void Executor::deliver() {
+  std::unique_lock lock(mutex_);
+  Clock::time_point probed_at = started_;
+  while (!quitting_) {
+    const auto now = Clock::now();
+    if (connected_) {
+      if (auto update = task_.outbox().due(now)) {
+        attempt(lock, *update);
+        continue;
+      }
+    }
+    constexpr auto kNever = Clock::time_point::max();
+    auto until = connected_ ? task_.outbox().next().value_or(kNever) : kNever;
+    if (waiting_on_agent()) {
+      const auto probe_at = std::max(heard_at_, probed_at) + kProbeEvery;
+      if (now >= probe_at) {
+        probed_at = now;
+        probe(lock);
+        continue;
+      }
+      until = std::min(until, probe_at);
+    }
+    if (until == kNever)
+      changed_.wait(lock);
+    else
+      changed_.wait_until(lock, until);
+  }
+}
+
+// Called and returns with `lock` held; the call itself runs without it.
+void Executor::attempt(std::unique_lock<std::mutex>& lock, const mesos::TaskStatus& update) {
+  std::string failure;
+  bool fatal = false;
+  lock.unlock();
+  try {
+    agent_.update(update);
+  } catch (const Refused& e) {
+    failure = e.what();
+    fatal = e.fatal();
+  } catch (const Error& e) {
+    failure = e.what();
+  }
+  lock.lock();
+  const auto now = Clock::now();
+  const int attempts = task_.outbox().attempted(update.uuid(), failure.empty(), now);
+  const char* state = state_name(update.state());
+  if (failure.empty()) {
+    heard_at_ = now;
+    spdlog::info("container {}: {} of task {} sent{}{}", id_, state, update.task_id().value(),
+                 attempts > 1 ? " at attempt " + std::to_string(attempts) : "",
+                 update.message().empty() ? "" : ": " + update.message());
+  } else if (fatal) {
+    gave_up_ = true;
+    gave_up_why_ = "the agent no longer knows the executor: " + failure;
+  } else if (attempts == 1 || attempts % 10 == 0) {
+    spdlog::warn("container {}: {} not delivered ({} attempt(s)), retrying: {}", id_, state, attempts, failure);
+  }
+  changed_.notify_all();
+}
+
+void Executor::probe(std::unique_lock<std::mutex>& lock) {
+  lock.unlock();
+  bool answered = true;
+  try {
+    agent_.health();
+  } catch (const Error&) {
+    answered = false;
+  }
+  lock.lock();
+  if (answered) heard_at_ = Clock::now();
+  changed_.notify_all();
 }
 
 void Executor::stop(std::optional<Duration> grace, const char* why) {
@@ -246,7 +364,10 @@ void Executor::subscribe_loop() {
         std::lock_guard lock(mutex_);
         if (quitting_) return;
         stream_ = stream.get();
-        connected_ = true;
+        connected_ = ever_connected_ = true;
+        heard_at_ = Clock::now();
+        // The agent handles the updates a SUBSCRIBE carries as received.
+        task_.outbox().subscribed(heard_at_);
         if (!first)
           spdlog::info("container {}: resubscribed, {} unacknowledged update(s) resent", id_,
                        unacknowledged.unacknowledged_updates_size());
@@ -257,27 +378,43 @@ void Executor::subscribe_loop() {
         events.feed(*bytes);
         while (auto event = events.next()) {
           std::lock_guard lock(mutex_);
+          heard_at_ = Clock::now();
           events_.push_back(std::move(*event));
           changed_.notify_all();
         }
       }
       failure = "the agent closed the event stream";
+    } catch (const Refused& e) {
+      failure = e.what();
+      std::lock_guard lock(mutex_);
+      heard_at_ = Clock::now();
+      if (e.fatal()) {
+        gave_up_ = true;
+        gave_up_why_ = failure;
+      }
     } catch (const Error& e) {
       failure = e.what();
     }
     std::unique_lock lock(mutex_);
     stream_ = nullptr;
     if (quitting_) return;
-    if (connected_ || first)
+    const bool was_connected = connected_;
+    if (was_connected || first)
       spdlog::warn("container {}: disconnected from the agent: {}{}", id_, failure,
                    config_.checkpoint ? "; retrying within MESOS_RECOVERY_TIMEOUT" : "");
-    if (connected_) disconnected_at_ = Clock::now();
+    if (was_connected) disconnected_at_ = Clock::now();
     connected_ = false;
     first = false;
-    if (!config_.checkpoint) gave_up_ = true;
+    // Without checkpointing, the agent that lost the stream has lost the
+    // executor too (Mesos's executor library shuts down at once).
+    if (was_connected && !config_.checkpoint && !gave_up_) {
+      gave_up_ = true;
+      gave_up_why_ = "lost the agent (the framework does not checkpoint)";
+    }
     changed_.notify_all();
     if (gave_up_) return;
-    // Mesos's executor library retries after a random backoff up to the maximum.
+    // Mesos's executor library retries after a random backoff up to the
+    // maximum, which the agent sets to its re-registration window (2 s).
     std::uniform_int_distribution<long long> backoff(0, config_.backoff_max.count());
     changed_.wait_for(lock, Duration(backoff(random)), [this] { return quitting_; });
   }

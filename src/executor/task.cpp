@@ -2,7 +2,6 @@
 
 #include <sys/wait.h>
 
-#include <algorithm>
 
 namespace dc::executor {
 
@@ -26,7 +25,7 @@ std::vector<mesos::TaskStatus> Task::launch(const mesos::TaskInfo& task) {
   task_id_ = task.task_id();
   if (task.has_kill_policy()) kill_policy_ = task.kill_policy();
   std::vector<mesos::TaskStatus> result = {status(mesos::TASK_RUNNING)};
-  updates_.push_back(result.back());
+  outbox_.add(result.back());
   for (auto& update : terminal()) result.push_back(update);
   return result;
 }
@@ -70,21 +69,17 @@ std::vector<mesos::TaskStatus> Task::terminal() {
   update.set_message(exit_->oom ? termination::make(*exit_, false, mem_limit_bytes_).message()
                                 : "Command " + termination::describe(code));
   terminal_sent_ = true;
-  updates_.push_back(update);
+  outbox_.add(update);
   return {update};
 }
 
 void Task::acknowledged(const std::string& uuid) {
-  auto found = std::find_if(updates_.begin(), updates_.end(),
-                            [&](const mesos::TaskStatus& s) { return s.uuid() == uuid; });
-  if (found == updates_.end()) return;
-  updates_.erase(found);
-  task_.reset();
+  if (outbox_.acknowledge(uuid)) task_.reset();
 }
 
 mesos::v1::executor::Call::Subscribe Task::unacknowledged() const {
   mesos::v1::executor::Call::Subscribe subscribe;
-  for (const auto& update : updates_) *subscribe.add_unacknowledged_updates()->mutable_status() = update;
+  for (const auto& update : outbox_.updates()) *subscribe.add_unacknowledged_updates()->mutable_status() = update;
   if (task_) *subscribe.add_unacknowledged_tasks() = *task_;
   return subscribe;
 }

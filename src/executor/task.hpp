@@ -3,8 +3,8 @@
 // (src/launcher/executor.cpp) reports it: TASK_RUNNING on LAUNCH; when the
 // container ends TASK_FINISHED (exit 0), else TASK_KILLED after a kill, else
 // TASK_FAILED with "Command exited with status N"; every update kept until
-// the agent acknowledges its uuid. Pure: the executor feeds it events and
-// sends what it returns.
+// the agent acknowledges its uuid (in its outbox). Pure: the executor feeds
+// it events, and its courier sends what the outbox says is due.
 #include <functional>
 #include <optional>
 #include <string>
@@ -12,6 +12,7 @@
 
 #include "executor.pb.h"
 #include "executor/config.hpp"
+#include "executor/outbox.hpp"
 #include "termination.hpp"
 
 namespace dc::executor {
@@ -21,6 +22,7 @@ class Task {
   // `uuid` makes a fresh 16-byte update id.
   Task(std::string executor_id, std::function<std::string()> uuid);
 
+  // Each method that makes updates returns them and puts them in the outbox.
   // LAUNCH: TASK_RUNNING, and at once the terminal update when the container
   // ended before the task arrived. A second LAUNCH is ignored (nothing).
   std::vector<mesos::TaskStatus> launch(const mesos::TaskInfo& task);
@@ -47,7 +49,8 @@ class Task {
   bool container_ended() const { return exit_.has_value(); }
   bool terminal_sent() const { return terminal_sent_; }
   // The terminal update was acknowledged: the executor's work is done.
-  bool done() const { return terminal_sent_ && updates_.empty(); }
+  bool done() const { return terminal_sent_ && outbox_.empty(); }
+  Outbox& outbox() { return outbox_; }
 
  private:
   mesos::TaskStatus status(mesos::TaskState state);
@@ -63,7 +66,7 @@ class Task {
   std::optional<termination::Exit> exit_;
   uint64_t mem_limit_bytes_ = 0;
   bool terminal_sent_ = false;
-  std::vector<mesos::TaskStatus> updates_;  // sent, not yet acknowledged
+  Outbox outbox_;
 };
 
 }  // namespace dc::executor

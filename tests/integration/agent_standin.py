@@ -8,13 +8,19 @@ the real agent (Mesos 1.0.1) is said where it is done:
   src/slave/validation.cpp  executor::call::validate()
   src/slave/slave.cpp       Slave::subscribe(), ___statusUpdate()
 Control, as a test needs it: SIGUSR1 sends KILL, SIGUSR2 sends SHUTDOWN on the
-open subscription; SIGTERM ends the stand-in like an agent that stops.
+open subscription; SIGHUP sends a LAUNCH held by --hold-launch; SIGWINCH
+freezes it (connections accepted, nothing answered, as an agent whose
+libprocess workers are all blocked); SIGTERM ends it like an agent that stops.
+Misbehaviours seen of a real agent under load are flags (--close-after-response,
+--drop-updates, --lose-responses, --hold-launch).
 Speaks only protobuf (the real agent also speaks JSON; the executor never asks).
 """
 import argparse
 import os
 import queue
+import re
 import signal
+import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +38,13 @@ parser.add_argument("--kill-grace-ns", type=int, help="the KILL event's kill pol
 parser.add_argument("--no-ack", action="store_true", help="acknowledge no update")
 parser.add_argument("--recovered", action="store_true",
                     help="an agent that restarted: the task was launched before, never LAUNCH again")
+parser.add_argument("--close-after-response", action="store_true",
+                    help="close the connection after every response (Connection: close)")
+parser.add_argument("--drop-updates", type=int, default=0,
+                    help="answer the first N UPDATEs by closing the socket, unhandled")
+parser.add_argument("--lose-responses", type=int, default=0,
+                    help="handle the first N UPDATEs, then close the socket instead of answering")
+parser.add_argument("--hold-launch", action="store_true", help="send the LAUNCH only on SIGHUP")
 args = parser.parse_args()
 
 sys.path.insert(0, args.python_out)
@@ -44,6 +57,10 @@ PROTOBUF = "application/x-protobuf"
 lock = threading.Lock()
 subscribers = []  # one queue of events per open SUBSCRIBE response
 launched = set()  # executors whose task was sent (Slave::subscribe sends queued tasks once)
+received = set()  # update uuids: StatusUpdateStream::update() ignores a duplicate, and re-acks it
+held = []  # LAUNCH events --hold-launch keeps back
+faults = {"drop": args.drop_updates, "lose": args.lose_responses}
+frozen = threading.Event()
 
 
 def record(line):
@@ -65,6 +82,7 @@ def describe(status):
         words.append("reason=" + mesos_pb2.TaskStatus.Reason.Name(status.reason))
     if status.HasField("message"):
         words.append("message=" + status.message)
+    words.append("task=" + status.task_id.value)
     return " ".join(words)
 
 
@@ -107,14 +125,29 @@ class Handler(BaseHTTPRequestHandler):
         body = text.encode()
         self.send_response(code)
         self.send_header("Content-Length", str(len(body)))
+        if args.close_after_response:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         self.wfile.write(body)
 
+    def hang_up(self):
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
+
+    def freeze_while_frozen(self):
+        if frozen.is_set():
+            threading.Event().wait()  # never set: a frozen agent stays frozen
+
     def do_GET(self):
+        self.freeze_while_frozen()
+        if re.fullmatch(r"/[^/]+/health", self.path):
+            return self.reply(200)  # Slave::Http::health(): OK()
         self.reply(405)  # MethodNotAllowed({"POST"})
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.freeze_while_frozen()
         if self.path != "/api/v1/executor":
             return self.reply(404)
         content_type = self.headers.get("Content-Type")
@@ -141,10 +174,27 @@ class Handler(BaseHTTPRequestHandler):
         if call.type == Call.SUBSCRIBE:
             return self.subscribe(call.executor_id.value, call.subscribe)
         if call.type == Call.UPDATE:
-            record("UPDATE " + describe(call.update.status))
-            self.reply(202)  # Accepted(), before the status update manager is done
-            return acknowledge(call.update.status)
+            return self.update(call.update.status)
         self.reply(501)
+
+    def update(self, status):
+        with lock:
+            drop = faults["drop"] > 0
+            faults["drop"] -= drop
+            lose = not drop and faults["lose"] > 0
+            faults["lose"] -= lose
+            duplicate = status.uuid in received
+            if not drop:
+                received.add(status.uuid)
+        if drop:
+            record("DROPPED " + describe(status))
+            return self.hang_up()
+        record(("DUPLICATE " if duplicate else "UPDATE ") + describe(status))
+        if lose:
+            self.hang_up()
+        else:
+            self.reply(202)  # Accepted(), before the status update manager is done
+        acknowledge(status)
 
     def subscribe(self, executor, subscribe):
         if PROTOBUF not in self.headers.get("Accept", ""):
@@ -164,7 +214,10 @@ class Handler(BaseHTTPRequestHandler):
         # unacknowledged update handled as a new one, then the queued task.
         events.put(Event(type=Event.SUBSCRIBED))
         for update in subscribe.unacknowledged_updates:
-            record("RESENT " + describe(update.status))
+            with lock:
+                duplicate = update.status.uuid in received
+                received.add(update.status.uuid)
+            record(("RESENT DUPLICATE " if duplicate else "RESENT ") + describe(update.status))
             acknowledge(update.status)
         with lock:
             launch = not args.recovered and executor not in launched
@@ -175,7 +228,12 @@ class Handler(BaseHTTPRequestHandler):
             event.launch.task.task_id.value = executor if args.task_id == "*" else args.task_id
             if args.kill_policy_ns is not None:
                 event.launch.task.kill_policy.grace_period.nanoseconds = args.kill_policy_ns
-            events.put(event)
+            if args.hold_launch:
+                with lock:
+                    held.append(event)
+                record("HELD LAUNCH")
+            else:
+                events.put(event)
         try:
             while True:
                 data = events.get().SerializeToString()
@@ -203,6 +261,22 @@ def shutdown(*_):
     broadcast(Event(type=Event.SHUTDOWN))
 
 
+def release_launch(*_):
+    with lock:
+        events = held[:]
+        held.clear()
+    for event in events:
+        record("SENT LAUNCH")
+        broadcast(event)
+
+
+def freeze(*_):
+    record("FROZEN")
+    frozen.set()
+
+
+signal.signal(signal.SIGHUP, release_launch)
+signal.signal(signal.SIGWINCH, freeze)
 signal.signal(signal.SIGUSR1, kill)
 signal.signal(signal.SIGUSR2, shutdown)
 signal.signal(signal.SIGTERM, lambda *_: os._exit(0))

@@ -37,7 +37,7 @@ forgotten() {
 # within 3 s after destroy finished, killed, with STATUS and MESSAGE.
 destroyed_during_wait() {
   wait_async "wait-$1" "$1"
-  check "$1: the wait blocks while the container runs" eventually 20 blocked "wait-$1"
+  check "$1: the wait blocks while the container runs" until_blocked "wait-$1"
   local began
   began=$(now_ms)
   call_async "destroy-$1" destroy "$(frame_for Destroy "$(cid "$1")")"

@@ -116,8 +116,8 @@ mkfifo "$(sandbox_of once)/go"
 check "launch a container that ends when told" call launch "$frame"
 call_async w1 wait "$(frame_for Wait "$(cid once)")"
 call_async w2 wait "$(frame_for Wait "$(cid once)")"
-check "two waits block on it" eventually 20 blocked w1
-check "both" eventually 20 blocked w2
+check "two waits block on it" until_blocked w1
+check "both" until_blocked w2
 check "the container is told to end" timeout 10 sh -c "echo >'$(sandbox_of once)/go'"
 check "the first wait returns" await_call w1
 check "the second wait returns" await_call w2

@@ -56,7 +56,7 @@ check "stdout reaches SANDBOX/stdout while the container runs" eventually 3 grep
 check "stderr reaches SANDBOX/stderr while the container runs" eventually 3 grep -qx to-stderr "$logs/stderr"
 check "the container is still running then" is_running "$(name_of "$(cid logs)")"
 call_async killed-wait wait "$(frame_for Wait "$(cid logs)")"
-eventually 20 blocked killed-wait
+until_blocked killed-wait
 kill -KILL "$(cat "$T/killed-wait.pid")"
 await_call killed-wait 5
 touch "$logs/go"

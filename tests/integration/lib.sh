@@ -74,9 +74,15 @@ call() {
 }
 
 # frame_for MESSAGE ID: a Wait/Destroy/Usage frame file for container ID.
+# Written aside and renamed into place: a call_async started with the same
+# frame may still be reading the previous file, and truncating it under that
+# reader left the call blocked on its stdin forever (the "wait that never
+# returned" of two parallel waits, issue 20).
 frame_for() {
-  local file=$T/$1.$2.bin
-  echo "container_id { value: \"$2\" }" | encode "$1" >"$file"
+  local file=$T/$1.$2.bin aside
+  aside=$(mktemp "$file.XXXXXX")
+  echo "container_id { value: \"$2\" }" | encode "$1" >"$aside"
+  mv -f "$aside" "$file"
   echo "$file"
 }
 
@@ -194,6 +200,27 @@ blocked() {
   { [ "$call" = 7 ] || [ "$call" = 271 ]; } && [ -z "$(cat "/proc/$pid/task/$pid/children" 2>/dev/null)" ]
 }
 
+# describe_call NAME: where the program started by call_async NAME is, as
+# TAP comments: its syscall, kernel stack and children, and who holds the
+# flocks of the state directory, for a call that did not get where a test
+# expected (a wait not blocked, or not returning).
+describe_call() {
+  local pid
+  pid=$(cat "$T/$1.pid" 2>/dev/null) || return 0
+  {
+    echo "call $1 (pid $pid): syscall $(cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null), wchan $(cat "/proc/$pid/wchan" 2>/dev/null)"
+    cat "/proc/$pid/stack" 2>/dev/null
+    for child in $(cat "/proc/$pid/task/"*/children 2>/dev/null); do
+      echo "child $child: $(tr '\0' ' ' <"/proc/$child/cmdline" 2>/dev/null)"
+    done
+    grep FLOCK /proc/locks
+    tail -n 5 "$T/$1.err" 2>/dev/null
+  } | sed 's/^/#   /'
+}
+
+# until_blocked NAME: blocked within 20 s, or described.
+until_blocked() { eventually 20 blocked "$1" || { describe_call "$1"; false; }; }
+
 # await_call NAME [SECONDS]: waits up to SECONDS (default 30) for the program
 # started by call_async NAME and returns its exit code; 124 (and the program
 # killed) when it did not end in time.
@@ -201,7 +228,7 @@ await_call() {
   local job deadline=$((SECONDS + ${2:-30})) rc late=0
   job=$(cat "$T/$1.job")
   while kill -0 "$job" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
-  kill -0 "$job" 2>/dev/null && late=1 && kill -KILL "$(cat "$T/$1.pid")" 2>/dev/null
+  kill -0 "$job" 2>/dev/null && late=1 && describe_call "$1" && kill -KILL "$(cat "$T/$1.pid")" 2>/dev/null
   wait "$job" 2>/dev/null
   rc=$?
   [ "$late" -eq 1 ] && rc=124

@@ -86,7 +86,7 @@ check "launch through $DC: the container's output reaches the sandbox" \
 contains "the container's init is the installed one" "$LIB/containerizer-init" \
   "$(docker inspect -f '{{range .Mounts}}{{.Source}} {{end}}' "$(name pkg)" 2>/dev/null)"
 call_async wait wait "$(frame_for Wait "$(cid pkg)")"
-check "wait blocks while it runs" eventually 20 blocked wait
+check "wait blocks while it runs" until_blocked wait
 check "destroy through $DC" call destroy "$(frame_for Destroy "$(cid pkg)")"
 await_call wait 20
 equals "wait returns after the destroy" 0 "$?"

@@ -48,7 +48,7 @@ listed() {
 killed_wait=rc-killed-wait-$RUN
 check "launch a container for a killed wait" launch "$killed_wait" "$(gated 5)"
 call_async killed-wait wait "$(frame_for Wait "$killed_wait")"
-check "the wait blocks while the container runs" eventually 20 blocked killed-wait
+check "the wait blocks while the container runs" until_blocked killed-wait
 kill -9 "$(cat "$T/killed-wait.pid")"
 await_call killed-wait 10
 recovers "recover after a wait was killed succeeds"
@@ -91,7 +91,7 @@ check "the record is rebuilt" test -s "$(record_of "$lost_wait")"
 check "the rebuilt record names the sandbox" grep -q "\"sandbox\": \"$T/sandboxes/$lost_wait\"" "$(record_of "$lost_wait")"
 contains "containers still lists both" "$lost_destroy $lost_wait" "$(listed)"
 call_async lost-wait wait "$(frame_for Wait "$lost_wait")"
-check "a wait on the rebuilt record blocks while it runs" eventually 20 blocked lost-wait
+check "a wait on the rebuilt record blocks while it runs" until_blocked lost-wait
 release "$lost_wait"
 check "that wait returns" await_call lost-wait 30
 equals "that wait reports the real exit" "status: 1024" \

@@ -76,7 +76,7 @@ equals "it reports a kill" "$killed_by_docker" "$after"
 
 start removed-waiting 'sleep 30'
 wait_async wait-removed removed-waiting
-check "the wait blocks while the container runs" eventually 20 blocked wait-removed
+check "the wait blocks while the container runs" until_blocked wait-removed
 docker rm -f "$(name removed-waiting)" >/dev/null
 await_call wait-removed 15
 check "a pending wait returns after docker rm -f" test $? -eq 0
@@ -85,7 +85,7 @@ equals "it reports a kill" "$killed_by_docker" "$(decoded wait-removed)"
 # --- a killed wait, then an exit while no one waits ---------------------------------
 start killed "$(gated 4)"
 wait_async wait-killed killed
-eventually 20 blocked wait-killed
+until_blocked wait-killed
 kill -KILL "$(cat "$T/wait-killed.pid")"
 await_call wait-killed 5
 check "the wait was killed" test $? -eq 137

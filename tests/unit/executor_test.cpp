@@ -7,6 +7,7 @@
 
 #include "error.hpp"
 #include "executor/config.hpp"
+#include "executor/outbox.hpp"
 #include "executor/task.hpp"
 
 using Catch::Matchers::Contains;
@@ -160,4 +161,81 @@ TEST_CASE("SUBSCRIBE carries the unacknowledged updates, and the task until one 
   CHECK(subscribe.unacknowledged_tasks_size() == 0);
   task.acknowledged("unknown");
   CHECK_FALSE(task.done());
+}
+
+namespace {
+
+using dc::executor::Outbox;
+
+mesos::TaskStatus update(const std::string& uuid, mesos::TaskState state) {
+  mesos::TaskStatus status;
+  status.set_uuid(uuid);
+  status.set_state(state);
+  return status;
+}
+
+}  // namespace
+
+TEST_CASE("outbox: in order, each retried with a doubling backoff until accepted") {
+  Outbox outbox;
+  const auto t0 = Outbox::Clock::now();
+  CHECK_FALSE(outbox.due(t0));
+  CHECK_FALSE(outbox.next());
+  outbox.add(update("1", mesos::TASK_RUNNING));
+  outbox.add(update("2", mesos::TASK_FINISHED));
+  REQUIRE(outbox.due(t0));
+  CHECK(outbox.due(t0)->uuid() == "1");
+  CHECK(outbox.attempted("1", false, t0) == 1);
+  // The failed one waits its backoff, and the one behind it waits too.
+  CHECK_FALSE(outbox.due(t0));
+  CHECK(outbox.next() == t0 + Outbox::kFirstBackoff);
+  CHECK(outbox.due(t0 + Outbox::kFirstBackoff)->uuid() == "1");
+  outbox.attempted("1", false, t0);
+  CHECK(outbox.next() == t0 + 2 * Outbox::kFirstBackoff);
+  for (int i = 0; i < 10; ++i) outbox.attempted("1", false, t0);
+  CHECK(outbox.next() == t0 + Outbox::kMaxBackoff);
+  CHECK(outbox.attempted("1", true, t0) == 13);
+  CHECK(outbox.due(t0)->uuid() == "2");
+  outbox.attempted("2", true, t0);
+  CHECK_FALSE(outbox.due(t0));
+  CHECK(outbox.updates().size() == 2);
+}
+
+TEST_CASE("outbox: accepted but not acknowledged, all go again; acknowledged, forgotten") {
+  Outbox outbox;
+  const auto t0 = Outbox::Clock::now();
+  outbox.add(update("1", mesos::TASK_RUNNING));
+  outbox.add(update("2", mesos::TASK_FAILED));
+  outbox.attempted("1", true, t0);
+  outbox.attempted("2", true, t0);
+  CHECK(outbox.next() == t0 + Outbox::kResend);
+  CHECK_FALSE(outbox.due(t0 + Outbox::kResend - std::chrono::milliseconds(1)));
+  CHECK(outbox.due(t0 + Outbox::kResend)->uuid() == "1");
+  CHECK(outbox.acknowledge("1"));
+  CHECK_FALSE(outbox.acknowledge("1"));
+  CHECK(outbox.due(t0 + Outbox::kResend)->uuid() == "2");
+  CHECK(outbox.attempted("gone", true, t0) == 0);
+  CHECK(outbox.acknowledge("2"));
+  CHECK(outbox.empty());
+}
+
+TEST_CASE("outbox: a SUBSCRIBE carries every update, which then counts as accepted") {
+  Outbox outbox;
+  const auto t0 = Outbox::Clock::now();
+  outbox.add(update("1", mesos::TASK_FINISHED));
+  outbox.attempted("1", false, t0);
+  outbox.subscribed(t0);
+  CHECK_FALSE(outbox.due(t0));
+  CHECK(outbox.next() == t0 + Outbox::kResend);
+}
+
+TEST_CASE("the agent's process id for its health endpoint comes from MESOS_SLAVE_PID") {
+  dc::Environment environment = {{"MESOS_AGENT_ENDPOINT", "127.0.0.1:5051"},
+                                 {"MESOS_FRAMEWORK_ID", "fw"},
+                                 {"MESOS_EXECUTOR_ID", "ex"}};
+  CHECK(dc::executor::config_from(environment).agent_process == "slave(1)");
+  environment["MESOS_SLAVE_PID"] = "slave(2)@127.0.0.1:5051";
+  CHECK(dc::executor::config_from(environment).agent_process == "slave(2)");
+  environment["MESOS_SLAVE_PID"] = "../x?y@127.0.0.1:5051";
+  CHECK(dc::executor::config_from(environment).agent_process == "slave(1)");
 }
