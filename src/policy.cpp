@@ -1,6 +1,8 @@
 #include "policy.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <filesystem>
 
 #include "error.hpp"
@@ -21,13 +23,45 @@ const char* const kHostVolumes = "CONTAINERIZER_HOST_VOLUMES";
 const char* const kReserved[] = {"entrypoint", "name", "rm", "detach", "d", "pull",
                                  "interactive", "i", "tty", "t", "attach", "a"};
 
-bool reserved(const std::string& key) {
-  return std::find(std::begin(kReserved), std::end(kReserved), key) != std::end(kReserved);
+// docker run options with which a framework reaches beyond its container,
+// each allowed only by the setting that opens the same door elsewhere.
+// Host paths: bind mounts, another container's mounts, files the docker CLI
+// reads or writes as root.
+const char* const kHostPathOptions[] = {"volume", "v", "mount", "volumes-from", "env-file", "label-file", "cidfile"};
+// The host's (or another container's) namespaces, cgroups, devices,
+// capabilities and confinement: what privileged gives at once.
+const char* const kPrivilegedOptions[] = {"privileged", "pid", "ipc", "uts", "userns", "cgroupns",
+                                          "cgroup-parent", "network", "net", "device", "device-cgroup-rule",
+                                          "gpus", "cap-add", "security-opt"};
+
+// Short options that take a value: the rest of `-vX` is the value, no option.
+const char kShortWithValue[] = "acehlmpuvw";
+
+template <size_t N>
+bool listed(const char* const (&list)[N], const std::string& name) {
+  return std::find(std::begin(list), std::end(list), name) != std::end(list);
+}
+
+// The option a key names: `--pid=host=x` is --pid whatever follows.
+std::string option_name(const std::string& key) {
+  std::string name = key.substr(0, key.find('='));
+  for (auto& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
 }
 
 void check_key(const std::string& key) {
-  if (reserved(key) || key.empty() || key[0] == '-')
+  if (listed(kReserved, option_name(key)) || key.empty() || key[0] == '-')
     throw Error("docker parameter '" + key + "' is not allowed: the containerizer sets it itself");
+}
+
+// A framework's option `shown` (key=value, for the refusal) named `key`.
+void check_reach(const Policy& policy, const std::string& key, const std::string& shown) {
+  const std::string name = option_name(key);
+  if (listed(kHostPathOptions, name) && !policy.any_host_volume)
+    throw Error("docker option '" + shown + "' reaches host paths (" + kHostVolumes + "=any allows it)");
+  if (listed(kPrivilegedOptions, name) && !policy.allow_privileged)
+    throw Error("docker option '" + shown + "' reaches beyond the container as privileged does (" + kAllowPrivileged +
+                "=true allows it)");
 }
 
 // Splits on commas not preceded by a backslash; `\,` becomes a comma.
@@ -121,7 +155,7 @@ std::vector<std::string> parameter_options(const Policy& policy,
     chosen.clear();
     for (const auto& parameter : parameters) {
       check_key(parameter.key());
-      if (parameter.key() == "privileged") check_privileged(policy);
+      check_reach(policy, parameter.key(), parameter.key() + "=" + parameter.value());
       chosen.emplace_back(parameter.key(), parameter.value());
     }
   }
@@ -136,19 +170,23 @@ std::vector<std::string> legacy_options(const Policy& policy,
   if (!policy.allow_docker_parameters)
     throw Error("legacy CommandInfo.container.options (raw docker arguments) are refused (" +
                 std::string(kAllowParameters) + "=true allows them): " + *options.begin());
+  // Every word that starts with '-' is read as options, even one docker
+  // would take as the previous option's value: refusing too much is safe.
   for (const auto& option : options) {
     if (option.size() < 2 || option[0] != '-') continue;  // a value
-    const bool long_form = option[1] == '-';
-    const std::string key = option.substr(long_form ? 2 : 1, option.find('=') - (long_form ? 2 : 1));
-    // -it is -i -t.
-    std::vector<std::string> keys = {key};
-    if (!long_form) {
-      keys.clear();
-      for (char c : key) keys.emplace_back(1, c);
+    std::vector<std::string> keys;
+    if (option[1] == '-') {
+      keys.push_back(option.substr(2));
+    } else {
+      // -it is -i -t; in -ve or -v/x the v takes the rest as its value.
+      for (size_t i = 1; i < option.size() && option[i] != '='; ++i) {
+        keys.emplace_back(1, option[i]);
+        if (std::strchr(kShortWithValue, option[i])) break;
+      }
     }
-    for (const auto& each : keys) {
-      check_key(each);
-      if (each == "privileged") check_privileged(policy);
+    for (const auto& key : keys) {
+      check_key(key);
+      check_reach(policy, key, option);
     }
   }
   return {options.begin(), options.end()};

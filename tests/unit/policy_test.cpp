@@ -99,6 +99,71 @@ TEST_CASE("host volume checks: prefixes, none, the sandbox") {
   CHECK_NOTHROW(policy::check_host_volume(host_volumes("/"), "/etc", "/etc", sandbox));
 }
 
+TEST_CASE("docker options that reach beyond the container need the setting that opens that door") {
+  dc::Settings settings;
+  settings.allow_docker_parameters = true;
+  settings.host_volumes = "/srv";
+  auto parameter = [](const std::string& key, const std::string& value) {
+    google::protobuf::RepeatedPtrField<mesos::Parameter> parameters;
+    auto* p = parameters.Add();
+    p->set_key(key);
+    p->set_value(value);
+    return parameters;
+  };
+  const auto allowed = policy::from(settings);
+  for (const std::string key : {"volume", "v", "mount", "volumes-from", "env-file", "label-file", "cidfile"}) {
+    CAPTURE(key);
+    CHECK_THAT(refusal_of([&] { policy::parameter_options(allowed, parameter(key, "/:/host")); }),
+               Contains("docker option '" + key + "=/:/host' reaches host paths (CONTAINERIZER_HOST_VOLUMES=any allows it)"));
+  }
+  for (const std::string key : {"privileged", "pid", "ipc", "uts", "userns", "cgroupns", "cgroup-parent", "network",
+                                "net", "device", "device-cgroup-rule", "gpus", "cap-add", "security-opt", "PID",
+                                "cap_add", "pid=host"}) {
+    CAPTURE(key);
+    CHECK_THAT(refusal_of([&] { policy::parameter_options(allowed, parameter(key, "host")); }),
+               Contains("reaches beyond the container as privileged does (CONTAINERIZER_ALLOW_PRIVILEGED=true allows it)"));
+  }
+  CHECK(policy::parameter_options(allowed, parameter("shm-size", "64m")) == std::vector<std::string>{"--shm-size=64m"});
+  settings.host_volumes = "any";
+  CHECK(policy::parameter_options(policy::from(settings), parameter("volume", "/:/host")) ==
+        std::vector<std::string>{"--volume=/:/host"});
+  settings.allow_privileged = true;
+  CHECK(policy::parameter_options(policy::from(settings), parameter("pid", "host")) ==
+        std::vector<std::string>{"--pid=host"});
+  // A key's '=' does not hide the option it names.
+  CHECK_THAT(refusal_of([&] { policy::parameter_options(allowed, parameter("name=x", "")); }),
+             Contains("docker parameter 'name=x' is not allowed"));
+}
+
+TEST_CASE("legacy options: every spelling of an option that reaches beyond the container") {
+  dc::Settings settings;
+  settings.allow_docker_parameters = true;
+  settings.host_volumes = "/srv";
+  const auto allowed = policy::from(settings);
+  auto legacy = [](const std::vector<std::string>& words) {
+    google::protobuf::RepeatedPtrField<std::string> options;
+    for (const auto& word : words) *options.Add() = word;
+    return options;
+  };
+  for (const auto& words : std::vector<std::vector<std::string>>{
+           {"--pid=host"}, {"--pid", "host"}, {"--ipc=host"}, {"--uts", "host"}, {"--userns=host"},
+           {"--cgroup-parent", "/"}, {"--cap-add=ALL"}, {"--device", "/dev/sda"}, {"--network=container:x"},
+           {"--security-opt", "seccomp=unconfined"}, {"--privileged"}}) {
+    CAPTURE(words);
+    CHECK_THAT(refusal_of([&] { policy::legacy_options(allowed, legacy(words)); }),
+               Contains("CONTAINERIZER_ALLOW_PRIVILEGED=true allows it"));
+  }
+  for (const auto& words : std::vector<std::vector<std::string>>{
+           {"-v", "/:/host"}, {"-v=/:/host"}, {"-v/:/host"}, {"-Pv", "/:/host"}, {"--volume=/:/host"},
+           {"--mount", "type=bind,src=/,dst=/host"}, {"--volumes-from", "other"}, {"--env-file=/etc/shadow"}}) {
+    CAPTURE(words);
+    CHECK_THAT(refusal_of([&] { policy::legacy_options(allowed, legacy(words)); }),
+               Contains("CONTAINERIZER_HOST_VOLUMES=any allows it"));
+  }
+  // In -ev=1 the e takes the rest as its value: no volume there.
+  CHECK(policy::legacy_options(allowed, legacy({"-ev=1", "--add-host", "a:127.0.0.2"})).size() == 3);
+}
+
 TEST_CASE("resolve: symlinks and .. of what exists, the rest lexically") {
   namespace fs = std::filesystem;
   const fs::path root = fs::temp_directory_path() / ("dc-policy-test." + std::to_string(::getpid()));

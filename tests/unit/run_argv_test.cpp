@@ -400,15 +400,20 @@ TEST_CASE("without any image the launch is refused, naming --default_container_i
 
 TEST_CASE("legacy CommandInfo.container.options are refused unless docker parameters are allowed") {
   const std::string where = GENERATE(as<std::string>{}, "task_info", "executor_info");
-  const Launch l = launch(where + " { command { container { image: \"docker:///busybox\" options: \"--cap-add\" options: \"NET_ADMIN\" } } }");
+  const Launch l = launch(where + " { command { container { image: \"docker:///busybox\" options: \"--add-host\" options: \"a:127.0.0.2\" } } }");
   CHECK_THAT(refusal(l), Contains("options"));
   CHECK_THAT(refusal(l), Contains("CONTAINERIZER_ALLOW_DOCKER_PARAMETERS=true"));
   dc::Settings allowed = settings();
   allowed.allow_docker_parameters = true;
   const Args opts = options(l, allowed);
-  const auto at = std::find(opts.begin(), opts.end(), "--cap-add");
+  const auto at = std::find(opts.begin(), opts.end(), "--add-host");
   REQUIRE(at != opts.end());
-  CHECK(*(at + 1) == "NET_ADMIN");
+  CHECK(*(at + 1) == "a:127.0.0.2");
+  // Capabilities, like every option that reaches beyond the container, need more.
+  const Launch cap = launch(where + " { command { container { image: \"docker:///busybox\" options: \"--cap-add\" options: \"SYS_ADMIN\" } } }");
+  CHECK_THAT(refusal(cap, allowed), Contains("CONTAINERIZER_ALLOW_PRIVILEGED=true allows it"));
+  allowed.allow_privileged = true;
+  CHECK(has(options(cap, allowed), "--cap-add"));
 }
 
 // -------------------------------------------------------------- commands
