@@ -145,6 +145,31 @@ Policy from(const Settings& settings) {
   return policy;
 }
 
+std::vector<std::string> engine_sockets(const Settings& settings,
+                                        const std::map<std::string, std::string>& environment) {
+  std::vector<std::string> sockets = {"/var/run/docker.sock", "/run/docker.sock", "/run/containerd/containerd.sock",
+                                      "/var/run/containerd/containerd.sock"};
+  auto add = [&](const std::string& host) {
+    const std::string scheme = "unix://";
+    if (host.compare(0, scheme.size(), scheme) == 0 && absolute(host.substr(scheme.size())))
+      sockets.push_back(normalize(host.substr(scheme.size())));
+  };
+  auto docker_host = environment.find("DOCKER_HOST");
+  if (docker_host != environment.end()) add(docker_host->second);
+  // -H X, --host X, -H=X, --host=X, -HX: as the docker CLI reads them.
+  const auto args = settings.docker_global_args();
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if ((arg == "-H" || arg == "--host") && i + 1 < args.size())
+      add(args[i + 1]);
+    else if (arg.rfind("--host=", 0) == 0)
+      add(arg.substr(7));
+    else if (arg.rfind("-H", 0) == 0)
+      add(arg.substr(arg[2] == '=' ? 3 : 2));
+  }
+  return sockets;
+}
+
 std::vector<std::string> parameter_options(const Policy& policy,
                                            const google::protobuf::RepeatedPtrField<mesos::Parameter>& parameters) {
   Parameters chosen = policy.default_docker_parameters;
@@ -197,21 +222,31 @@ void check_privileged(const Policy& policy) {
     throw Error("privileged containers are refused (" + std::string(kAllowPrivileged) + "=true allows them)");
 }
 
+void check_host_path(const Policy& policy, const std::string& what, const std::string& resolved) {
+  if (policy.any_host_volume) return;
+  const std::string allows = "; a prefix holding it, or any, allows it)";
+  if (policy.host_volume_prefixes.empty()) throw Error(what + " is refused (" + kHostVolumes + "=none" + allows);
+  const bool allowed = std::any_of(policy.host_volume_prefixes.begin(), policy.host_volume_prefixes.end(),
+                                   [&](const std::string& prefix) { return under(resolved, prefix); });
+  if (!allowed) {
+    std::string prefixes;
+    for (const auto& prefix : policy.host_volume_prefixes) prefixes += (prefixes.empty() ? "" : ",") + prefix;
+    throw Error(what + " is outside " + kHostVolumes + " (" + prefixes + allows);
+  }
+  // An allowed prefix may still hold the engine's socket (/run, /var/run):
+  // binding it, or a directory above it, gives the framework the engine.
+  for (const auto& socket : policy.engine_sockets)
+    if (under(socket, resolved))
+      throw Error(what + " is or holds the container engine's socket " + socket + ", refused under every prefix (" +
+                  kHostVolumes + "=any allows it)");
+}
+
 void check_host_volume(const Policy& policy, const std::string& given, const std::string& resolved,
                        const std::string& sandbox) {
   if (policy.any_host_volume) return;
   const std::string what = "volume host_path '" + given + "'" + (given == resolved ? "" : " (" + resolved + ")");
-  if (!absolute(given)) {
-    if (under(resolved, sandbox)) return;
-    throw Error(what + " leaves the sandbox (" + kHostVolumes + "=any allows it)");
-  }
-  if (policy.host_volume_prefixes.empty())
-    throw Error(what + ": host paths are refused (" + kHostVolumes + "=none)");
-  for (const auto& prefix : policy.host_volume_prefixes)
-    if (under(resolved, prefix)) return;
-  std::string prefixes;
-  for (const auto& prefix : policy.host_volume_prefixes) prefixes += (prefixes.empty() ? "" : ",") + prefix;
-  throw Error(what + " is outside " + kHostVolumes + " (" + prefixes + ")");
+  if (absolute(given)) return check_host_path(policy, what, resolved);
+  if (!under(resolved, sandbox)) throw Error(what + " leaves the sandbox (" + kHostVolumes + "=any allows it)");
 }
 
 std::string resolve(const std::string& path) {
