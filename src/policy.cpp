@@ -147,8 +147,11 @@ Policy from(const Settings& settings) {
 
 std::vector<std::string> engine_sockets(const Settings& settings,
                                         const std::map<std::string, std::string>& environment) {
-  std::vector<std::string> sockets = {"/var/run/docker.sock", "/run/docker.sock", "/run/containerd/containerd.sock",
-                                      "/var/run/containerd/containerd.sock"};
+  std::vector<std::string> sockets;
+  // docker's, containerd's, and the containerd dockerd runs itself.
+  for (const char* run : {"/var/run", "/run"})
+    for (const char* socket : {"/docker.sock", "/containerd/containerd.sock", "/docker/containerd/containerd.sock"})
+      sockets.push_back(std::string(run) + socket);
   auto add = [&](const std::string& host) {
     const std::string scheme = "unix://";
     if (host.compare(0, scheme.size(), scheme) == 0 && absolute(host.substr(scheme.size())))

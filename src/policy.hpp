@@ -40,8 +40,8 @@ struct Policy {
 // The settings parsed; throws dc::Error naming the malformed setting.
 Policy from(const Settings& settings);
 
-// Where the engines this host runs listen: docker's default sockets,
-// DOCKER_HOST's and CONTAINERIZER_DOCKER_ARGS' unix sockets, containerd's.
+// Where the engines this host runs listen: docker's and containerd's
+// default sockets, DOCKER_HOST's and CONTAINERIZER_DOCKER_ARGS' unix sockets.
 // Whoever reaches one runs any container: root on the host.
 std::vector<std::string> engine_sockets(const Settings& settings,
                                         const std::map<std::string, std::string>& environment);
