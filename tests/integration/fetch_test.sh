@@ -176,6 +176,22 @@ PY
 chmod +x "$T/libexec/mesos-fetcher"
 MESOS_LIBEXEC_DIRECTORY=$T/libexec call launch "$(fetch_frame i10-other "cat cached/data.txt" "uris { value: \"hdfs://namenode/jobs/job.tgz\" }")"
 equals "other schemes go through \$MESOS_LIBEXEC_DIRECTORY/mesos-fetcher, then are extracted" "cached data" "$(output_of i10-other)"
+# One that leaves a link instead of a file: not taken, since an executable
+# URI's chmod (as root) would follow it to the host file.
+mkdir -p "$T/libexec-link"
+echo victim >"$T/victim"
+chmod 600 "$T/victim"
+cat >"$T/libexec-link/mesos-fetcher" <<PY
+#!/usr/bin/env python3
+import json, os
+info = json.loads(os.environ["MESOS_FETCHER_INFO"])
+os.symlink("$T/victim", os.path.join(info["sandbox_directory"], "tool"))
+PY
+chmod +x "$T/libexec-link/mesos-fetcher"
+MESOS_LIBEXEC_DIRECTORY=$T/libexec-link fetch_refused i10-other-link \
+  "uris { value: \"hdfs://namenode/tool\" executable: true }" "mesos-fetcher left 0 files, not one" \
+  "a link mesos-fetcher leaves is refused"
+equals "the file it pointed to kept its mode" 600 "$(stat -c %a "$T/victim")"
 
 # Aurora ships its executor through URIs and runs it from the sandbox.
 printf '#!/bin/sh\necho "thermos running $(cat thermos_executor.pex) in $MESOS_SANDBOX"\n' >"$WWW/aurora/run.sh"
