@@ -1,6 +1,8 @@
 #include "policy.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <filesystem>
 
 #include "error.hpp"
@@ -21,13 +23,45 @@ const char* const kHostVolumes = "CONTAINERIZER_HOST_VOLUMES";
 const char* const kReserved[] = {"entrypoint", "name", "rm", "detach", "d", "pull",
                                  "interactive", "i", "tty", "t", "attach", "a"};
 
-bool reserved(const std::string& key) {
-  return std::find(std::begin(kReserved), std::end(kReserved), key) != std::end(kReserved);
+// docker run options with which a framework reaches beyond its container,
+// each allowed only by the setting that opens the same door elsewhere.
+// Host paths: bind mounts, another container's mounts, files the docker CLI
+// reads or writes as root.
+const char* const kHostPathOptions[] = {"volume", "v", "mount", "volumes-from", "env-file", "label-file", "cidfile"};
+// The host's (or another container's) namespaces, cgroups, devices,
+// capabilities and confinement: what privileged gives at once.
+const char* const kPrivilegedOptions[] = {"privileged", "pid", "ipc", "uts", "userns", "cgroupns",
+                                          "cgroup-parent", "network", "net", "device", "device-cgroup-rule",
+                                          "gpus", "cap-add", "security-opt"};
+
+// Short options that take a value: the rest of `-vX` is the value, no option.
+const char kShortWithValue[] = "acehlmpuvw";
+
+template <size_t N>
+bool listed(const char* const (&list)[N], const std::string& name) {
+  return std::find(std::begin(list), std::end(list), name) != std::end(list);
+}
+
+// The option a key names: `--pid=host=x` is --pid whatever follows.
+std::string option_name(const std::string& key) {
+  std::string name = key.substr(0, key.find('='));
+  for (auto& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
 }
 
 void check_key(const std::string& key) {
-  if (reserved(key) || key.empty() || key[0] == '-')
+  if (listed(kReserved, option_name(key)) || key.empty() || key[0] == '-')
     throw Error("docker parameter '" + key + "' is not allowed: the containerizer sets it itself");
+}
+
+// A framework's option `shown` (key=value, for the refusal) named `key`.
+void check_reach(const Policy& policy, const std::string& key, const std::string& shown) {
+  const std::string name = option_name(key);
+  if (listed(kHostPathOptions, name) && !policy.any_host_volume)
+    throw Error("docker option '" + shown + "' reaches host paths (" + kHostVolumes + "=any allows it)");
+  if (listed(kPrivilegedOptions, name) && !policy.allow_privileged)
+    throw Error("docker option '" + shown + "' reaches beyond the container as privileged does (" + kAllowPrivileged +
+                "=true allows it)");
 }
 
 // Splits on commas not preceded by a backslash; `\,` becomes a comma.
@@ -111,6 +145,34 @@ Policy from(const Settings& settings) {
   return policy;
 }
 
+std::vector<std::string> engine_sockets(const Settings& settings,
+                                        const std::map<std::string, std::string>& environment) {
+  std::vector<std::string> sockets;
+  // docker's, containerd's, and the containerd dockerd runs itself.
+  for (const char* run : {"/var/run", "/run"})
+    for (const char* socket : {"/docker.sock", "/containerd/containerd.sock", "/docker/containerd/containerd.sock"})
+      sockets.push_back(std::string(run) + socket);
+  auto add = [&](const std::string& host) {
+    const std::string scheme = "unix://";
+    if (host.compare(0, scheme.size(), scheme) == 0 && absolute(host.substr(scheme.size())))
+      sockets.push_back(normalize(host.substr(scheme.size())));
+  };
+  auto docker_host = environment.find("DOCKER_HOST");
+  if (docker_host != environment.end()) add(docker_host->second);
+  // -H X, --host X, -H=X, --host=X, -HX: as the docker CLI reads them.
+  const auto args = settings.docker_global_args();
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if ((arg == "-H" || arg == "--host") && i + 1 < args.size())
+      add(args[i + 1]);
+    else if (arg.rfind("--host=", 0) == 0)
+      add(arg.substr(7));
+    else if (arg.rfind("-H", 0) == 0)
+      add(arg.substr(arg[2] == '=' ? 3 : 2));
+  }
+  return sockets;
+}
+
 std::vector<std::string> parameter_options(const Policy& policy,
                                            const google::protobuf::RepeatedPtrField<mesos::Parameter>& parameters) {
   Parameters chosen = policy.default_docker_parameters;
@@ -121,7 +183,7 @@ std::vector<std::string> parameter_options(const Policy& policy,
     chosen.clear();
     for (const auto& parameter : parameters) {
       check_key(parameter.key());
-      if (parameter.key() == "privileged") check_privileged(policy);
+      check_reach(policy, parameter.key(), parameter.key() + "=" + parameter.value());
       chosen.emplace_back(parameter.key(), parameter.value());
     }
   }
@@ -136,19 +198,23 @@ std::vector<std::string> legacy_options(const Policy& policy,
   if (!policy.allow_docker_parameters)
     throw Error("legacy CommandInfo.container.options (raw docker arguments) are refused (" +
                 std::string(kAllowParameters) + "=true allows them): " + *options.begin());
+  // Every word that starts with '-' is read as options, even one docker
+  // would take as the previous option's value: refusing too much is safe.
   for (const auto& option : options) {
     if (option.size() < 2 || option[0] != '-') continue;  // a value
-    const bool long_form = option[1] == '-';
-    const std::string key = option.substr(long_form ? 2 : 1, option.find('=') - (long_form ? 2 : 1));
-    // -it is -i -t.
-    std::vector<std::string> keys = {key};
-    if (!long_form) {
-      keys.clear();
-      for (char c : key) keys.emplace_back(1, c);
+    std::vector<std::string> keys;
+    if (option[1] == '-') {
+      keys.push_back(option.substr(2));
+    } else {
+      // -it is -i -t; in -ve or -v/x the v takes the rest as its value.
+      for (size_t i = 1; i < option.size() && option[i] != '='; ++i) {
+        keys.emplace_back(1, option[i]);
+        if (std::strchr(kShortWithValue, option[i])) break;
+      }
     }
-    for (const auto& each : keys) {
-      check_key(each);
-      if (each == "privileged") check_privileged(policy);
+    for (const auto& key : keys) {
+      check_key(key);
+      check_reach(policy, key, option);
     }
   }
   return {options.begin(), options.end()};
@@ -159,21 +225,31 @@ void check_privileged(const Policy& policy) {
     throw Error("privileged containers are refused (" + std::string(kAllowPrivileged) + "=true allows them)");
 }
 
+void check_host_path(const Policy& policy, const std::string& what, const std::string& resolved) {
+  if (policy.any_host_volume) return;
+  const std::string allows = "; a prefix holding it, or any, allows it)";
+  if (policy.host_volume_prefixes.empty()) throw Error(what + " is refused (" + kHostVolumes + "=none" + allows);
+  const bool allowed = std::any_of(policy.host_volume_prefixes.begin(), policy.host_volume_prefixes.end(),
+                                   [&](const std::string& prefix) { return under(resolved, prefix); });
+  if (!allowed) {
+    std::string prefixes;
+    for (const auto& prefix : policy.host_volume_prefixes) prefixes += (prefixes.empty() ? "" : ",") + prefix;
+    throw Error(what + " is outside " + kHostVolumes + " (" + prefixes + allows);
+  }
+  // An allowed prefix may still hold the engine's socket (/run, /var/run):
+  // binding it, or a directory above it, gives the framework the engine.
+  for (const auto& socket : policy.engine_sockets)
+    if (under(socket, resolved))
+      throw Error(what + " is or holds the container engine's socket " + socket + ", refused under every prefix (" +
+                  kHostVolumes + "=any allows it)");
+}
+
 void check_host_volume(const Policy& policy, const std::string& given, const std::string& resolved,
                        const std::string& sandbox) {
   if (policy.any_host_volume) return;
   const std::string what = "volume host_path '" + given + "'" + (given == resolved ? "" : " (" + resolved + ")");
-  if (!absolute(given)) {
-    if (under(resolved, sandbox)) return;
-    throw Error(what + " leaves the sandbox (" + kHostVolumes + "=any allows it)");
-  }
-  if (policy.host_volume_prefixes.empty())
-    throw Error(what + ": host paths are refused (" + kHostVolumes + "=none)");
-  for (const auto& prefix : policy.host_volume_prefixes)
-    if (under(resolved, prefix)) return;
-  std::string prefixes;
-  for (const auto& prefix : policy.host_volume_prefixes) prefixes += (prefixes.empty() ? "" : ",") + prefix;
-  throw Error(what + " is outside " + kHostVolumes + " (" + prefixes + ")");
+  if (absolute(given)) return check_host_path(policy, what, resolved);
+  if (!under(resolved, sandbox)) throw Error(what + " leaves the sandbox (" + kHostVolumes + "=any allows it)");
 }
 
 std::string resolve(const std::string& path) {

@@ -3,8 +3,9 @@
 // (CONTAINERIZER_ALLOW_DOCKER_PARAMETERS, _ALLOW_PRIVILEGED, _HOST_VOLUMES)
 // and what every container gets (_DEFAULT_DOCKER_PARAMETERS,
 // _GLOBAL_CONTAINER_MOUNTS). It lives on the agent, so no scheduler can
-// bypass it. Pure but for resolve(); run_argv.cpp asks it, and every refusal
-// names the setting that would allow what was refused.
+// bypass it. Pure but for resolve(); run_argv.cpp and the fetcher ask it, and
+// every refusal names the setting that would allow what was refused.
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,12 +28,23 @@ struct Policy {
   Parameters default_docker_parameters;
   std::vector<Mount> global_container_mounts;
   bool allow_privileged = false;
-  bool any_host_volume = true;
-  std::vector<std::string> host_volume_prefixes;  // when !any_host_volume; none: empty
+  bool any_host_volume = false;
+  // When !any_host_volume; none: empty. Compared as given (not resolved), so
+  // no link a framework makes can widen a prefix.
+  std::vector<std::string> host_volume_prefixes;
+  // Resolved paths of the engine's sockets: refused under prefixes (plan_run
+  // fills them in from engine_sockets()).
+  std::vector<std::string> engine_sockets;
 };
 
 // The settings parsed; throws dc::Error naming the malformed setting.
 Policy from(const Settings& settings);
+
+// Where the engines this host runs listen: docker's and containerd's
+// default sockets, DOCKER_HOST's and CONTAINERIZER_DOCKER_ARGS' unix sockets.
+// Whoever reaches one runs any container: root on the host.
+std::vector<std::string> engine_sockets(const Settings& settings,
+                                        const std::map<std::string, std::string>& environment);
 
 // `key=value,key=value` (a key may repeat; `\,` is a comma in a value).
 Parameters parse_parameters(const std::string& text, const std::string& setting);
@@ -48,10 +60,15 @@ std::vector<std::string> legacy_options(const Policy& policy,
 
 void check_privileged(const Policy& policy);
 
+// A host path a framework names (`what`, for the refusal), `resolved` with
+// `..` and symlinks resolved: allowed with any, else only under a prefix and
+// never where it is or holds an engine socket.
+void check_host_path(const Policy& policy, const std::string& what, const std::string& resolved);
+
 // A volume's host path: `given` as in the Launch, `resolved` its absolute
 // path with `..` and symlinks resolved, `sandbox` the resolved sandbox.
 // Sandbox-relative paths must stay inside the sandbox unless any host path
-// is allowed.
+// is allowed; absolute ones pass check_host_path.
 void check_host_volume(const Policy& policy, const std::string& given, const std::string& resolved,
                        const std::string& sandbox);
 

@@ -442,11 +442,13 @@ std::string user_name(const Launch& launch, TaskMode mode) {
   return command.has_user() ? command.user() : launch.user();
 }
 
-std::vector<std::string> volume_host_paths(const Launch& launch) {
+std::vector<std::string> host_paths(const Launch& launch, const Settings& settings, const Environment& environment) {
   std::vector<std::string> paths = {launch.directory()};
   if (const ContainerInfo* info = container_info(launch))
     for (const auto& volume : info->volumes())
       if (!volume.host_path().empty()) paths.push_back(join_path(launch.directory(), volume.host_path()));
+  const auto sockets = policy::engine_sockets(settings, environment);
+  paths.insert(paths.end(), sockets.begin(), sockets.end());
   return paths;
 }
 
@@ -476,7 +478,9 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   const std::string& sandbox = launch.directory();
   if (sandbox.empty() || sandbox[0] != '/') throw Error("Launch has no absolute directory (the sandbox)");
   if (climbs(sandbox)) throw Error("sandbox directory '" + sandbox + "' has a '..' component");
-  const policy::Policy policy = policy::from(settings);
+  policy::Policy policy = policy::from(settings);
+  for (const auto& socket : policy::engine_sockets(settings, inputs.environment))
+    policy.engine_sockets.push_back(resolved(inputs, socket));
   auto image = select_image(launch, inputs.environment);
   if (!image)
     throw Error("no image: the Launch names none and MESOS_DEFAULT_CONTAINER_IMAGE is unset "

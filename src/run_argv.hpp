@@ -48,7 +48,8 @@ struct RunInputs {
   bool libexec_exists = false;           // MESOS_LIBEXEC_DIRECTORY is a directory on the host
   // Known once launch has the image; before, plan_run only checks the Launch.
   std::optional<Image> image;
-  // Volumes' host paths (and the sandbox) with `..` and symlinks resolved.
+  // Volumes' host paths, the sandbox and the engine's sockets with `..` and
+  // symlinks resolved (host_paths() says which).
   std::map<std::string, std::string> resolved_paths;
 };
 
@@ -103,9 +104,10 @@ std::optional<std::string> select_image(const mesos::containerizer::Launch& laun
 // else Launch.user; empty for the image's default.
 std::string user_name(const mesos::containerizer::Launch& launch, TaskMode mode);
 
-// The host paths of the Launch's volumes and its sandbox, for
-// RunInputs::resolved_paths.
-std::vector<std::string> volume_host_paths(const mesos::containerizer::Launch& launch);
+// The host paths plan_run compares, for RunInputs::resolved_paths: the
+// Launch's sandbox and volumes, the engine's sockets.
+std::vector<std::string> host_paths(const mesos::containerizer::Launch& launch, const Settings& settings,
+                                    const Environment& environment);
 
 // The digest among `repo_digests` of the repository `image` names (docker's
 // short names, `busybox` for docker.io/library/busybox, as docker lists them).

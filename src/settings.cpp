@@ -82,7 +82,8 @@ void add_flags(CLI::App& app, Settings& s) {
          "key=value,... for containers that bring no parameters");
   option(app, "global-container-mounts", s.global_container_mounts, "host:container[:ro|rw],... in every container");
   option(app, "allow-privileged", s.allow_privileged, "allow DockerInfo.privileged");
-  option(app, "host-volumes", s.host_volumes, "host paths volumes may use: any, none or prefixes, comma-separated");
+  option(app, "host-volumes", s.host_volumes,
+         "host paths frameworks may name in volumes and local URIs: none, any or prefixes, comma-separated");
   option(app, "docker-config", s.docker_config, "docker config.json for pulls: a path or the JSON itself");
   option(app, "hooks-dir", s.hooks_dir, "directory of the executables `launched` and `ended` (default: no hooks)");
   option(app, "hooks-required", s.hooks_required, "a failed `launched` hook fails the launch");

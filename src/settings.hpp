@@ -40,7 +40,7 @@ struct Settings {
   std::string default_docker_parameters;    // key=value,... for containers with no parameters
   std::string global_container_mounts;      // host:container[:ro|rw],... in every container
   bool allow_privileged = false;            // DockerInfo.privileged
-  std::string host_volumes = "any";         // any | none | host path prefixes, comma-separated
+  std::string host_volumes = "none";        // any | none | host path prefixes, comma-separated
   std::string docker_config;                // docker config.json for pulls: a path or the JSON
   // Operator hooks (src/hooks.cpp): executables `launched` and `ended` in hooks_dir.
   std::string hooks_dir;                    // empty: no hooks

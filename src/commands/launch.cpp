@@ -145,6 +145,11 @@ state::Record new_record(const Settings& settings, const mesos::containerizer::L
   return record;
 }
 
+void resolve_host_paths(const mesos::containerizer::Launch& message, const Settings& settings, RunInputs& inputs) {
+  for (const auto& path : host_paths(message, settings, inputs.environment))
+    inputs.resolved_paths[path] = policy::resolve(path);
+}
+
 // The `launched` hook, told the container's address on its own network
 // (kept in the record for `ended`, when the container has none any more).
 void run_launched_hook(const Settings& settings, const docker::Client& docker, state::Record& record) {
@@ -172,7 +177,7 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
   inputs.libexec_exists = libexec != inputs.environment.end() && fs::is_directory(libexec->second, ignored);
   if (::access(settings.init.c_str(), R_OK | X_OK) != 0)
     throw Error("cannot use the container init " + settings.init + ": " + strerror(errno) + " (CONTAINERIZER_INIT)");
-  for (const auto& path : volume_host_paths(message)) inputs.resolved_paths[path] = policy::resolve(path);
+  resolve_host_paths(message, settings, inputs);
   // Check everything the Launch asks for before anything exists.
   RunPlan plan = plan_run(message, settings, inputs);
   if (settings.log_max_bytes) check_rotatable(message.directory(), inputs.user);
@@ -181,6 +186,9 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
   try {
     prepare_files(message.directory(), inputs.run_dir, inputs.user);
     fetch::into_sandbox(settings, message, inputs.user);
+    // The fetch may have made links in the sandbox: check and bind where
+    // the volumes lead now.
+    resolve_host_paths(message, settings, inputs);
     inputs.image = registry::ensure_image(docker, settings, plan, message.directory(), store.dir(id) + "/pull-config");
     plan = plan_run(message, settings, inputs);
     for (const auto& warning : plan.warnings) spdlog::warn("container {}: {}", id, warning);

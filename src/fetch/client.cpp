@@ -33,6 +33,7 @@ std::vector<std::string> fetcher_argv(const Settings& settings, const std::strin
                                    "--cache-dir", settings.fetch_cache_dir,
                                    "--cache-size", std::to_string(settings.fetch_cache_size),
                                    "--timeout", std::to_string(settings.fetch_timeout),
+                                   "--host-paths", settings.host_volumes,
                                    "--log-level", settings.log_level,
                                    "--frame-limit", std::to_string(settings.frame_limit)};
   const char* libexec = std::getenv("MESOS_LIBEXEC_DIRECTORY");

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <functional>
 
@@ -55,10 +56,26 @@ struct Source {
   }
 };
 
+// A local URI names a host path: the operator's host path policy applies.
+void check_local_path(const std::string& path, const std::string& real, const Options& options) {
+  policy::check_host_path(options.host_paths, "host path '" + path + "'" + (real == path ? "" : " (" + real + ")"),
+                          real);
+}
+
+// The file the kernel opened, links resolved.
+std::string opened_path(int fd) {
+  char path[PATH_MAX];
+  const ssize_t n = ::readlink(("/proc/self/fd/" + std::to_string(fd)).c_str(), path, sizeof path);
+  if (n <= 0 || n == sizeof path) throw Error(std::string("cannot tell which file was opened: ") + strerror(errno));
+  return std::string(path, static_cast<size_t>(n));
+}
+
 void open_local(const std::string& value, const Options& options, Source& source) {
   const std::string path = local_path(value);
   source.fd = open_as(path, options.user);
   if (source.fd < 0) throw Error("cannot read " + path + ": " + strerror(errno));
+  // Again on what was opened: a link swapped in since check() changes nothing.
+  check_local_path(path, opened_path(source.fd), options);
   struct stat info;
   if (::fstat(source.fd, &info) != 0 || !S_ISREG(info.st_mode)) throw Error(path + " is not a regular file");
   source.mode = info.st_mode & 0777;
@@ -112,7 +129,10 @@ void place(Source& source, const std::string& name, bool executable, Placed& pla
 void check(const Uri& uri, const Options& options) {
   output_path(uri);
   Scheme scheme = scheme_of(uri.value());
-  if (scheme == Scheme::local) local_path(uri.value());
+  if (scheme == Scheme::local) {
+    const std::string path = local_path(uri.value());
+    check_local_path(path, policy::resolve(path), options);
+  }
   if (scheme == Scheme::other && options.mesos_fetcher.empty())
     throw Error("the scheme '" + scheme_name(uri.value()) +
                 "' needs $MESOS_LIBEXEC_DIRECTORY/mesos-fetcher, which this host does not have");

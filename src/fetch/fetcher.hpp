@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fetch/uri.hpp"
+#include "policy.hpp"
 #include "run_argv.hpp"
 
 namespace dc::fetch {
@@ -17,6 +18,7 @@ struct Options {
   double timeout_seconds = 0;     // per URI
   std::optional<UserIds> user;    // owns what is fetched; local files are read with its rights
   std::string mesos_fetcher;      // for other schemes; empty when the host has none
+  policy::Policy host_paths;      // the local files URIs may name (CONTAINERIZER_HOST_VOLUMES)
 };
 
 // Checks every URI, then fetches each; throws dc::Error naming the URI and

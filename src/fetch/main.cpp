@@ -32,7 +32,7 @@ std::vector<uint32_t> numbers(const std::string& list) {
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"docker-containerizer-fetch: fetches URIs (a framed CommandInfo on stdin) into a sandbox"};
-  std::string sandbox, log_level = "info", groups;
+  std::string sandbox, log_level = "info", groups, host_paths = "none";
   int64_t uid = -1, gid = -1;
   uint64_t frame_limit = 64ull << 20;
   dc::fetch::Options options;
@@ -44,11 +44,15 @@ int main(int argc, char** argv) {
   app.add_option("--uid", uid, "the Launch's user");
   app.add_option("--gid", gid, "its group");
   app.add_option("--groups", groups, "its supplementary groups, comma-separated");
+  app.add_option("--host-paths", host_paths, "host paths local URIs may name: any, none or prefixes");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
   app.add_option("--frame-limit", frame_limit, "largest input frame in bytes");
   CLI11_PARSE(app, argc, argv);
   try {
     dc::log::init("fetch", log_level);
+    dc::Settings settings;
+    settings.host_volumes = host_paths;
+    options.host_paths = dc::policy::from(settings);
     if (uid >= 0) options.user = dc::UserIds{static_cast<uint32_t>(uid), static_cast<uint32_t>(gid), numbers(groups)};
     mesos::CommandInfo command;
     if (!command.ParseFromString(dc::framing::read_frame(STDIN_FILENO, frame_limit)))

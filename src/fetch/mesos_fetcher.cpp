@@ -67,11 +67,12 @@ std::optional<int> wait_for(pid_t pid, double timeout_seconds) {
   return std::nullopt;
 }
 
-// The one file the fetcher left in `dir`.
+// The one file the fetcher left in `dir`. Not a link: it would land in the
+// sandbox, and the chmod of an executable URI would follow it.
 std::string only_file(const std::string& dir) {
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir))
-    if (entry.is_regular_file()) files.push_back(entry.path());
+    if (entry.symlink_status().type() == std::filesystem::file_type::regular) files.push_back(entry.path());
   if (files.size() != 1) throw Error("mesos-fetcher left " + std::to_string(files.size()) + " files, not one");
   return files[0];
 }

@@ -1,5 +1,7 @@
 #include "fetch/uri.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 
@@ -10,6 +12,14 @@ namespace {
 
 bool starts_with(const std::string& text, const std::string& prefix) {
   return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+// Schemes and host names are case-insensitive (RFC 3986): FILE:// is file://,
+// and must meet the same checks. `prefix` is lower case.
+bool starts_with_scheme(const std::string& text, const std::string& prefix) {
+  return text.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), text.begin(),
+                    [](char lower, char c) { return lower == std::tolower(static_cast<unsigned char>(c)); });
 }
 
 bool ends_with(const std::string& text, const std::string& suffix) {
@@ -54,8 +64,8 @@ std::vector<Uri> uris_of(const mesos::containerizer::Launch& launch) {
 }
 
 Scheme scheme_of(const std::string& value) {
-  if (starts_with(value, "http://") || starts_with(value, "https://")) return Scheme::http;
-  if (value.find("://") == std::string::npos || starts_with(value, "file://")) return Scheme::local;
+  if (starts_with_scheme(value, "http://") || starts_with_scheme(value, "https://")) return Scheme::http;
+  if (value.find("://") == std::string::npos || starts_with_scheme(value, "file://")) return Scheme::local;
   return Scheme::other;
 }
 
@@ -67,7 +77,7 @@ std::string scheme_name(const std::string& value) {
 std::string local_path(const std::string& value) {
   std::string path = value;
   for (const char* prefix : {"file://localhost", "file://"})
-    if (starts_with(path, prefix)) {
+    if (starts_with_scheme(path, prefix)) {
       path = path.substr(std::string(prefix).size());
       break;
     }

@@ -61,9 +61,10 @@ void check_plan(const Launch& launch, const RunPlan& plan) {
     if (plan.args[i] == "-e") require(i + 1 < image && plan.args[i + 1].find('=') > 0, "an -e without a name");
 }
 
-void plan(const Launch& launch, const std::string& task_mode) {
+void plan(const Launch& launch, const std::string& task_mode, const std::string& host_volumes = "none") {
   Settings settings;
   settings.task_mode = task_mode;
+  settings.host_volumes = host_volumes;
   settings.state_dir = "/var/lib/mesos/docker-containerizer";
   settings.init = "/opt/dc/containerizer-init";
   RunInputs inputs;
@@ -102,7 +103,8 @@ void one_input(const uint8_t* data, size_t size) {
   }
   plan(launch, "executor");
   plan(launch, "override");
-  plan(launch, "auto");
+  // The default refuses host paths; any lets them reach the argv.
+  plan(launch, "auto", "any");
 }
 
 }  // namespace dc::fuzz

@@ -97,11 +97,29 @@ equals "executable sets the run bits" 755 "$(stat -c %a "$(sandbox_of i10-exec)/
 call launch "$(fetch_frame i10-output "./bin/renamed" "uris { value: \"$URL/tool\" executable: true output_file: \"bin/renamed\" }")"
 equals "output_file names the result, in a directory it makes" "tool ran" "$(output_of i10-output)"
 
-echo "from file uri" >"$T/local/a.txt"
-echo "from plain path" >"$T/local/b.txt"
-call launch "$(fetch_frame i10-local "cat a.txt b.txt" "uris { value: \"file://$T/local/a.txt\" } uris { value: \"$T/local/b.txt\" }")"
-equals "file:// URIs and plain paths are copied" "from file uri
+# Local URIs name host paths: CONTAINERIZER_HOST_VOLUMES decides (issue 26).
+local=$(realpath "$T/local")
+echo "from file uri" >"$local/a.txt"
+echo "from plain path" >"$local/b.txt"
+ln -s /etc/passwd "$local/passwd"
+fetch_refused i10-shadow "uris { value: \"file:///etc/shadow\" }" \
+  "host path '/etc/shadow' is refused (CONTAINERIZER_HOST_VOLUMES=none; a prefix holding it, or any, allows it)" \
+  "by default a local URI is refused, naming the path and the setting"
+fetch_refused i10-upper "uris { value: \"FILE://$local/a.txt\" }" "host path '$local/a.txt' is refused" \
+  "so is one whose scheme is in capitals"
+export CONTAINERIZER_HOST_VOLUMES=$local
+call launch "$(fetch_frame i10-local "cat a.txt b.txt" "uris { value: \"file://$local/a.txt\" } uris { value: \"$local/b.txt\" }")"
+equals "under an allowed prefix, file:// URIs and plain paths are copied" "from file uri
 from plain path" "$(output_of i10-local)"
+fetch_refused i10-outside "uris { value: \"/etc/passwd\" }" "host path '/etc/passwd' is outside CONTAINERIZER_HOST_VOLUMES ($local;" \
+  "a local URI outside the prefixes is refused"
+fetch_refused i10-link "uris { value: \"$local/passwd\" }" "host path '$local/passwd' (/etc/passwd) is outside" \
+  "a link under the prefix is checked where it leads"
+fetch_refused i10-dotdot "uris { value: \"$local/../local/../../../etc/passwd\" }" "(/etc/passwd) is outside" \
+  "so is a path with .."
+CONTAINERIZER_HOST_VOLUMES=any call launch "$(fetch_frame i10-any "cat passwd" "uris { value: \"/etc/passwd\" }")"
+contains "any fetches every host file, as Mesos" "root:" "$(output_of i10-any)"
+unset CONTAINERIZER_HOST_VOLUMES
 
 call launch "$(fetch_frame i10-redirect "./tool" "uris { value: \"$URL/redirect/tool\" executable: true }")"
 equals "redirects are followed" "tool ran" "$(output_of i10-redirect)"
@@ -154,9 +172,9 @@ call launch "$(fetch_frame i10-owner "cat cached/data.txt" "$cached uris { value
 equals "fetched files belong to the Launch's user" "$uid $uid $uid" \
   "$(stat -c %u "$(sandbox_of i10-owner)"/{tool,cached,cached/data.txt} | tr '\n' ' ' | sed 's/ $//')"
 equals "the user's container reads them" "cached data" "$(output_of i10-owner)"
-echo secret >"$T/local/secret.txt"
-chmod 600 "$T/local/secret.txt"
-fetch_refused i10-secret "uris { value: \"$T/local/secret.txt\" }" "Permission denied" \
+echo secret >"$local/secret.txt"
+chmod 600 "$local/secret.txt"
+CONTAINERIZER_HOST_VOLUMES=$local fetch_refused i10-secret "uris { value: \"$local/secret.txt\" }" "Permission denied" \
   "a local file is read with the user's rights" 'user: "nobody"'
 
 # A stand-in for the agent's mesos-fetcher, copying what 1.0.1's does
@@ -176,6 +194,22 @@ PY
 chmod +x "$T/libexec/mesos-fetcher"
 MESOS_LIBEXEC_DIRECTORY=$T/libexec call launch "$(fetch_frame i10-other "cat cached/data.txt" "uris { value: \"hdfs://namenode/jobs/job.tgz\" }")"
 equals "other schemes go through \$MESOS_LIBEXEC_DIRECTORY/mesos-fetcher, then are extracted" "cached data" "$(output_of i10-other)"
+# One that leaves a link instead of a file: not taken, since an executable
+# URI's chmod (as root) would follow it to the host file.
+mkdir -p "$T/libexec-link"
+echo victim >"$T/victim"
+chmod 600 "$T/victim"
+cat >"$T/libexec-link/mesos-fetcher" <<PY
+#!/usr/bin/env python3
+import json, os
+info = json.loads(os.environ["MESOS_FETCHER_INFO"])
+os.symlink("$T/victim", os.path.join(info["sandbox_directory"], "tool"))
+PY
+chmod +x "$T/libexec-link/mesos-fetcher"
+MESOS_LIBEXEC_DIRECTORY=$T/libexec-link fetch_refused i10-other-link \
+  "uris { value: \"hdfs://namenode/tool\" executable: true }" "mesos-fetcher left 0 files, not one" \
+  "a link mesos-fetcher leaves is refused"
+equals "the file it pointed to kept its mode" 600 "$(stat -c %a "$T/victim")"
 
 # Aurora ships its executor through URIs and runs it from the sandbox.
 printf '#!/bin/sh\necho "thermos running $(cat thermos_executor.pex) in $MESOS_SANDBOX"\n' >"$WWW/aurora/run.sh"

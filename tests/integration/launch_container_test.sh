@@ -15,6 +15,19 @@ contains "shows the image the container runs, by id" "from image $TEST_IMAGE (sh
 "$LC" --image "$TEST_IMAGE" --id "$(cid argv)" -- /bin/echo two words >"$T/argv.out" 2>/dev/null
 equals "several words run as an argv" "two words" "$(cat "$T/argv.out")"
 
+# Its user is the operator: host paths are theirs to bind (and to fetch),
+# unless the environment says otherwise.
+mkdir -p "$T/data"
+echo "host data" >"$T/data/file"
+"$LC" --image "$TEST_IMAGE" --id "$(cid volume)" --volume "$T/data:/data:ro" --uri "$T/data/file" -- \
+  'cat /data/file file' >"$T/volume.out" 2>"$T/volume.err"
+equals "binds and fetches host paths" "host data
+host data" "$(cat "$T/volume.out")"
+CONTAINERIZER_HOST_VOLUMES=none "$LC" --image "$TEST_IMAGE" --id "$(cid no-volume)" --volume "$T/data:/data" -- \
+  true >/dev/null 2>"$T/no-volume.err"
+equals "unless CONTAINERIZER_HOST_VOLUMES in the environment refuses them" 1 "$?"
+contains "saying so" "volume host_path '$T/data' is refused" "$(cat "$T/no-volume.err")"
+
 "$LC" --image "$TEST_IMAGE" --id "$(cid killed)" -- 'echo started; exec sleep 600' >"$T/kill.out" 2>"$T/kill.err" &
 launcher=$!
 eventually 20 grep -q started "$T/kill.out"

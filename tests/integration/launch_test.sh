@@ -167,7 +167,7 @@ refused "refused: an image docker cannot pull (docker's error)" "127.0.0.1:1" "$
   "$(exec_frame no-pull 'command { value: "true" } container { type: DOCKER docker { image: "127.0.0.1:1/nope:1" } }')"
 check "a failed pull is refused within 20 s" test $(($(date +%s) - began)) -lt 20
 touch "$T/a-file"
-refused "refused: a container docker creates but cannot start" "docker run failed" "$(cid no-start)" \
+CONTAINERIZER_HOST_VOLUMES=$(realpath "$T") refused "refused: a container docker creates but cannot start" "docker run failed" "$(cid no-start)" \
   "$(exec_frame no-start "command { value: \"true\" }
   container { type: DOCKER docker { image: \"$TEST_IMAGE\" }
     volumes { host_path: \"$T/a-file\" container_path: \"/bin\" mode: RO } }")"

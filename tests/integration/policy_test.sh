@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# policy (issue 11): the operator's settings decide what a framework's
+# policy (issues 11, 26): the operator's settings decide what a framework's
 # ContainerInfo may ask for (docker parameters, legacy options, privileged,
-# host volumes) and what every container gets (default parameters, global
-# mounts). Each refusal names the setting that would allow it and leaves
-# nothing behind; what is allowed is seen on the engine (docker inspect).
+# host paths, the engine's socket) and what every container gets (default
+# parameters, global mounts). Each refusal names the setting that would
+# allow it and leaves nothing behind; what is allowed is seen on the engine
+# (docker inspect). Local URIs, host paths too, are in fetch_test.sh.
 source "$(dirname "$0")/lib.sh"
 
 unset MESOS_DEFAULT_CONTAINER_IMAGE
@@ -90,32 +91,114 @@ if grep -qx -- --privileged "$T/docker-argv"; then
     grep -qxE 'true|absent' "$T/privileged"
 fi
 
-# --- host volumes ---------------------------------------------------------------------
+# --- host paths (issue 26) -------------------------------------------------------------
 base=$(realpath "$T")
-mkdir -p "$base/allowed/data" "$base/other"
+mkdir -p "$base/allowed/data" "$base/allowed-not" "$base/other"
 ln -s "$base/other" "$base/allowed/link"
-volume() { echo "volumes { host_path: \"$1\" container_path: \"/v\" mode: RO }"; }
+ln -s "$base/allowed/data" "$base/into-allowed"
+# volume HOST_PATH [CONTAINER_PATH] [MODE]: a volume's text.
+volume() { echo "volumes { host_path: \"$1\" container_path: \"${2:-/v}\" mode: ${3:-RO} }"; }
+source_of() { inspect "$1" "{{range .Mounts}}{{if eq .Destination \"${2:-/v}\"}}{{.Source}}{{end}}{{end}}"; }
+
+# The issue's mesos-execute run as the agent sends it: a command task whose
+# container binds the host's / read-write at /host.
+root_container="container { type: DOCKER docker { image: \"$TEST_IMAGE\" network: HOST } $(volume / /host RW) }"
+root_task() {
+  exec_frame "$1" "command { value: \"/usr/libexec/mesos/mesos-executor\" shell: false arguments: \"mesos-executor\" }
+  $root_container" "task_info { name: \"$1\" task_id { value: \"$1\" }
+  command { value: \"ls /host/etc/shadow && echo MOUNTED-HOST-ROOT\" } $root_container }"
+}
+refused "by default the host's / is refused, naming the path and the setting" \
+  "volume host_path '/' is refused (CONTAINERIZER_HOST_VOLUMES=none; a prefix holding it, or any, allows it)" \
+  "$(cid root)" "$(root_task root)"
+CONTAINERIZER_HOST_VOLUMES=any launches "any restores Mesos's behaviour: the host's / read-write" any-root \
+  "$(policy_frame any-root '' "$(volume / /host RW)" 'test -f /host/etc/shadow && echo MOUNTED-HOST-ROOT')"
+termination_of "$(cid any-root)" >/dev/null
+equals "the container had the host's /" MOUNTED-HOST-ROOT "$(cat "$(sandbox_of any-root)/stdout")"
+
+refused "by default any absolute host path is refused" "volume host_path '$base/allowed/data' is refused" \
+  "$(cid default)" "$(policy_frame default '' "$(volume "$base/allowed/data")")"
+mkdir -p "$(new_sandbox relative)/cache"
+launches "by default a sandbox-relative volume is allowed" relative "$(policy_frame relative '' "$(volume cache)")"
+equals "and bound in the sandbox" "$(sandbox_of relative)/cache" "$(source_of relative)"
+
 export CONTAINERIZER_HOST_VOLUMES=$base/allowed
 launches "a host volume under an allowed prefix" allowed "$(policy_frame allowed '' "$(volume "$base/allowed/data")")"
-equals "is bound" "$base/allowed/data" "$(inspect allowed '{{range .Mounts}}{{if eq .Destination "/v"}}{{.Source}}{{end}}{{end}}')"
+equals "is bound" "$base/allowed/data" "$(source_of allowed)"
+launches "the prefix itself" prefix "$(policy_frame prefix '' "$(volume "$base/allowed")")"
+launches "a link from outside that resolves under the prefix" into "$(policy_frame into '' "$(volume "$base/into-allowed")")"
+equals "is bound where it leads" "$base/allowed/data" "$(source_of into)"
 refused "a host volume outside the prefixes is refused" \
-  "volume host_path '$base/other' is outside CONTAINERIZER_HOST_VOLUMES ($base/allowed)" "$(cid outside)" \
-  "$(policy_frame outside '' "$(volume "$base/other")")"
+  "volume host_path '$base/other' is outside CONTAINERIZER_HOST_VOLUMES ($base/allowed; a prefix holding it, or any, allows it)" \
+  "$(cid outside)" "$(policy_frame outside '' "$(volume "$base/other")")"
+refused "a prefix matches whole components: allowed is not allowed-not" \
+  "'$base/allowed-not' is outside" "$(cid sibling)" "$(policy_frame sibling '' "$(volume "$base/allowed-not")")"
+refused "nor its parent" "'$base' is outside" "$(cid parent)" "$(policy_frame parent '' "$(volume "$base")")"
 refused "a .. escape is refused" "'$base/allowed/../other' ($base/other) is outside" "$(cid dotdot)" \
   "$(policy_frame dotdot '' "$(volume "$base/allowed/../other")")"
 refused "a symlink escape is refused" "'$base/allowed/link' ($base/other) is outside" "$(cid symlink)" \
   "$(policy_frame symlink '' "$(volume "$base/allowed/link")")"
-mkdir -p "$(new_sandbox relative)/cache"
-launches "a sandbox-relative volume is allowed" relative "$(policy_frame relative '' "$(volume cache)")"
 # Even into an allowed prefix (here through a symlink): a relative path means the sandbox.
 ln -s "$base/allowed/data" "$(new_sandbox leaves)/escape"
 refused "a sandbox-relative volume leaving the sandbox is refused" "leaves the sandbox" "$(cid leaves)" \
   "$(policy_frame leaves '' "$(volume escape)")"
-CONTAINERIZER_HOST_VOLUMES=none refused "none refuses every host path" \
-  "host paths are refused (CONTAINERIZER_HOST_VOLUMES=none)" "$(cid none)" \
-  "$(policy_frame none '' "$(volume "$base/allowed/data")")"
+
+# The engine's socket under an allowed prefix: refused, and so is any
+# directory above it. The engine here listens on /run/docker.sock.
+CONTAINERIZER_HOST_VOLUMES=/run refused "the docker socket under an allowed prefix is refused, named" \
+  "volume host_path '/var/run/docker.sock' (/run/docker.sock) is or holds the container engine's socket /run/docker.sock, refused under every prefix (CONTAINERIZER_HOST_VOLUMES=any allows it)" \
+  "$(cid socket)" "$(policy_frame socket '' "$(volume /var/run/docker.sock)")"
+CONTAINERIZER_HOST_VOLUMES=/run refused "so is a directory holding it" "holds the container engine's socket" \
+  "$(cid socket-dir)" "$(policy_frame socket-dir '' "$(volume /run)")"
+# One the program is told of: a socket file (no engine behind it) under the prefix.
+mkdir -p "$base/allowed/engine"
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$base/allowed/engine/d.sock"
+CONTAINERIZER_DOCKER_ARGS="-H unix://$base/allowed/engine/d.sock" refused \
+  "the socket CONTAINERIZER_DOCKER_ARGS names is refused under a prefix" \
+  "holds the container engine's socket $base/allowed/engine/d.sock" "$(cid docker-args)" \
+  "$(policy_frame docker-args '' "$(volume "$base/allowed/engine")")"
+DOCKER_HOST=unix://$base/allowed/engine/d.sock call launch "$(policy_frame docker-host '' "$(volume "$base/allowed/engine/d.sock")")"
+one_line $? fail "is or holds the container engine's socket $base/allowed/engine/d.sock"
+[ -e "$(record_of docker-host)" ] && problems+=("a record is left")
+verdict "so is DOCKER_HOST's"
 unset CONTAINERIZER_HOST_VOLUMES
-launches "any (the default) allows every host path" any "$(policy_frame any '' "$(volume "$base/other")")"
+
+# --- options that reach beyond the container (issue 26) ----------------------------------
+# By default docker parameters and legacy options are refused whatever they
+# are; allowed, each of these needs the setting that opens the same door.
+privileged_options=(pid=host ipc=host uts=host userns=host cgroupns=host cgroup-parent=/ network=container:x
+  device=/dev/mem device-cgroup-rule=a gpus=all cap-add=SYS_ADMIN security-opt=seccomp=unconfined privileged=true)
+host_path_options=(volume=/:/host mount=type=bind,src=/,dst=/host volumes-from=other env-file=/etc/shadow
+  label-file=/etc/shadow cidfile=/etc/cron.d/x)
+n=0
+for option in "${privileged_options[@]}" "${host_path_options[@]}"; do
+  n=$((n + 1))
+  frame=$(policy_frame "reach-$n" "parameters { key: \"${option%%=*}\" value: \"${option#*=}\" }")
+  refused "by default, parameter $option is refused" "docker parameters are refused" "$(cid "reach-$n")" "$frame"
+  setting=CONTAINERIZER_ALLOW_PRIVILEGED=true
+  [ "$n" -gt ${#privileged_options[@]} ] && setting=CONTAINERIZER_HOST_VOLUMES=any
+  CONTAINERIZER_ALLOW_DOCKER_PARAMETERS=true refused "with parameters allowed, $option still needs $setting" \
+    "docker option '$option' reaches" "$(cid "reach-$n")" "$frame"
+  check "and says which setting allows it" grep -qF "($setting allows it)" "$T/err"
+done
+for words in '"--pid=host"' '"--pid" "host"' '"--cap-add=ALL"' '"--device" "/dev/mem"' '"-v" "/:/host"' \
+  '"-Pv" "/:/host"' '"--volumes-from" "other"' '"--userns=host"' '"--cgroup-parent" "/"'; do
+  n=$((n + 1))
+  options=$(for word in $words; do printf 'options: %s ' "$word"; done)
+  frame=$(exec_frame "reach-$n" "command { value: \"sleep 30\" container { image: \"docker:///$TEST_IMAGE\" $options } }")
+  refused "by default, legacy options $words are refused" "legacy CommandInfo.container.options" "$(cid "reach-$n")" "$frame"
+  CONTAINERIZER_ALLOW_DOCKER_PARAMETERS=true refused "with parameters allowed, legacy $words still are" \
+    "reaches" "$(cid "reach-$n")" "$frame"
+done
+# Allowed, such an option reaches the container.
+CONTAINERIZER_ALLOW_DOCKER_PARAMETERS=true CONTAINERIZER_ALLOW_PRIVILEGED=true launches \
+  "with privileged allowed too, cap-add reaches the container" cap \
+  "$(policy_frame cap 'parameters { key: "cap-add" value: "SYS_PTRACE" }')"
+contains "it has the capability" SYS_PTRACE "$(inspect cap '{{json .HostConfig.CapAdd}}')"
+
+# --- what was refused before, now listed in the README's table ----------------------------
+refused "a host port outside the container's ports resources is refused" "host port 22 is not in the container's port resources" \
+  "$(cid port)" "$(policy_frame port 'network: BRIDGE port_mappings { host_port: 22 container_port: 80 }')"
 
 CONTAINERIZER_HOST_VOLUMES=relative refused "a malformed setting is refused, named" \
   "CONTAINERIZER_HOST_VOLUMES: 'relative' is not any, none or an absolute path" "$(cid malformed)" \

@@ -10,6 +10,7 @@
 #include "error.hpp"
 #include "helpers.hpp"
 #include "labels.hpp"
+#include "policy.hpp"
 
 using Catch::Matchers::Contains;
 using mesos::containerizer::Launch;
@@ -400,15 +401,20 @@ TEST_CASE("without any image the launch is refused, naming --default_container_i
 
 TEST_CASE("legacy CommandInfo.container.options are refused unless docker parameters are allowed") {
   const std::string where = GENERATE(as<std::string>{}, "task_info", "executor_info");
-  const Launch l = launch(where + " { command { container { image: \"docker:///busybox\" options: \"--cap-add\" options: \"NET_ADMIN\" } } }");
+  const Launch l = launch(where + " { command { container { image: \"docker:///busybox\" options: \"--add-host\" options: \"a:127.0.0.2\" } } }");
   CHECK_THAT(refusal(l), Contains("options"));
   CHECK_THAT(refusal(l), Contains("CONTAINERIZER_ALLOW_DOCKER_PARAMETERS=true"));
   dc::Settings allowed = settings();
   allowed.allow_docker_parameters = true;
   const Args opts = options(l, allowed);
-  const auto at = std::find(opts.begin(), opts.end(), "--cap-add");
+  const auto at = std::find(opts.begin(), opts.end(), "--add-host");
   REQUIRE(at != opts.end());
-  CHECK(*(at + 1) == "NET_ADMIN");
+  CHECK(*(at + 1) == "a:127.0.0.2");
+  // Capabilities, like every option that reaches beyond the container, need more.
+  const Launch cap = launch(where + " { command { container { image: \"docker:///busybox\" options: \"--cap-add\" options: \"SYS_ADMIN\" } } }");
+  CHECK_THAT(refusal(cap, allowed), Contains("CONTAINERIZER_ALLOW_PRIVILEGED=true allows it"));
+  allowed.allow_privileged = true;
+  CHECK(has(options(cap, allowed), "--cap-add"));
 }
 
 // -------------------------------------------------------------- commands
@@ -699,11 +705,33 @@ std::string volume(const std::string& container_path, const std::string& host_pa
          (mode.empty() ? "" : " mode: " + mode) + " } ";
 }
 
-Args volume_options(const std::string& volumes, const dc::Settings& settings = ::settings()) {
+// Any host path allowed, as in Mesos: these tests are about the argv.
+dc::Settings any_host_path() {
+  dc::Settings settings = ::settings();
+  settings.host_volumes = "any";
+  return settings;
+}
+
+Args volume_options(const std::string& volumes, const dc::Settings& settings = any_host_path()) {
   return options(launch(container("", volumes)), settings);
 }
 
 }  // namespace
+
+TEST_CASE("by default a volume with an absolute host path is refused, naming the path and the setting") {
+  // The issue's Launch: the agent's whole filesystem, writable.
+  CHECK_THAT(refusal(launch(container("", volume("/host", "/", "RW")))),
+             Contains("volume host_path '/' is refused (CONTAINERIZER_HOST_VOLUMES=none; a prefix holding it, or any, "
+                      "allows it)"));
+  CHECK_THAT(refusal(command_task("task_info { container { type: DOCKER docker { image: \"busybox:1\" } " +
+                                  volume("/host", "/srv/data", "RO") + "} }")),
+             Contains("volume host_path '/srv/data' is refused"));
+  // Sandbox-relative volumes and the operator's global mounts stay.
+  dc::Settings s = settings();
+  s.global_container_mounts = "/etc/ssl/certs:/etc/ssl/certs:ro";
+  CHECK(values_of(options(launch(container("", volume("/cache", "cache"))), s), "-v") ==
+        Args{"/etc/ssl/certs:/etc/ssl/certs:ro", kSandbox + "/cache:/cache:rw"});
+}
 
 TEST_CASE("volumes with absolute paths become -v with their mode") {
   const Args opts = volume_options(volume("/data", "/srv/data") + volume("/ro", "/srv/ro", "RO") +
@@ -718,7 +746,7 @@ TEST_CASE("relative volume paths are joined to the sandbox") {
         Args{"/srv/cache:/mnt/mesos/sandbox/cache:rw"});
   CHECK(values_of(volume_options(volume("/shared", "shared", "RO")), "-v") ==
         Args{kSandbox + "/shared:/shared:ro"});
-  dc::Settings s = settings();
+  dc::Settings s = any_host_path();
   s.sandbox_directory = "/sandbox/";
   CHECK(values_of(volume_options(volume("cache", "/srv/cache"), s), "-v") == Args{"/srv/cache:/sandbox/cache:rw"});
 }
@@ -996,15 +1024,36 @@ TEST_CASE("host volumes are checked where they resolve to, and bound there") {
   CHECK_THAT(refusal(launch(container("", volume("/d", "escape"))), s, in), Contains("leaves the sandbox"));
   CHECK(values_of(docker_options(plan(launch(container("", volume("/d", "cache/./x"))), s, in)), "-v") ==
         Args{kSandbox + "/cache/x:/d:rw"});
-  // Under `any` (the default) the path goes to docker as given.
-  CHECK(values_of(docker_options(plan(launch(container("", volume("/d", "/srv/link"))), settings(), in)), "-v") ==
+  // Under `any` the path goes to docker as given.
+  CHECK(values_of(docker_options(plan(launch(container("", volume("/d", "/srv/link"))), any_host_path(), in)), "-v") ==
         Args{"/srv/link:/d:rw"});
 }
 
-TEST_CASE("volume_host_paths: the sandbox and each volume's host path") {
-  CHECK(dc::volume_host_paths(launch(container("", volume("/a", "/srv/a") + volume("/b", "b")))) ==
-        Args{kSandbox, "/srv/a", kSandbox + "/b"});
-  CHECK(dc::volume_host_paths(launch()) == Args{kSandbox});
+TEST_CASE("host_paths: the sandbox, each volume's host path, the engine's sockets") {
+  const Args sockets = dc::policy::engine_sockets(settings(), {});
+  Args expected = {kSandbox, "/srv/a", kSandbox + "/b"};
+  expected.insert(expected.end(), sockets.begin(), sockets.end());
+  CHECK(dc::host_paths(launch(container("", volume("/a", "/srv/a") + volume("/b", "b"))), settings(), {}) == expected);
+  expected = {kSandbox};
+  expected.insert(expected.end(), sockets.begin(), sockets.end());
+  CHECK(dc::host_paths(launch(), settings(), {}) == expected);
+  CHECK(dc::host_paths(launch(), settings(), {{"DOCKER_HOST", "unix:///srv/d.sock"}}).back() == "/srv/d.sock");
+}
+
+TEST_CASE("a volume that is or holds an engine socket is refused under a prefix, checked where the socket resolves") {
+  dc::Settings s = settings();
+  s.host_volumes = "/run,/srv";
+  dc::RunInputs in = inputs();
+  in.environment["DOCKER_HOST"] = "unix:///srv/engine/docker.sock";
+  in.resolved_paths = {{"/var/run/docker.sock", "/run/docker.sock"}, {kSandbox, kSandbox}};
+  for (const std::string path : {"/run", "/run/docker.sock", "/srv/engine", "/srv"}) {
+    CAPTURE(path);
+    CHECK_THAT(refusal(launch(container("", volume("/d", path))), s, in), Contains("container engine's socket"));
+  }
+  CHECK(values_of(docker_options(plan(launch(container("", volume("/d", "/srv/data"))), s, in)), "-v") ==
+        Args{"/srv/data:/d:rw"});
+  CHECK(values_of(docker_options(plan(launch(container("", volume("/d", "/run"))), any_host_path(), in)), "-v") ==
+        Args{"/run:/d:rw"});
 }
 
 // ---------------------------------------------------------------- labels
@@ -1094,7 +1143,7 @@ TEST_CASE("relative volume paths with '..' that would leave the sandbox are refu
   CHECK_THAT(refusal(launch(container("", volume("/x", "../../etc")))), Contains("would leave the sandbox"));
   CHECK_THAT(refusal(launch(container("", volume("a/../../b", "/srv")))), Contains("would leave the sandbox"));
   CHECK_THAT(refusal(launch(container("", volume("..", "/srv")))), Contains("would leave the sandbox"));
-  // Absolute paths are the operator's and framework's to choose, as in Mesos.
+  // With any, absolute paths go to docker as given, as in Mesos.
   CHECK(values_of(volume_options(volume("/data", "/srv/../srv/data")), "-v") == Args{"/srv/../srv/data:/data:rw"});
   // A name that merely contains two dots is no climb.
   CHECK(values_of(volume_options(volume("/data", "cache..old")), "-v") ==
