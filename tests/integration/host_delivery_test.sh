@@ -27,33 +27,33 @@ finished_once() {
   check "$what: the executor has exited" test -z "$(executor_pid "$n")"
 }
 
+# quick NAME WHAT FLAG...: a task that exits 0 against an agent with FLAGS,
+# delivered once; the agent is left for the case's own checks.
+quick() {
+  local n=$1-$RUN what=$2
+  shift 2
+  agent "$n" "$@"
+  check "$what: launch" launch_host "$n" "echo hi"
+  wait_for "$n"
+  finished_once "$n" "$what"
+}
+
 # --- the agent closes the connection after every response ----------------------
-n=close-$RUN
-agent "$n" --close-after-response
-check "launch with an agent that closes every connection" launch_host "$n" "echo hi"
-wait_for "$n"
-finished_once "$n" "connection closed after each response"
-stop_agent "$n"
+quick close "connection closed after each response" --close-after-response
+stop_agent "close-$RUN"
 
 # --- UPDATE answered by closing the socket, unhandled ----------------------------------
+quick drop "the first three UPDATEs dropped" --drop-updates 3
 n=drop-$RUN
-agent "$n" --drop-updates 3
-check "launch with an agent that drops the first three UPDATEs" launch_host "$n" "echo hi"
-wait_for "$n"
-finished_once "$n" "dropped UPDATEs"
 equals "the three were dropped" 3 "$(grep -c '^DROPPED' "$T/$n.agent.log")"
 contains "TASK_RUNNING went again, before TASK_FINISHED" "UPDATE TASK_RUNNING" "$(head -5 "$T/$n.agent.log" | tail -1)"
 check "the sandbox tells of the retries" grep -q "not delivered (1 attempt(s)), retrying" "$(sandbox_of "$n")/stderr"
 stop_agent "$n"
 
 # --- UPDATE handled, then the socket closed instead of the answer ---------------------------
-n=lose-$RUN
-agent "$n" --lose-responses 2
-check "launch with an agent that loses two answers" launch_host "$n" "echo hi"
-wait_for "$n"
-finished_once "$n" "lost answers"
-equals "both were handled" 2 "$(grep -cE '^UPDATE' "$T/$n.agent.log")"
-stop_agent "$n"
+quick lose "two answers lost" --lose-responses 2
+equals "both were handled" 2 "$(grep -cE '^UPDATE' "$T/lose-$RUN.agent.log")"
+stop_agent "lose-$RUN"
 
 # --- three long cases at once -------------------------------------------------------------------
 # held: the LAUNCH comes 35 s after the container ended, the stream open.
