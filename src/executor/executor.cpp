@@ -59,6 +59,7 @@ std::string random_uuid() {
 const char* state_name(mesos::TaskState state) {
   switch (state) {
     case mesos::TASK_RUNNING: return "TASK_RUNNING";
+    case mesos::TASK_KILLING: return "TASK_KILLING";
     case mesos::TASK_FINISHED: return "TASK_FINISHED";
     case mesos::TASK_FAILED: return "TASK_FAILED";
     case mesos::TASK_KILLED: return "TASK_KILLED";
@@ -87,7 +88,7 @@ class Executor {
   void handle(const Event& event);
   void queued(const std::vector<mesos::TaskStatus>& updates);
   void record_task_end(const mesos::TaskStatus& update);
-  void stop(std::optional<Duration> grace, const char* why);
+  void stop(std::optional<Task::Stop> stop, const char* why);
   void abandon(const std::string& why);
 
   const Settings& settings_;
@@ -201,6 +202,7 @@ void Executor::handle(const Event& event) {
   switch (event.type()) {
     case Event::SUBSCRIBED:
       spdlog::info("container {}: subscribed", id_);
+      task_.subscribed(event.subscribed().framework_info());
       break;
     case Event::LAUNCH:
       queued(task_.launch(event.launch().task()));
@@ -228,7 +230,7 @@ void Executor::handle(const Event& event) {
 // New updates are in the outbox: wake the courier.
 void Executor::queued(const std::vector<mesos::TaskStatus>& updates) {
   for (const auto& update : updates)
-    if (update.state() != mesos::TASK_RUNNING) record_task_end(update);
+    if (is_terminal(update.state())) record_task_end(update);
   if (!updates.empty()) changed_.notify_all();
 }
 
@@ -324,9 +326,10 @@ void Executor::probe(std::unique_lock<std::mutex>& lock) {
   changed_.notify_all();
 }
 
-void Executor::stop(std::optional<Duration> grace, const char* why) {
-  if (!grace || stopper_.joinable()) return;
-  const double seconds = std::chrono::duration<double>(*grace).count();
+void Executor::stop(std::optional<Task::Stop> stop, const char* why) {
+  if (!stop || stopper_.joinable()) return;
+  queued(stop->updates);
+  const double seconds = std::chrono::duration<double>(stop->grace).count();
   spdlog::info("container {}: {}: stopping the container with a grace period of {} s", id_, why, seconds);
   stopper_ = std::thread([this, seconds] {
     try {

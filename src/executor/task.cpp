@@ -5,6 +5,11 @@
 
 namespace dc::executor {
 
+bool is_terminal(mesos::TaskState state) {
+  return state == mesos::TASK_FINISHED || state == mesos::TASK_FAILED || state == mesos::TASK_KILLED ||
+         state == mesos::TASK_LOST || state == mesos::TASK_ERROR;
+}
+
 Task::Task(std::string executor_id, std::function<std::string()> uuid)
     : executor_id_(std::move(executor_id)), uuid_(std::move(uuid)) {}
 
@@ -16,6 +21,11 @@ mesos::TaskStatus Task::status(mesos::TaskState state) {
   status.set_source(mesos::TaskStatus::SOURCE_EXECUTOR);
   status.set_uuid(uuid_());
   return status;
+}
+
+void Task::subscribed(const mesos::FrameworkInfo& framework) {
+  for (const auto& capability : framework.capabilities())
+    if (capability.type() == mesos::FrameworkInfo::Capability::TASK_KILLING_STATE) task_killing_state_ = true;
 }
 
 std::vector<mesos::TaskStatus> Task::launch(const mesos::TaskInfo& task) {
@@ -30,21 +40,29 @@ std::vector<mesos::TaskStatus> Task::launch(const mesos::TaskInfo& task) {
   return result;
 }
 
-std::optional<Duration> Task::kill(const mesos::KillPolicy* policy, Duration fallback) {
-  if (exit_ || killed_) return std::nullopt;
-  killed_ = true;
+std::optional<Task::Stop> Task::kill(const mesos::KillPolicy* policy, Duration fallback) {
   // The KILL's own policy wins over the task's (as in Mesos).
   const mesos::KillPolicy* chosen = policy && policy->has_grace_period() ? policy
                                     : kill_policy_ && kill_policy_->has_grace_period() ? &*kill_policy_
                                                                                        : nullptr;
-  if (!chosen) return fallback;
-  return std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(chosen->grace_period().nanoseconds()));
+  if (!chosen) return stopping(fallback);
+  const std::chrono::nanoseconds grace(chosen->grace_period().nanoseconds());
+  return stopping(std::chrono::duration_cast<Duration>(grace));
 }
 
-std::optional<Duration> Task::shutdown(Duration grace) {
+std::optional<Task::Stop> Task::shutdown(Duration grace) { return stopping(grace); }
+
+// Mesos's executors (1.0.1) send TASK_KILLING as the kill is issued, for
+// KILL and SHUTDOWN alike, to a framework that declared it can take it.
+std::optional<Task::Stop> Task::stopping(Duration grace) {
   if (exit_ || killed_) return std::nullopt;
   killed_ = true;
-  return grace;
+  Stop stop{grace, {}};
+  if (launched() && task_killing_state_) {
+    stop.updates.push_back(status(mesos::TASK_KILLING));
+    outbox_.add(stop.updates.back());
+  }
+  return stop;
 }
 
 std::vector<mesos::TaskStatus> Task::ended(const termination::Exit& exit, uint64_t mem_limit_bytes) {

@@ -45,6 +45,8 @@ parser.add_argument("--drop-updates", type=int, default=0,
 parser.add_argument("--lose-responses", type=int, default=0,
                     help="handle the first N UPDATEs, then close the socket instead of answering")
 parser.add_argument("--hold-launch", action="store_true", help="send the LAUNCH only on SIGHUP")
+parser.add_argument("--task-killing", action="store_true",
+                    help="the framework has the TASK_KILLING_STATE capability (in SUBSCRIBED)")
 args = parser.parse_args()
 
 sys.path.insert(0, args.python_out)
@@ -212,7 +214,7 @@ class Handler(BaseHTTPRequestHandler):
             subscribers.append(events)
         # Slave::subscribe(): SUBSCRIBED (ExecutorRegisteredMessage), then each
         # unacknowledged update handled as a new one, then the queued task.
-        events.put(Event(type=Event.SUBSCRIBED))
+        events.put(subscribed())
         for update in subscribe.unacknowledged_updates:
             with lock:
                 duplicate = update.status.uuid in received
@@ -245,6 +247,17 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             with lock:
                 subscribers.remove(events)
+
+
+def subscribed():
+    """Slave::subscribe(): the FrameworkInfo as the scheduler gave it, with its id."""
+    event = Event(type=Event.SUBSCRIBED)
+    framework = event.subscribed.framework_info
+    framework.user, framework.name = "root", "stand-in"
+    framework.id.value = args.framework_id
+    if args.task_killing:
+        framework.capabilities.add().type = mesos_pb2.FrameworkInfo.Capability.TASK_KILLING_STATE
+    return event
 
 
 def kill(*_):

@@ -12,7 +12,6 @@
 
 using Catch::Matchers::Contains;
 using namespace std::chrono_literals;
-using dc::executor::Duration;
 using dc::executor::parse_duration;
 using dc::executor::Task;
 
@@ -102,7 +101,7 @@ TEST_CASE("a failing task reports its status; a killed one TASK_KILLED") {
 
   Task killed = counting_task();
   killed.launch(task_info());
-  CHECK(killed.kill(nullptr, 7s) == std::optional<Duration>(7s));
+  CHECK(killed.kill(nullptr, 7s)->grace == 7s);
   CHECK_FALSE(killed.kill(nullptr, 7s));
   auto update = killed.ended({SIGTERM, false}, 0);
   CHECK(update.at(0).state() == mesos::TASK_KILLED);
@@ -112,19 +111,58 @@ TEST_CASE("a failing task reports its status; a killed one TASK_KILLED") {
 TEST_CASE("kill grace: the KILL's policy, else the task's, else the fallback") {
   Task own = counting_task();
   own.launch(task_info(2'000'000'000));
-  CHECK(own.kill(nullptr, 7s) == std::optional<Duration>(2s));
+  CHECK(own.kill(nullptr, 7s)->grace == 2s);
   Task overridden = counting_task();
   overridden.launch(task_info(2'000'000'000));
   mesos::KillPolicy policy;
   policy.mutable_grace_period()->set_nanoseconds(500'000'000);
-  CHECK(overridden.kill(&policy, 7s) == std::optional<Duration>(500ms));
+  CHECK(overridden.kill(&policy, 7s)->grace == 500ms);
   Task shutdown = counting_task();
   shutdown.launch(task_info(2'000'000'000));
-  CHECK(shutdown.shutdown(1s) == std::optional<Duration>(1s));
+  CHECK(shutdown.shutdown(1s)->grace == 1s);
   Task ended = counting_task();
   ended.launch(task_info());
   ended.ended({exited(0), false}, 0);
   CHECK_FALSE(ended.kill(nullptr, 7s));
+}
+
+namespace {
+
+mesos::FrameworkInfo framework(bool task_killing_state) {
+  mesos::FrameworkInfo info;
+  info.add_capabilities()->set_type(mesos::FrameworkInfo::Capability::REVOCABLE_RESOURCES);
+  if (task_killing_state) info.add_capabilities()->set_type(mesos::FrameworkInfo::Capability::TASK_KILLING_STATE);
+  return info;
+}
+
+}  // namespace
+
+TEST_CASE("TASK_KILLING first, for a framework with the capability, on KILL and SHUTDOWN") {
+  for (bool shutdown : {false, true}) {
+    Task task = counting_task();
+    task.subscribed(framework(true));
+    task.launch(task_info());
+    auto stop = shutdown ? task.shutdown(1s) : task.kill(nullptr, 1s);
+    REQUIRE(stop);
+    REQUIRE(stop->updates.size() == 1);
+    CHECK(stop->updates[0].state() == mesos::TASK_KILLING);
+    CHECK(stop->updates[0].task_id().value() == "task-1");
+    CHECK(stop->updates[0].uuid() == "2");
+    CHECK_FALSE(dc::executor::is_terminal(mesos::TASK_KILLING));
+    CHECK(task.unacknowledged().unacknowledged_updates_size() == 2);
+    CHECK_FALSE(task.kill(nullptr, 1s));
+    CHECK(task.ended({SIGTERM, false}, 0).at(0).state() == mesos::TASK_KILLED);
+  }
+}
+
+TEST_CASE("no TASK_KILLING without the capability, nor before LAUNCH") {
+  Task without = counting_task();
+  without.subscribed(framework(false));
+  without.launch(task_info());
+  CHECK(without.kill(nullptr, 1s)->updates.empty());
+  Task early = counting_task();
+  early.subscribed(framework(true));
+  CHECK(early.shutdown(1s)->updates.empty());
 }
 
 TEST_CASE("an OOM kill: TASK_FAILED with the memory reason and message") {
