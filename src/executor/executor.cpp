@@ -1,4 +1,4 @@
-// Four threads, and a fifth for a KILL's `docker stop` so that the grace
+// Five threads, and a sixth for a KILL's `docker stop` so that the grace
 // period blocks nothing. This one runs the task (task.hpp) on what the others
 // report under one mutex, and sleeps on a condition until the next deadline
 // that lies ahead (never one already past: that spun at 0.9 s of CPU per
@@ -7,7 +7,8 @@
 // what the outbox says is due, one call at a time, retrying on a fresh
 // connection, and asks the agent whether it still answers while the
 // executor waits on it. The watcher sleeps until the container ends (wait's
-// own machinery: inotify and a pidfd, no docker client).
+// own machinery: inotify and a pidfd, no docker client). The inspector asks
+// docker once for what TASK_RUNNING tells of the container.
 #include "executor/executor.hpp"
 
 #include <condition_variable>
@@ -81,6 +82,7 @@ class Executor {
   void attempt(std::unique_lock<std::mutex>& lock, const mesos::TaskStatus& update);
   void probe(std::unique_lock<std::mutex>& lock);
   void watch();
+  void inspect();
   void take_inputs();
   bool over();
   std::optional<Clock::time_point> deadline() const;
@@ -101,6 +103,7 @@ class Executor {
   std::condition_variable changed_;
   Task task_;
   std::deque<Event> events_;
+  std::optional<docker::Container> inspected_;
   std::optional<termination::Exit> exit_;
   uint64_t mem_limit_bytes_ = 0;
   bool exit_reported_ = false;
@@ -122,6 +125,7 @@ int Executor::run() {
   spdlog::info("container {}: executor {} of framework {} subscribing to {}", id_, config_.executor_id,
                config_.framework_id, config_.agent.authority());
   std::thread watcher([this] { watch(); });
+  std::thread inspector([this] { inspect(); });
   std::thread subscriber([this] { subscribe_loop(); });
   std::thread courier([this] { deliver(); });
   {
@@ -141,14 +145,17 @@ int Executor::run() {
   subscriber.join();
   courier.join();
   watcher.join();
+  inspector.join();
   if (stopper_.joinable()) stopper_.join();
   spdlog::info("container {}: executor done, the container {}", id_, termination::describe(exit_->status));
   return termination::exit_code(exit_->status);
 }
 
-// What the other threads reported, fed to the task.
+// What the other threads reported, fed to the task. Events wait for the
+// inspect, as Mesos's docker executor holds TASK_RUNNING (and a kill) until
+// its inspect returned: they stay in order.
 void Executor::take_inputs() {
-  while (!events_.empty()) {
+  while (inspected_ && !events_.empty()) {
     Event event = std::move(events_.front());
     events_.pop_front();
     handle(event);
@@ -205,7 +212,7 @@ void Executor::handle(const Event& event) {
       task_.subscribed(event.subscribed().framework_info());
       break;
     case Event::LAUNCH:
-      queued(task_.launch(event.launch().task()));
+      queued(task_.launch(event.launch().task(), {inspected_->ip, inspected_->output}));
       break;
     case Event::KILL:
       stop(task_.kill(event.kill().has_kill_policy() ? &event.kill().kill_policy() : nullptr,
@@ -421,6 +428,20 @@ void Executor::subscribe_loop() {
     std::uniform_int_distribution<long long> backoff(0, config_.backoff_max.count());
     changed_.wait_for(lock, Duration(backoff(random)), [this] { return quitting_; });
   }
+}
+
+// Once, before TASK_RUNNING: without an answer it goes without the network.
+void Executor::inspect() {
+  docker::Container container;
+  try {
+    if (auto found = docker::Client(settings_).inspect(name_)) container = *found;
+  } catch (const Error& e) {
+    std::lock_guard lock(mutex_);
+    spdlog::warn("container {}: TASK_RUNNING goes without the container's network: {}", id_, e.what());
+  }
+  std::lock_guard lock(mutex_);
+  inspected_ = container;
+  changed_.notify_all();
 }
 
 void Executor::watch() {

@@ -28,13 +28,35 @@ void Task::subscribed(const mesos::FrameworkInfo& framework) {
     if (capability.type() == mesos::FrameworkInfo::Capability::TASK_KILLING_STATE) task_killing_state_ = true;
 }
 
-std::vector<mesos::TaskStatus> Task::launch(const mesos::TaskInfo& task) {
+namespace {
+
+mesos::NetworkInfo network_of(const mesos::TaskInfo& task, const std::string& ip) {
+  // A docker container has one network: the task's one NetworkInfo, if any.
+  mesos::NetworkInfo network;
+  if (task.container().network_infos_size() > 0) network = task.container().network_infos(0);
+  network.clear_ip_addresses();
+  network.add_ip_addresses()->set_ip_address(ip);
+  return network;
+}
+
+}  // namespace
+
+std::vector<mesos::TaskStatus> Task::launch(const mesos::TaskInfo& task, const Inspected& container) {
   if (launched()) return {};
   launched_ = true;
   task_ = task;
   task_id_ = task.task_id();
   if (task.has_kill_policy()) kill_policy_ = task.kill_policy();
-  std::vector<mesos::TaskStatus> result = {status(mesos::TASK_RUNNING)};
+  mesos::TaskStatus running = status(mesos::TASK_RUNNING);
+  if (!container.output.empty()) running.set_data(container.output);
+  if (!container.ip.empty()) {
+    network_ = network_of(task, container.ip);
+    auto* label = running.mutable_labels()->add_labels();
+    label->set_key("Docker.NetworkSettings.IPAddress");  // deprecated in Mesos, still sent
+    label->set_value(container.ip);
+    *running.mutable_container_status()->add_network_infos() = *network_;
+  }
+  std::vector<mesos::TaskStatus> result = {running};
   outbox_.add(result.back());
   for (auto& update : terminal()) result.push_back(update);
   return result;

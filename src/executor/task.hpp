@@ -1,6 +1,7 @@
 #pragma once
 // The one task of a host executor, as Mesos 1.0.1's command executor
-// (src/launcher/executor.cpp) reports it: TASK_RUNNING on LAUNCH; when the
+// (src/launcher/executor.cpp) reports it: TASK_RUNNING on LAUNCH, with the
+// container's network as the docker executor tells it; when the
 // container ends TASK_FINISHED (exit 0), else TASK_KILLED after a kill, else
 // TASK_FAILED with "Command exited with status N"; TASK_KILLING first when
 // a kill begins and the framework can take it; every update kept until
@@ -21,6 +22,12 @@ namespace dc::executor {
 // The terminal states: the task's last update.
 bool is_terminal(mesos::TaskState state);
 
+// What TASK_RUNNING tells of the container, from `docker inspect`.
+struct Inspected {
+  std::string ip;      // on a bridge or user network; empty on host networking
+  std::string output;  // docker inspect's JSON
+};
+
 class Task {
  public:
   // `uuid` makes a fresh 16-byte update id.
@@ -32,7 +39,12 @@ class Task {
   // Each method that makes updates returns them and puts them in the outbox.
   // LAUNCH: TASK_RUNNING, and at once the terminal update when the container
   // ended before the task arrived. A second LAUNCH is ignored (nothing).
-  std::vector<mesos::TaskStatus> launch(const mesos::TaskInfo& task);
+  // As Mesos 1.0.1's docker executor (src/docker/executor.cpp), TASK_RUNNING
+  // carries the inspect JSON in `data`, and with an IP the label
+  // Docker.NetworkSettings.IPAddress and container_status.network_infos: the
+  // task's NetworkInfo (if any) with that IP in place of its ip_addresses.
+  // With none, the agent fills in its own address.
+  std::vector<mesos::TaskStatus> launch(const mesos::TaskInfo& task, const Inspected& container = {});
 
   // How to stop the container, and what to tell the agent first.
   struct Stop {
@@ -75,6 +87,7 @@ class Task {
   bool launched_ = false;
   mesos::TaskID task_id_;
   std::optional<mesos::KillPolicy> kill_policy_;
+  std::optional<mesos::NetworkInfo> network_;  // the container's, once launched
   bool task_killing_state_ = false;  // the framework's capability
   bool killed_ = false;
   std::optional<termination::Exit> exit_;

@@ -165,6 +165,42 @@ TEST_CASE("no TASK_KILLING without the capability, nor before LAUNCH") {
   CHECK(early.shutdown(1s)->updates.empty());
 }
 
+TEST_CASE("TASK_RUNNING tells the container's network as Mesos's docker executor does") {
+  Task task = counting_task();
+  auto info = task_info();
+  auto* network = info.mutable_container()->add_network_infos();
+  network->set_name("web-net");
+  network->add_ip_addresses()->set_protocol(mesos::NetworkInfo::IPv4);
+  auto* label = network->mutable_labels()->add_labels();
+  label->set_key("team");
+  label->set_value("web");
+  const auto running = task.launch(info, {"172.18.0.5", R"([{"Id": "abc"}])"}).at(0);
+  CHECK(running.data() == R"([{"Id": "abc"}])");
+  REQUIRE(running.container_status().network_infos_size() == 1);
+  const auto& reported = running.container_status().network_infos(0);
+  CHECK(reported.name() == "web-net");
+  CHECK(reported.labels().labels(0).value() == "web");
+  REQUIRE(reported.ip_addresses_size() == 1);
+  CHECK(reported.ip_addresses(0).ip_address() == "172.18.0.5");
+  CHECK_FALSE(reported.ip_addresses(0).has_protocol());
+  REQUIRE(running.labels().labels_size() == 1);
+  CHECK(running.labels().labels(0).key() == "Docker.NetworkSettings.IPAddress");
+  CHECK(running.labels().labels(0).value() == "172.18.0.5");
+}
+
+TEST_CASE("TASK_RUNNING on a bridge without the task's NetworkInfo, and on host networking") {
+  Task bridged = counting_task();
+  const auto running = bridged.launch(task_info(), {"172.17.0.3", "[{}]"}).at(0);
+  REQUIRE(running.container_status().network_infos_size() == 1);
+  CHECK_FALSE(running.container_status().network_infos(0).has_name());
+  CHECK(running.container_status().network_infos(0).ip_addresses(0).ip_address() == "172.17.0.3");
+  Task host = counting_task();
+  const auto on_host = host.launch(task_info(), {"", "[{}]"}).at(0);
+  CHECK(on_host.data() == "[{}]");
+  CHECK_FALSE(on_host.has_container_status());
+  CHECK_FALSE(on_host.has_labels());
+}
+
 TEST_CASE("an OOM kill: TASK_FAILED with the memory reason and message") {
   Task task = counting_task();
   task.launch(task_info());
