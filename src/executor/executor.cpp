@@ -8,7 +8,8 @@
 // connection, and asks the agent whether it still answers while the
 // executor waits on it. The watcher sleeps until the container ends (wait's
 // own machinery: inotify and a pidfd, no docker client). The inspector asks
-// docker once for what TASK_RUNNING tells of the container.
+// docker once for what TASK_RUNNING tells of the container. A health check
+// has a thread of its own (health.hpp).
 #include "executor/executor.hpp"
 
 #include <condition_variable>
@@ -21,6 +22,7 @@
 #include "commands/commands.hpp"
 #include "docker.hpp"
 #include "executor/agent.hpp"
+#include "executor/health.hpp"
 #include "executor/task.hpp"
 #include "ids.hpp"
 #include "log.hpp"
@@ -89,6 +91,8 @@ class Executor {
   bool waiting_on_agent() const;
   void handle(const Event& event);
   void queued(const std::vector<mesos::TaskStatus>& updates);
+  void start_checks(const mesos::TaskInfo& task);
+  void health(const Verdict& verdict);
   void record_task_end(const mesos::TaskStatus& update);
   void stop(std::optional<Task::Stop> stop, const char* why);
   void abandon(const std::string& why);
@@ -104,6 +108,7 @@ class Executor {
   Task task_;
   std::deque<Event> events_;
   std::optional<docker::Container> inspected_;
+  std::unique_ptr<Checker> checker_;
   std::optional<termination::Exit> exit_;
   uint64_t mem_limit_bytes_ = 0;
   bool exit_reported_ = false;
@@ -146,6 +151,13 @@ int Executor::run() {
   courier.join();
   watcher.join();
   inspector.join();
+  // Its verdict may be waiting for the mutex: destroyed without it.
+  std::unique_ptr<Checker> checker;
+  {
+    std::lock_guard lock(mutex_);
+    checker = std::move(checker_);
+  }
+  checker.reset();
   if (stopper_.joinable()) stopper_.join();
   spdlog::info("container {}: executor done, the container {}", id_, termination::describe(exit_->status));
   return termination::exit_code(exit_->status);
@@ -162,6 +174,7 @@ void Executor::take_inputs() {
   }
   if (exit_ && !exit_reported_) {
     exit_reported_ = true;
+    if (checker_) checker_->stop();
     queued(task_.ended(*exit_, mem_limit_bytes_));
   }
 }
@@ -213,6 +226,7 @@ void Executor::handle(const Event& event) {
       break;
     case Event::LAUNCH:
       queued(task_.launch(event.launch().task(), {inspected_->ip, inspected_->output}));
+      start_checks(event.launch().task());
       break;
     case Event::KILL:
       stop(task_.kill(event.kill().has_kill_policy() ? &event.kill().kill_policy() : nullptr,
@@ -239,6 +253,41 @@ void Executor::queued(const std::vector<mesos::TaskStatus>& updates) {
   for (const auto& update : updates)
     if (is_terminal(update.state())) record_task_end(update);
   if (!updates.empty()) changed_.notify_all();
+}
+
+// The task's command health check, as Mesos's docker executor runs them.
+void Executor::start_checks(const mesos::TaskInfo& task) {
+  if (!task.has_health_check() || checker_ || task_.container_ended()) return;
+  const auto& check = task.health_check();
+  if (!check.has_command() || check.command().value().empty()) {
+    spdlog::warn("container {}: no health checks: only command health checks are supported", id_);
+    return;
+  }
+  if (inspected_->pid <= 0) {
+    spdlog::warn("container {}: no health checks: the container is not running", id_);
+    return;
+  }
+  spdlog::info("container {}: health check `{}` in the container: the first after {:g} s, then every {:g} s, "
+               "timeout {:g} s; {} failure(s) in a row after a grace period of {:g} s kill the task",
+               id_, describe(check.command()), check.delay_seconds(), check.interval_seconds(),
+               check.timeout_seconds(), check.consecutive_failures(), check.grace_period_seconds());
+  checker_ = std::make_unique<Checker>(check, inspected_->pid, [this](const Verdict& verdict) { health(verdict); });
+}
+
+// From the checker's thread.
+void Executor::health(const Verdict& verdict) {
+  std::lock_guard lock(mutex_);
+  if (verdict.healthy) {
+    if (*verdict.healthy)
+      spdlog::info("container {}: health check passed", id_);
+    else
+      spdlog::warn("container {}: health check failed: {}", id_, verdict.failure);
+    queued(task_.health(*verdict.healthy));
+  }
+  if (verdict.kill) {
+    spdlog::warn("container {}: killing the task: {}", id_, *verdict.kill);
+    stop(task_.unhealthy(*verdict.kill, config_.shutdown_grace), "health check");
+  }
 }
 
 void Executor::record_task_end(const mesos::TaskStatus& update) {
@@ -305,7 +354,8 @@ void Executor::attempt(std::unique_lock<std::mutex>& lock, const mesos::TaskStat
   lock.lock();
   const auto now = Clock::now();
   const int attempts = task_.outbox().attempted(update.uuid(), failure.empty(), now);
-  const char* state = state_name(update.state());
+  const std::string state = std::string(state_name(update.state())) +
+                            (!update.has_healthy() ? "" : update.healthy() ? " (healthy)" : " (unhealthy)");
   if (failure.empty()) {
     heard_at_ = now;
     spdlog::info("container {}: {} of task {} sent{}{}", id_, state, update.task_id().value(),
@@ -334,6 +384,8 @@ void Executor::probe(std::unique_lock<std::mutex>& lock) {
 }
 
 void Executor::stop(std::optional<Task::Stop> stop, const char* why) {
+  // As Mesos: a task being killed is checked no more.
+  if (checker_) checker_->stop();
   if (!stop || stopper_.joinable()) return;
   queued(stop->updates);
   const double seconds = std::chrono::duration<double>(stop->grace).count();

@@ -87,6 +87,21 @@ std::optional<Task::Stop> Task::stopping(Duration grace) {
   return stop;
 }
 
+std::vector<mesos::TaskStatus> Task::health(bool healthy) {
+  if (!launched() || killed_ || exit_) return {};
+  mesos::TaskStatus update = status(mesos::TASK_RUNNING);
+  update.set_healthy(healthy);
+  if (network_) *update.mutable_container_status()->add_network_infos() = *network_;
+  outbox_.add(update);
+  return {update};
+}
+
+std::optional<Task::Stop> Task::unhealthy(const std::string& why, Duration fallback) {
+  auto stop = kill(nullptr, fallback);
+  if (stop) unhealthy_ = why;
+  return stop;
+}
+
 std::vector<mesos::TaskStatus> Task::ended(const termination::Exit& exit, uint64_t mem_limit_bytes) {
   if (exit_) return {};
   exit_ = exit;
@@ -108,6 +123,10 @@ std::vector<mesos::TaskStatus> Task::terminal() {
   }
   update.set_message(exit_->oom ? termination::make(*exit_, false, mem_limit_bytes_).message()
                                 : "Command " + termination::describe(code));
+  if (unhealthy_) {
+    update.set_healthy(false);
+    update.set_message(update.message() + "; " + *unhealthy_);
+  }
   terminal_sent_ = true;
   outbox_.add(update);
   return {update};

@@ -58,6 +58,13 @@ class Task {
   // SHUTDOWN, or the agent gone: the same with `grace`, whatever the policy.
   std::optional<Stop> shutdown(Duration grace);
 
+  // A health check's result: TASK_RUNNING with `healthy`, and the
+  // container's network as Mesos repeats it; nothing once a kill began.
+  std::vector<mesos::TaskStatus> health(bool healthy);
+  // The health check failed too often: killed as KILL does, and the terminal
+  // update carries healthy: false and `why` after the command's end.
+  std::optional<Stop> unhealthy(const std::string& why, Duration fallback);
+
   // The container ended: the terminal update, once the task is launched.
   std::vector<mesos::TaskStatus> ended(const termination::Exit& exit, uint64_t mem_limit_bytes);
 
@@ -90,6 +97,7 @@ class Task {
   std::optional<mesos::NetworkInfo> network_;  // the container's, once launched
   bool task_killing_state_ = false;  // the framework's capability
   bool killed_ = false;
+  std::optional<std::string> unhealthy_;  // why the health check killed it
   std::optional<termination::Exit> exit_;
   uint64_t mem_limit_bytes_ = 0;
   bool terminal_sent_ = false;

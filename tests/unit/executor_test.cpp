@@ -201,6 +201,41 @@ TEST_CASE("TASK_RUNNING on a bridge without the task's NetworkInfo, and on host 
   CHECK_FALSE(on_host.has_labels());
 }
 
+TEST_CASE("health: TASK_RUNNING with healthy and the container's network, until a kill begins") {
+  Task task = counting_task();
+  CHECK(task.health(true).empty());  // before LAUNCH
+  task.launch(task_info(), {"172.17.0.9", "[{}]"});
+  const auto healthy = task.health(true);
+  REQUIRE(healthy.size() == 1);
+  CHECK(healthy[0].state() == mesos::TASK_RUNNING);
+  CHECK(healthy[0].healthy());
+  CHECK(healthy[0].container_status().network_infos(0).ip_addresses(0).ip_address() == "172.17.0.9");
+  CHECK_FALSE(healthy[0].has_data());
+  CHECK_FALSE(task.health(false).at(0).healthy());
+  const auto stop = task.unhealthy("health check `x` failed 3 times in a row, the last: exit status 1", 7s);
+  REQUIRE(stop);
+  CHECK(stop->grace == 7s);
+  CHECK(task.health(false).empty());
+  CHECK_FALSE(task.unhealthy("again", 7s));
+  const auto end = task.ended({SIGTERM, false}, 0).at(0);
+  CHECK(end.state() == mesos::TASK_KILLED);
+  REQUIRE(end.has_healthy());
+  CHECK_FALSE(end.healthy());
+  CHECK(end.message() ==
+        "Command terminated by signal 15 (Terminated); health check `x` failed 3 times in a row, the last: exit status 1");
+}
+
+TEST_CASE("a task a KILL ended carries no healthy field; a health kill after it changes nothing") {
+  Task task = counting_task();
+  task.launch(task_info());
+  task.health(true);
+  REQUIRE(task.kill(nullptr, 1s));
+  CHECK_FALSE(task.unhealthy("too late", 1s));
+  const auto end = task.ended({SIGTERM, false}, 0).at(0);
+  CHECK_FALSE(end.has_healthy());
+  CHECK(end.message() == "Command terminated by signal 15 (Terminated)");
+}
+
 TEST_CASE("an OOM kill: TASK_FAILED with the memory reason and message") {
   Task task = counting_task();
   task.launch(task_info());
