@@ -124,6 +124,7 @@ std::optional<Container> parse_inspect(const std::string& text) {
   if (all.is_discarded() || !all.is_array() || all.empty() || !all[0].is_object()) return std::nullopt;
   const json& c = all[0];
   Container container;
+  container.output = text;
   container.id = c.value("Id", "");
   container.name = c.value("Name", "");
   if (!container.name.empty() && container.name[0] == '/') container.name.erase(0, 1);

@@ -31,6 +31,7 @@ struct Container {
   bool oom_killed = false;
   std::string status;
   std::string ip;  // on its (first) bridge or user network; empty on host or none
+  std::string output;  // docker inspect's whole answer (Mesos's docker executor sends it in TASK_RUNNING)
   std::map<std::string, std::string> labels;
 };
 

@@ -49,6 +49,22 @@ int unknown_command(const CLI::App& app) {
   return 2;
 }
 
+// `enter ID -- COMMAND [ARG...]`: the command's words, verbatim (CLI11 would
+// read a word such as `[` as the start of a list); argc is cut before `--`.
+std::vector<std::string> command_words(int& argc, char** argv) {
+  bool enter = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    enter = enter || word == "enter";
+    if (enter && word == "--") {
+      std::vector<std::string> words(argv + i + 1, argv + argc);
+      argc = i;
+      return words;
+    }
+  }
+  return {};
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"docker-containerizer: runs Mesos executors and tasks in Docker containers.\n"
                "The agent runs it with one command, one framed protobuf on stdin and one on stdout."};
@@ -82,6 +98,12 @@ int run(int argc, char** argv) {
   auto* decode = app.add_subcommand("decode", "framed binary on stdin -> protobuf text format on stdout");
   decode->add_option("message", message, "one of: " + list)->required();
   decode->callback([&] { chosen = [&](const Settings& s) { return dc::commands::codec(s, "decode", message); }; log_name = "decode"; });
+  const std::vector<std::string> words = command_words(argc, argv);
+  auto* enter = app.add_subcommand(
+      "enter", "run a command inside a running container as a health check runs (its namespaces, cgroups, user, "
+               "environment; no docker client): enter ID -- COMMAND [ARG...]");
+  enter->add_option("container_id", container_id)->required();
+  enter->callback([&] { chosen = [&](const Settings& s) { return dc::commands::enter(s, container_id, words); }; log_name = "enter"; });
   auto* await = app.add_subcommand("await", "internal: wait for a container and exit with its exit code");
   await->add_option("container_id", container_id)->required();
   await->callback([&] { chosen = [&](const Settings& s) { return dc::commands::await(s, container_id); }; log_name = "await"; });

@@ -48,17 +48,7 @@ void redirect(int from, int to_fd) {
 // exec. An exec failure's errno goes back through `report`.
 [[noreturn]] void exec_program(const char* file, char* const* argv, char* const* envp, int output_fd,
                                pid_t parent, int report) {
-  ::setpgid(0, 0);
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
-  // An ignored signal stays ignored across exec: ours ignores SIGPIPE.
-  ::signal(SIGPIPE, SIG_DFL);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  redirect(-1, STDIN_FILENO);
-  redirect(output_fd, STDOUT_FILENO);
-  redirect(output_fd, STDERR_FILENO);
+  prepare_child(parent, output_fd, output_fd);
   // Every descriptor but the three and the report pipe (close-on-exec).
   if (report > 3) ::close_range(3, report - 1, 0);
   ::close_range(report + 1, ~0u, 0);
@@ -69,6 +59,20 @@ void redirect(int from, int to_fd) {
 }
 
 }  // namespace
+
+void prepare_child(pid_t parent, int out_fd, int err_fd) {
+  ::setpgid(0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
+  // An ignored signal stays ignored across exec: ours ignores SIGPIPE.
+  ::signal(SIGPIPE, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  redirect(-1, STDIN_FILENO);
+  redirect(out_fd, STDOUT_FILENO);
+  redirect(err_fd, STDERR_FILENO);
+}
 
 int reap(pid_t pid) {
   int status = 0;

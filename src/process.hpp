@@ -53,6 +53,13 @@ struct Outcome {
 // cannot be started (execve's error: not executable, a missing interpreter).
 Outcome run(const Program& program, double timeout_seconds);
 
+// The start of a forked child that will exec, run() and a command entering a
+// container alike (async-signal-safe calls only): a process group of its
+// own, killed when the forking thread ends (it exits 127 at once when
+// `parent` is gone already), default signal handling, stdin on /dev/null,
+// stdout and stderr on `out_fd` and `err_fd` (/dev/null when -1).
+void prepare_child(pid_t parent, int out_fd, int err_fd);
+
 // waitpid(pid) through EINTR: its exit status (waitpid form).
 int reap(pid_t pid);
 

@@ -2,6 +2,7 @@
 // One function per command, each in src/commands/<command>.cpp. A command
 // returns the process exit code or throws dc::Error; main() reports it.
 #include <string>
+#include <vector>
 
 #include "settings.hpp"
 #include "termination.hpp"
@@ -25,6 +26,10 @@ int codec(const Settings& settings, const std::string& command, const std::strin
 // --version: version, git revision, protobuf and docker client versions on
 // stdout (src/commands/version.cpp, linked into docker-containerizer only).
 int version(const Settings& settings);
+
+// Debugging: runs `command` inside the running container of `container_id`
+// as its health checks run (src/enter.hpp); its exit code.
+int enter(const Settings& settings, const std::string& container_id, const std::vector<std::string>& command);
 
 // Internal, for override mode's host executor: waits for the container of
 // `container_id` and exits with its exit code.

@@ -1,4 +1,4 @@
-// Four threads, and a fifth for a KILL's `docker stop` so that the grace
+// Five threads, and a sixth for a KILL's `docker stop` so that the grace
 // period blocks nothing. This one runs the task (task.hpp) on what the others
 // report under one mutex, and sleeps on a condition until the next deadline
 // that lies ahead (never one already past: that spun at 0.9 s of CPU per
@@ -7,7 +7,9 @@
 // what the outbox says is due, one call at a time, retrying on a fresh
 // connection, and asks the agent whether it still answers while the
 // executor waits on it. The watcher sleeps until the container ends (wait's
-// own machinery: inotify and a pidfd, no docker client).
+// own machinery: inotify and a pidfd, no docker client). The inspector asks
+// docker once for what TASK_RUNNING tells of the container. A health check
+// has a thread of its own (health.hpp).
 #include "executor/executor.hpp"
 
 #include <condition_variable>
@@ -20,6 +22,7 @@
 #include "commands/commands.hpp"
 #include "docker.hpp"
 #include "executor/agent.hpp"
+#include "executor/health.hpp"
 #include "executor/task.hpp"
 #include "ids.hpp"
 #include "log.hpp"
@@ -59,6 +62,7 @@ std::string random_uuid() {
 const char* state_name(mesos::TaskState state) {
   switch (state) {
     case mesos::TASK_RUNNING: return "TASK_RUNNING";
+    case mesos::TASK_KILLING: return "TASK_KILLING";
     case mesos::TASK_FINISHED: return "TASK_FINISHED";
     case mesos::TASK_FAILED: return "TASK_FAILED";
     case mesos::TASK_KILLED: return "TASK_KILLED";
@@ -80,14 +84,17 @@ class Executor {
   void attempt(std::unique_lock<std::mutex>& lock, const mesos::TaskStatus& update);
   void probe(std::unique_lock<std::mutex>& lock);
   void watch();
+  void inspect();
   void take_inputs();
   bool over();
   std::optional<Clock::time_point> deadline() const;
   bool waiting_on_agent() const;
   void handle(const Event& event);
   void queued(const std::vector<mesos::TaskStatus>& updates);
+  void start_checks(const mesos::TaskInfo& task);
+  void health(const Verdict& verdict);
   void record_task_end(const mesos::TaskStatus& update);
-  void stop(std::optional<Duration> grace, const char* why);
+  void stop(std::optional<Task::Stop> stop, const char* why);
   void abandon(const std::string& why);
 
   const Settings& settings_;
@@ -100,6 +107,8 @@ class Executor {
   std::condition_variable changed_;
   Task task_;
   std::deque<Event> events_;
+  std::optional<docker::Container> inspected_;
+  std::unique_ptr<Checker> checker_;
   std::optional<termination::Exit> exit_;
   uint64_t mem_limit_bytes_ = 0;
   bool exit_reported_ = false;
@@ -121,6 +130,7 @@ int Executor::run() {
   spdlog::info("container {}: executor {} of framework {} subscribing to {}", id_, config_.executor_id,
                config_.framework_id, config_.agent.authority());
   std::thread watcher([this] { watch(); });
+  std::thread inspector([this] { inspect(); });
   std::thread subscriber([this] { subscribe_loop(); });
   std::thread courier([this] { deliver(); });
   {
@@ -140,20 +150,31 @@ int Executor::run() {
   subscriber.join();
   courier.join();
   watcher.join();
+  inspector.join();
+  // Its verdict may be waiting for the mutex: destroyed without it.
+  std::unique_ptr<Checker> checker;
+  {
+    std::lock_guard lock(mutex_);
+    checker = std::move(checker_);
+  }
+  checker.reset();
   if (stopper_.joinable()) stopper_.join();
   spdlog::info("container {}: executor done, the container {}", id_, termination::describe(exit_->status));
   return termination::exit_code(exit_->status);
 }
 
-// What the other threads reported, fed to the task.
+// What the other threads reported, fed to the task. Events wait for the
+// inspect, as Mesos's docker executor holds TASK_RUNNING (and a kill) until
+// its inspect returned: they stay in order.
 void Executor::take_inputs() {
-  while (!events_.empty()) {
+  while (inspected_ && !events_.empty()) {
     Event event = std::move(events_.front());
     events_.pop_front();
     handle(event);
   }
   if (exit_ && !exit_reported_) {
     exit_reported_ = true;
+    if (checker_) checker_->stop();
     queued(task_.ended(*exit_, mem_limit_bytes_));
   }
 }
@@ -201,9 +222,11 @@ void Executor::handle(const Event& event) {
   switch (event.type()) {
     case Event::SUBSCRIBED:
       spdlog::info("container {}: subscribed", id_);
+      task_.subscribed(event.subscribed().framework_info());
       break;
     case Event::LAUNCH:
-      queued(task_.launch(event.launch().task()));
+      queued(task_.launch(event.launch().task(), {inspected_->ip, inspected_->output}));
+      start_checks(event.launch().task());
       break;
     case Event::KILL:
       stop(task_.kill(event.kill().has_kill_policy() ? &event.kill().kill_policy() : nullptr,
@@ -228,8 +251,43 @@ void Executor::handle(const Event& event) {
 // New updates are in the outbox: wake the courier.
 void Executor::queued(const std::vector<mesos::TaskStatus>& updates) {
   for (const auto& update : updates)
-    if (update.state() != mesos::TASK_RUNNING) record_task_end(update);
+    if (is_terminal(update.state())) record_task_end(update);
   if (!updates.empty()) changed_.notify_all();
+}
+
+// The task's command health check, as Mesos's docker executor runs them.
+void Executor::start_checks(const mesos::TaskInfo& task) {
+  if (!task.has_health_check() || checker_ || task_.container_ended()) return;
+  const auto& check = task.health_check();
+  if (!check.has_command() || check.command().value().empty()) {
+    spdlog::warn("container {}: no health checks: only command health checks are supported", id_);
+    return;
+  }
+  if (inspected_->pid <= 0) {
+    spdlog::warn("container {}: no health checks: the container is not running", id_);
+    return;
+  }
+  spdlog::info("container {}: health check `{}` in the container: the first after {:g} s, then every {:g} s, "
+               "timeout {:g} s; {} failure(s) in a row after a grace period of {:g} s kill the task",
+               id_, describe(check.command()), check.delay_seconds(), check.interval_seconds(),
+               check.timeout_seconds(), check.consecutive_failures(), check.grace_period_seconds());
+  checker_ = std::make_unique<Checker>(check, inspected_->pid, [this](const Verdict& verdict) { health(verdict); });
+}
+
+// From the checker's thread.
+void Executor::health(const Verdict& verdict) {
+  std::lock_guard lock(mutex_);
+  if (verdict.healthy) {
+    if (*verdict.healthy)
+      spdlog::info("container {}: health check passed", id_);
+    else
+      spdlog::warn("container {}: health check failed: {}", id_, verdict.failure);
+    queued(task_.health(*verdict.healthy));
+  }
+  if (verdict.kill) {
+    spdlog::warn("container {}: killing the task: {}", id_, *verdict.kill);
+    stop(task_.unhealthy(*verdict.kill, config_.shutdown_grace), "health check");
+  }
 }
 
 void Executor::record_task_end(const mesos::TaskStatus& update) {
@@ -296,7 +354,8 @@ void Executor::attempt(std::unique_lock<std::mutex>& lock, const mesos::TaskStat
   lock.lock();
   const auto now = Clock::now();
   const int attempts = task_.outbox().attempted(update.uuid(), failure.empty(), now);
-  const char* state = state_name(update.state());
+  const std::string state = std::string(state_name(update.state())) +
+                            (!update.has_healthy() ? "" : update.healthy() ? " (healthy)" : " (unhealthy)");
   if (failure.empty()) {
     heard_at_ = now;
     spdlog::info("container {}: {} of task {} sent{}{}", id_, state, update.task_id().value(),
@@ -324,9 +383,12 @@ void Executor::probe(std::unique_lock<std::mutex>& lock) {
   changed_.notify_all();
 }
 
-void Executor::stop(std::optional<Duration> grace, const char* why) {
-  if (!grace || stopper_.joinable()) return;
-  const double seconds = std::chrono::duration<double>(*grace).count();
+void Executor::stop(std::optional<Task::Stop> stop, const char* why) {
+  // As Mesos: a task being killed is checked no more.
+  if (checker_) checker_->stop();
+  if (!stop || stopper_.joinable()) return;
+  queued(stop->updates);
+  const double seconds = std::chrono::duration<double>(stop->grace).count();
   spdlog::info("container {}: {}: stopping the container with a grace period of {} s", id_, why, seconds);
   stopper_ = std::thread([this, seconds] {
     try {
@@ -418,6 +480,20 @@ void Executor::subscribe_loop() {
     std::uniform_int_distribution<long long> backoff(0, config_.backoff_max.count());
     changed_.wait_for(lock, Duration(backoff(random)), [this] { return quitting_; });
   }
+}
+
+// Once, before TASK_RUNNING: without an answer it goes without the network.
+void Executor::inspect() {
+  docker::Container container;
+  try {
+    if (auto found = docker::Client(settings_).inspect(name_)) container = *found;
+  } catch (const Error& e) {
+    std::lock_guard lock(mutex_);
+    spdlog::warn("container {}: TASK_RUNNING goes without the container's network: {}", id_, e.what());
+  }
+  std::lock_guard lock(mutex_);
+  inspected_ = container;
+  changed_.notify_all();
 }
 
 void Executor::watch() {

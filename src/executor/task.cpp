@@ -5,6 +5,11 @@
 
 namespace dc::executor {
 
+bool is_terminal(mesos::TaskState state) {
+  return state == mesos::TASK_FINISHED || state == mesos::TASK_FAILED || state == mesos::TASK_KILLED ||
+         state == mesos::TASK_LOST || state == mesos::TASK_ERROR;
+}
+
 Task::Task(std::string executor_id, std::function<std::string()> uuid)
     : executor_id_(std::move(executor_id)), uuid_(std::move(uuid)) {}
 
@@ -18,33 +23,83 @@ mesos::TaskStatus Task::status(mesos::TaskState state) {
   return status;
 }
 
-std::vector<mesos::TaskStatus> Task::launch(const mesos::TaskInfo& task) {
+void Task::subscribed(const mesos::FrameworkInfo& framework) {
+  for (const auto& capability : framework.capabilities())
+    if (capability.type() == mesos::FrameworkInfo::Capability::TASK_KILLING_STATE) task_killing_state_ = true;
+}
+
+namespace {
+
+mesos::NetworkInfo network_of(const mesos::TaskInfo& task, const std::string& ip) {
+  // A docker container has one network: the task's one NetworkInfo, if any.
+  mesos::NetworkInfo network;
+  if (task.container().network_infos_size() > 0) network = task.container().network_infos(0);
+  network.clear_ip_addresses();
+  network.add_ip_addresses()->set_ip_address(ip);
+  return network;
+}
+
+}  // namespace
+
+std::vector<mesos::TaskStatus> Task::launch(const mesos::TaskInfo& task, const Inspected& container) {
   if (launched()) return {};
   launched_ = true;
   task_ = task;
   task_id_ = task.task_id();
   if (task.has_kill_policy()) kill_policy_ = task.kill_policy();
-  std::vector<mesos::TaskStatus> result = {status(mesos::TASK_RUNNING)};
+  mesos::TaskStatus running = status(mesos::TASK_RUNNING);
+  if (!container.output.empty()) running.set_data(container.output);
+  if (!container.ip.empty()) {
+    network_ = network_of(task, container.ip);
+    auto* label = running.mutable_labels()->add_labels();
+    label->set_key("Docker.NetworkSettings.IPAddress");  // deprecated in Mesos, still sent
+    label->set_value(container.ip);
+    *running.mutable_container_status()->add_network_infos() = *network_;
+  }
+  std::vector<mesos::TaskStatus> result = {running};
   outbox_.add(result.back());
   for (auto& update : terminal()) result.push_back(update);
   return result;
 }
 
-std::optional<Duration> Task::kill(const mesos::KillPolicy* policy, Duration fallback) {
-  if (exit_ || killed_) return std::nullopt;
-  killed_ = true;
+std::optional<Task::Stop> Task::kill(const mesos::KillPolicy* policy, Duration fallback) {
   // The KILL's own policy wins over the task's (as in Mesos).
   const mesos::KillPolicy* chosen = policy && policy->has_grace_period() ? policy
                                     : kill_policy_ && kill_policy_->has_grace_period() ? &*kill_policy_
                                                                                        : nullptr;
-  if (!chosen) return fallback;
-  return std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(chosen->grace_period().nanoseconds()));
+  if (!chosen) return stopping(fallback);
+  const std::chrono::nanoseconds grace(chosen->grace_period().nanoseconds());
+  return stopping(std::chrono::duration_cast<Duration>(grace));
 }
 
-std::optional<Duration> Task::shutdown(Duration grace) {
+std::optional<Task::Stop> Task::shutdown(Duration grace) { return stopping(grace); }
+
+// Mesos's executors (1.0.1) send TASK_KILLING as the kill is issued, for
+// KILL and SHUTDOWN alike, to a framework that declared it can take it.
+std::optional<Task::Stop> Task::stopping(Duration grace) {
   if (exit_ || killed_) return std::nullopt;
   killed_ = true;
-  return grace;
+  Stop stop{grace, {}};
+  if (launched() && task_killing_state_) {
+    stop.updates.push_back(status(mesos::TASK_KILLING));
+    outbox_.add(stop.updates.back());
+  }
+  return stop;
+}
+
+std::vector<mesos::TaskStatus> Task::health(bool healthy) {
+  if (!launched() || killed_ || exit_) return {};
+  mesos::TaskStatus update = status(mesos::TASK_RUNNING);
+  update.set_healthy(healthy);
+  if (network_) *update.mutable_container_status()->add_network_infos() = *network_;
+  outbox_.add(update);
+  return {update};
+}
+
+std::optional<Task::Stop> Task::unhealthy(const std::string& why, Duration fallback) {
+  auto stop = kill(nullptr, fallback);
+  if (stop) unhealthy_ = why;
+  return stop;
 }
 
 std::vector<mesos::TaskStatus> Task::ended(const termination::Exit& exit, uint64_t mem_limit_bytes) {
@@ -68,6 +123,10 @@ std::vector<mesos::TaskStatus> Task::terminal() {
   }
   update.set_message(exit_->oom ? termination::make(*exit_, false, mem_limit_bytes_).message()
                                 : "Command " + termination::describe(code));
+  if (unhealthy_) {
+    update.set_healthy(false);
+    update.set_message(update.message() + "; " + *unhealthy_);
+  }
   terminal_sent_ = true;
   outbox_.add(update);
   return {update};

@@ -66,6 +66,7 @@ mesos::TaskInfo task_for(const mesos::scheduler::Offer& offer, const Options& o)
   take(offer, "mem", o.mem, o.role, task);
   *task.mutable_command() = command_info(o);
   *task.mutable_container() = container_info(o);
+  if (auto check = health_check(o)) *task.mutable_health_check() = *check;
   return task;
 }
 

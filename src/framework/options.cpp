@@ -33,6 +33,13 @@ stderr from the agent, and exits with its exit code. Ctrl-C kills the task.
   --principal NAME      principal, also for HTTP basic auth with --secret
   --secret SECRET       the principal's secret
   --timeout SECONDS     how long to wait for an offer that fits (default 60)
+  --health-cmd CMD      a health check: CMD through /bin/sh -c in the task's container;
+                        the health changes are printed
+  --health-delay S      seconds before the first check (default 15)
+  --health-interval S   seconds between checks (default 10)
+  --health-timeout S    a check's time limit (default 20)
+  --health-retries N    failed checks in a row that kill the task (default 3)
+  --health-grace S      seconds from the start in which failures do not count (default 10)
 One COMMAND word runs through /bin/sh -c; several run as an argv.
 )";
 
@@ -79,6 +86,8 @@ void check(const Options& o) {
   require(!o.command.empty(), "no COMMAND to run");
   require(o.secret.empty() || !o.principal.empty(), "--secret needs --principal");
   require(!o.role.empty(), "--role must not be empty");
+  for (double seconds : {o.health_delay, o.health_interval, o.health_timeout, o.health_grace})
+    require(seconds >= 0, "--health-delay, --health-interval, --health-timeout and --health-grace must not be negative");
   ids::validate("task id", o.id);
   const std::string network = lower(o.network);
   require(network == "host" || network == "bridge" || network == "none" || network == "user",
@@ -144,6 +153,12 @@ Options parse(int argc, const char* const* argv, bool& help) {
   app.add_option("--principal", o.principal);
   app.add_option("--secret", o.secret);
   app.add_option("--timeout", o.timeout);
+  app.add_option("--health-cmd", o.health_cmd);
+  app.add_option("--health-delay", o.health_delay);
+  app.add_option("--health-interval", o.health_interval);
+  app.add_option("--health-timeout", o.health_timeout);
+  app.add_option("--health-retries", o.health_retries);
+  app.add_option("--health-grace", o.health_grace);
   std::vector<std::string> reversed(flags.rbegin(), flags.rend());  // CLI11 parses from the back
   try {
     app.parse(reversed);
@@ -173,6 +188,18 @@ mesos::CommandInfo command_info(const Options& o) {
   for (const auto& u : o.uris) *command.add_uris() = uri(u);
   if (!o.user.empty()) command.set_user(o.user);
   return command;
+}
+
+std::optional<mesos::HealthCheck> health_check(const Options& o) {
+  if (o.health_cmd.empty()) return std::nullopt;
+  mesos::HealthCheck check;
+  check.mutable_command()->set_value(o.health_cmd);
+  check.set_delay_seconds(o.health_delay);
+  check.set_interval_seconds(o.health_interval);
+  check.set_timeout_seconds(o.health_timeout);
+  check.set_consecutive_failures(o.health_retries);
+  check.set_grace_period_seconds(o.health_grace);
+  return check;
 }
 
 mesos::ContainerInfo container_info(const Options& o) {

@@ -2,6 +2,8 @@
 // The command line of `launch-container --master`: the local mode's flags
 // (image, resources, environment, network, volumes, user, id, uris) plus
 // the cluster's (master, role, principal/secret, offer timeout).
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,10 @@ struct Options {
   std::string principal;
   std::string secret;                  // HTTP basic auth with `principal`
   double timeout = 60;                 // seconds to wait for a fitting offer
+  std::string health_cmd;              // a shell command run in the task's container as its health check
+  // The check's schedule, in seconds, and the failures that kill the task (Mesos's defaults).
+  double health_delay = 15, health_interval = 10, health_timeout = 20, health_grace = 10;
+  uint32_t health_retries = 3;
   std::vector<std::string> command;    // one word: /bin/sh -c; several: an argv
 };
 
@@ -40,5 +46,8 @@ mesos::CommandInfo command_info(const Options& options);
 
 // The task's DOCKER ContainerInfo: image, network, volumes.
 mesos::ContainerInfo container_info(const Options& options);
+
+// The task's command health check, with --health-cmd.
+std::optional<mesos::HealthCheck> health_check(const Options& options);
 
 }  // namespace dc::framework

@@ -65,6 +65,7 @@ int exit_code_of(const mesos::TaskStatus& status) {
 std::string describe(const mesos::TaskStatus& status, const std::string& hostname) {
   std::string line = mesos::TaskState_Name(status.state()) + " on agent " + status.slave_id().value();
   if (!hostname.empty()) line += " (" + hostname + ")";
+  if (status.has_healthy()) line += status.healthy() ? ", healthy" : ", unhealthy";
   if (!status.message().empty()) line += ": " + status.message();
   return line;
 }
@@ -88,6 +89,8 @@ Call Scheduler::subscribe() const {
   // and its task.
   info->set_failover_timeout(0);
   if (!options_.principal.empty()) info->set_principal(options_.principal);
+  // Its kill is then told as it begins (TASK_KILLING), and printed.
+  info->add_capabilities()->set_type(mesos::FrameworkInfo::Capability::TASK_KILLING_STATE);
   char host[256] = "";
   if (::gethostname(host, sizeof host - 1) == 0) info->set_hostname(host);
   return c;

@@ -72,7 +72,8 @@ int exit_code_of(const mesos::TaskStatus& status);
 
 bool terminal(mesos::TaskState state);
 
-// "TASK_RUNNING on agent S1 (host-a): message"
+// "TASK_RUNNING on agent S1 (host-a): message", ", healthy" or ", unhealthy"
+// after the host when the update says.
 std::string describe(const mesos::TaskStatus& status, const std::string& hostname);
 
 }  // namespace dc::framework

@@ -16,11 +16,13 @@ Misbehaviours seen of a real agent under load are flags (--close-after-response,
 Speaks only protobuf (the real agent also speaks JSON; the executor never asks).
 """
 import argparse
+import json
 import os
 import queue
 import re
 import signal
 import socket
+import struct
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +35,8 @@ parser.add_argument("--log", required=True)
 parser.add_argument("--framework-id", required=True)
 parser.add_argument("--executor-id", required=True, help="'*': any executor of the framework (scripts/bench)")
 parser.add_argument("--task-id", required=True, help="'*': the same as the executor id")
+parser.add_argument("--launch-frame",
+                    help="the Launch frame (read at LAUNCH): its task_info is the task, as the framework made it")
 parser.add_argument("--kill-policy-ns", type=int, help="the TaskInfo's kill policy grace period")
 parser.add_argument("--kill-grace-ns", type=int, help="the KILL event's kill policy grace period")
 parser.add_argument("--no-ack", action="store_true", help="acknowledge no update")
@@ -45,10 +49,12 @@ parser.add_argument("--drop-updates", type=int, default=0,
 parser.add_argument("--lose-responses", type=int, default=0,
                     help="handle the first N UPDATEs, then close the socket instead of answering")
 parser.add_argument("--hold-launch", action="store_true", help="send the LAUNCH only on SIGHUP")
+parser.add_argument("--task-killing", action="store_true",
+                    help="the framework has the TASK_KILLING_STATE capability (in SUBSCRIBED)")
 args = parser.parse_args()
 
 sys.path.insert(0, args.python_out)
-from proto import executor_pb2, mesos_pb2  # noqa: E402
+from proto import containerizer_pb2, executor_pb2, mesos_pb2  # noqa: E402
 
 Event = executor_pb2.Event
 Call = executor_pb2.Call
@@ -83,7 +89,26 @@ def describe(status):
     if status.HasField("message"):
         words.append("message=" + status.message)
     words.append("task=" + status.task_id.value)
+    # After the words the older tests read.
+    if status.HasField("healthy"):
+        words.append("healthy=" + ("true" if status.healthy else "false"))
+    for network in status.container_status.network_infos:
+        words.append("network=%s ip=%s labels=%s" % (
+            network.name or "-", ",".join(a.ip_address for a in network.ip_addresses) or "-",
+            ",".join("%s:%s" % (label.key, label.value) for label in network.labels.labels) or "-"))
+    for label in status.labels.labels:
+        words.append("label=%s:%s" % (label.key, label.value))
+    if status.HasField("data"):
+        words.append("data=" + inspected(status.data))
     return " ".join(words)
+
+
+def inspected(data):
+    """TASK_RUNNING's data: docker inspect's array (named by its container's Id), or its size."""
+    try:
+        return "inspect:" + json.loads(data)[0]["Id"]
+    except (ValueError, LookupError, TypeError):
+        return "%d bytes" % len(data)
 
 
 def validate(call):
@@ -212,7 +237,7 @@ class Handler(BaseHTTPRequestHandler):
             subscribers.append(events)
         # Slave::subscribe(): SUBSCRIBED (ExecutorRegisteredMessage), then each
         # unacknowledged update handled as a new one, then the queued task.
-        events.put(Event(type=Event.SUBSCRIBED))
+        events.put(subscribed())
         for update in subscribe.unacknowledged_updates:
             with lock:
                 duplicate = update.status.uuid in received
@@ -224,8 +249,11 @@ class Handler(BaseHTTPRequestHandler):
             launched.add(executor)
         if launch:
             event = Event(type=Event.LAUNCH)
-            event.launch.task.name = "task"
-            event.launch.task.task_id.value = executor if args.task_id == "*" else args.task_id
+            if args.launch_frame:
+                event.launch.task.CopyFrom(task_of(args.launch_frame))
+            else:
+                event.launch.task.name = "task"
+                event.launch.task.task_id.value = executor if args.task_id == "*" else args.task_id
             if args.kill_policy_ns is not None:
                 event.launch.task.kill_policy.grace_period.nanoseconds = args.kill_policy_ns
             if args.hold_launch:
@@ -245,6 +273,25 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             with lock:
                 subscribers.remove(events)
+
+
+def task_of(frame):
+    """The agent's LAUNCH carries the TaskInfo the framework sent, which the Launch frame holds too."""
+    with open(frame, "rb") as f:
+        data = f.read()
+    (size,) = struct.unpack("<I", data[:4])
+    return containerizer_pb2.Launch.FromString(data[4:4 + size]).task_info
+
+
+def subscribed():
+    """Slave::subscribe(): the FrameworkInfo as the scheduler gave it, with its id."""
+    event = Event(type=Event.SUBSCRIBED)
+    framework = event.subscribed.framework_info
+    framework.user, framework.name = "root", "stand-in"
+    framework.id.value = args.framework_id
+    if args.task_killing:
+        framework.capabilities.add().type = mesos_pb2.FrameworkInfo.Capability.TASK_KILLING_STATE
+    return event
 
 
 def kill(*_):

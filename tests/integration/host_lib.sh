@@ -5,7 +5,8 @@
 # stand-in's messages come from the program's own .proto files.
 PY=/usr/bin/python3
 mkdir -p "$T/py"
-protoc --python_out="$T/py" -I "$DC_ROOT" "$DC_ROOT/proto/mesos.proto" "$DC_ROOT/proto/executor.proto" ||
+protoc --python_out="$T/py" -I "$DC_ROOT" "$DC_ROOT/proto/mesos.proto" "$DC_ROOT/proto/executor.proto" \
+  "$DC_ROOT/proto/containerizer.proto" ||
   { not_ok "protoc --python_out"; finish; }
 
 # agent_for NAME FRAMEWORK EXECUTOR TASK [STAND-IN FLAGS...]: starts the
@@ -20,8 +21,13 @@ agent_for() {
   echo $! >"$T/$name.agent.pid"
   eventually 20 test -s "$T/$name.port"
 }
-# agent NAME [FLAGS...]: the stand-in for a task launched by launch_host NAME.
-agent() { local name=$1; shift; agent_for "$name" "framework-$RUN" "executor-$name" "task-$name" "$@"; }
+# agent NAME [FLAGS...]: the stand-in for a task launched by launch_host NAME;
+# its LAUNCH carries the task of that launch's frame.
+agent() {
+  local name=$1
+  shift
+  agent_for "$name" "framework-$RUN" "executor-$name" "task-$name" --launch-frame "$T/launch.$name.bin" "$@"
+}
 # stop_agent NAME: the agent process ends, as when an agent stops.
 stop_agent() { kill "$(cat "$T/$1.agent.pid")"; wait "$(cat "$T/$1.agent.pid")" 2>/dev/null; }
 signal_agent() { kill "-$2" "$(cat "$T/$1.agent.pid")"; }
@@ -30,6 +36,8 @@ agent_log() { cat "$T/$1.agent.log" 2>/dev/null; }
 
 # host_frame NAME COMMAND MEM: a command task's Launch as a 1.0 agent sends
 # it (task_info with the command; executor_info the agent's command executor).
+# The caller's HOST_COMMAND, HOST_DOCKER, HOST_CONTAINER and HOST_TASK add
+# text to the task's CommandInfo, DockerInfo, ContainerInfo and TaskInfo.
 host_frame() {
   local file=$T/launch.$1.bin
   encode Launch >"$file" <<TEXT
@@ -37,8 +45,9 @@ container_id { value: "$(cid "$1")" }
 task_info {
   name: "task-$1"
   task_id { value: "task-$1" }
-  command { value: "$2" shell: true }
-  container { type: DOCKER docker { image: "$TEST_IMAGE" } }
+  command { value: "$2" shell: true ${HOST_COMMAND:-} }
+  container { type: DOCKER docker { image: "$TEST_IMAGE" ${HOST_DOCKER:-} } ${HOST_CONTAINER:-} }
+  ${HOST_TASK:-}
 }
 executor_info {
   executor_id { value: "executor-$1" }

@@ -136,6 +136,30 @@ ended
 equals "a lost master exits 1" 1 "$RC"
 contains "with a line saying so" "launch-container: lost the master at 127.0.0.1:$PORT" "$(tail -n 1 "$T/gone/err")"
 
+# --- a health check: in the TaskInfo, each change printed; TASK_KILLING_STATE
+master health --offer o1:1:256
+launch health --health-cmd '[ -f ready ]' --health-delay 0 --health-interval 2 --health-retries 2 \
+  --health-grace 30 -- 'exec sleep 600'
+eventually 20 recorded health ACCEPT
+contains "the task carries the health check" \
+  'health_check { delay_seconds: 0 interval_seconds: 2 timeout_seconds: 20 consecutive_failures: 2 grace_period_seconds: 30 command { value: "[ -f ready ]" } }' \
+  "$(grep ^ACCEPT "$T/health/record")"
+contains "the framework can take TASK_KILLING" "capabilities { type: TASK_KILLING_STATE }" \
+  "$(grep ^SUBSCRIBE "$T/health/record")"
+tell health "update TASK_RUNNING"
+tell health "update TASK_RUNNING healthy=true"
+check "a healthy task is printed so" eventually 20 grep -qx "launch-container: TASK_RUNNING on agent agent-o1 (standin-o1), healthy" "$T/health/err"
+tell health "update TASK_RUNNING healthy=false"
+check "and an unhealthy one" eventually 20 grep -qx "launch-container: TASK_RUNNING on agent agent-o1 (standin-o1), unhealthy" "$T/health/err"
+tell health "update TASK_KILLING"
+tell health "update TASK_KILLED healthy=false Command exited with status 143; health check \`[ -f ready ]\` failed 2 times in a row, the last: exit status 1"
+ended
+equals "killed by its health check: exits with the command's status" 143 "$RC"
+check "TASK_KILLING is printed" grep -q "TASK_KILLING on agent agent-o1" "$T/health/err"
+contains "the end is printed unhealthy, with the check's failure" \
+  "TASK_KILLED on agent agent-o1 (standin-o1), unhealthy: Command exited with status 143; health check \`[ -f ready ]\` failed 2 times in a row" \
+  "$(cat "$T/health/err")"
+
 # --- bad usage
 "$LC" --master 127.0.0.1:1 --image "$TEST_IMAGE" --cpus lots true >"$T/usage.out" 2>"$T/usage.err"
 equals "a bad option exits 2" 2 "$?"

@@ -9,7 +9,7 @@
 // After SUBSCRIBED it sends one OFFERS event with the --offer offers. Each
 // call it receives is appended to the record file as one line, "TYPE
 // <the Call in protobuf text format>". Commands on stdin, one a line:
-//   update STATE [MESSAGE]   queue a status update of the launched task
+//   update STATE [healthy=true|false] [MESSAGE]   queue a status update of the launched task
 // Updates go out one at a time, the next once the previous is acknowledged
 // (the agent's status update manager keeps one unacknowledged update in
 // flight per task). A KILL queues TASK_KILLED as the command executor sends
@@ -115,9 +115,14 @@ void send_next_update() {
   push(event);
 }
 
-void queue_update(mesos::TaskState state, const std::string& message) {
+void queue_update(mesos::TaskState state, std::string message) {
   mesos::TaskStatus status;
   status.set_state(state);
+  for (const std::string health : {"healthy=true", "healthy=false"})
+    if (message.rfind(health, 0) == 0) {
+      status.set_healthy(health == "healthy=true");
+      message = message.substr(std::min(message.size(), health.size() + 1));  // and its blank
+    }
   if (!message.empty()) status.set_message(message);
   master.pending.push_back(status);
   send_next_update();

@@ -63,6 +63,7 @@ TEST_CASE("parse_inspect reads a bridged container's IP address; host and none h
   const auto bridged = dc::docker::parse_inspect(docker_fixture("inspect-bridge.json"));
   REQUIRE(bridged);
   CHECK(bridged->ip == "172.17.0.2");
+  CHECK(bridged->output == docker_fixture("inspect-bridge.json"));  // whole, for TASK_RUNNING's data
   CHECK(dc::docker::parse_inspect(docker_fixture("inspect-running.json"))->ip.empty());
   CHECK(dc::docker::parse_inspect(docker_fixture("inspect-exited-3.json"))->ip.empty());
   const std::string odd = GENERATE(as<std::string>{}, R"({"NetworkSettings": null})",

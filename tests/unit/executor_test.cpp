@@ -12,7 +12,6 @@
 
 using Catch::Matchers::Contains;
 using namespace std::chrono_literals;
-using dc::executor::Duration;
 using dc::executor::parse_duration;
 using dc::executor::Task;
 
@@ -102,7 +101,7 @@ TEST_CASE("a failing task reports its status; a killed one TASK_KILLED") {
 
   Task killed = counting_task();
   killed.launch(task_info());
-  CHECK(killed.kill(nullptr, 7s) == std::optional<Duration>(7s));
+  CHECK(killed.kill(nullptr, 7s)->grace == 7s);
   CHECK_FALSE(killed.kill(nullptr, 7s));
   auto update = killed.ended({SIGTERM, false}, 0);
   CHECK(update.at(0).state() == mesos::TASK_KILLED);
@@ -112,19 +111,129 @@ TEST_CASE("a failing task reports its status; a killed one TASK_KILLED") {
 TEST_CASE("kill grace: the KILL's policy, else the task's, else the fallback") {
   Task own = counting_task();
   own.launch(task_info(2'000'000'000));
-  CHECK(own.kill(nullptr, 7s) == std::optional<Duration>(2s));
+  CHECK(own.kill(nullptr, 7s)->grace == 2s);
   Task overridden = counting_task();
   overridden.launch(task_info(2'000'000'000));
   mesos::KillPolicy policy;
   policy.mutable_grace_period()->set_nanoseconds(500'000'000);
-  CHECK(overridden.kill(&policy, 7s) == std::optional<Duration>(500ms));
+  CHECK(overridden.kill(&policy, 7s)->grace == 500ms);
   Task shutdown = counting_task();
   shutdown.launch(task_info(2'000'000'000));
-  CHECK(shutdown.shutdown(1s) == std::optional<Duration>(1s));
+  CHECK(shutdown.shutdown(1s)->grace == 1s);
   Task ended = counting_task();
   ended.launch(task_info());
   ended.ended({exited(0), false}, 0);
   CHECK_FALSE(ended.kill(nullptr, 7s));
+}
+
+namespace {
+
+mesos::FrameworkInfo framework(bool task_killing_state) {
+  mesos::FrameworkInfo info;
+  info.add_capabilities()->set_type(mesos::FrameworkInfo::Capability::REVOCABLE_RESOURCES);
+  if (task_killing_state) info.add_capabilities()->set_type(mesos::FrameworkInfo::Capability::TASK_KILLING_STATE);
+  return info;
+}
+
+}  // namespace
+
+TEST_CASE("TASK_KILLING first, for a framework with the capability, on KILL and SHUTDOWN") {
+  for (bool shutdown : {false, true}) {
+    Task task = counting_task();
+    task.subscribed(framework(true));
+    task.launch(task_info());
+    auto stop = shutdown ? task.shutdown(1s) : task.kill(nullptr, 1s);
+    REQUIRE(stop);
+    REQUIRE(stop->updates.size() == 1);
+    CHECK(stop->updates[0].state() == mesos::TASK_KILLING);
+    CHECK(stop->updates[0].task_id().value() == "task-1");
+    CHECK(stop->updates[0].uuid() == "2");
+    CHECK_FALSE(dc::executor::is_terminal(mesos::TASK_KILLING));
+    CHECK(task.unacknowledged().unacknowledged_updates_size() == 2);
+    CHECK_FALSE(task.kill(nullptr, 1s));
+    CHECK(task.ended({SIGTERM, false}, 0).at(0).state() == mesos::TASK_KILLED);
+  }
+}
+
+TEST_CASE("no TASK_KILLING without the capability, nor before LAUNCH") {
+  Task without = counting_task();
+  without.subscribed(framework(false));
+  without.launch(task_info());
+  CHECK(without.kill(nullptr, 1s)->updates.empty());
+  Task early = counting_task();
+  early.subscribed(framework(true));
+  CHECK(early.shutdown(1s)->updates.empty());
+}
+
+TEST_CASE("TASK_RUNNING tells the container's network as Mesos's docker executor does") {
+  Task task = counting_task();
+  auto info = task_info();
+  auto* network = info.mutable_container()->add_network_infos();
+  network->set_name("web-net");
+  network->add_ip_addresses()->set_protocol(mesos::NetworkInfo::IPv4);
+  auto* label = network->mutable_labels()->add_labels();
+  label->set_key("team");
+  label->set_value("web");
+  const auto running = task.launch(info, {"172.18.0.5", R"([{"Id": "abc"}])"}).at(0);
+  CHECK(running.data() == R"([{"Id": "abc"}])");
+  REQUIRE(running.container_status().network_infos_size() == 1);
+  const auto& reported = running.container_status().network_infos(0);
+  CHECK(reported.name() == "web-net");
+  CHECK(reported.labels().labels(0).value() == "web");
+  REQUIRE(reported.ip_addresses_size() == 1);
+  CHECK(reported.ip_addresses(0).ip_address() == "172.18.0.5");
+  CHECK_FALSE(reported.ip_addresses(0).has_protocol());
+  REQUIRE(running.labels().labels_size() == 1);
+  CHECK(running.labels().labels(0).key() == "Docker.NetworkSettings.IPAddress");
+  CHECK(running.labels().labels(0).value() == "172.18.0.5");
+}
+
+TEST_CASE("TASK_RUNNING on a bridge without the task's NetworkInfo, and on host networking") {
+  Task bridged = counting_task();
+  const auto running = bridged.launch(task_info(), {"172.17.0.3", "[{}]"}).at(0);
+  REQUIRE(running.container_status().network_infos_size() == 1);
+  CHECK_FALSE(running.container_status().network_infos(0).has_name());
+  CHECK(running.container_status().network_infos(0).ip_addresses(0).ip_address() == "172.17.0.3");
+  Task host = counting_task();
+  const auto on_host = host.launch(task_info(), {"", "[{}]"}).at(0);
+  CHECK(on_host.data() == "[{}]");
+  CHECK_FALSE(on_host.has_container_status());
+  CHECK_FALSE(on_host.has_labels());
+}
+
+TEST_CASE("health: TASK_RUNNING with healthy and the container's network, until a kill begins") {
+  Task task = counting_task();
+  CHECK(task.health(true).empty());  // before LAUNCH
+  task.launch(task_info(), {"172.17.0.9", "[{}]"});
+  const auto healthy = task.health(true);
+  REQUIRE(healthy.size() == 1);
+  CHECK(healthy[0].state() == mesos::TASK_RUNNING);
+  CHECK(healthy[0].healthy());
+  CHECK(healthy[0].container_status().network_infos(0).ip_addresses(0).ip_address() == "172.17.0.9");
+  CHECK_FALSE(healthy[0].has_data());
+  CHECK_FALSE(task.health(false).at(0).healthy());
+  const auto stop = task.unhealthy("health check `x` failed 3 times in a row, the last: exit status 1", 7s);
+  REQUIRE(stop);
+  CHECK(stop->grace == 7s);
+  CHECK(task.health(false).empty());
+  CHECK_FALSE(task.unhealthy("again", 7s));
+  const auto end = task.ended({SIGTERM, false}, 0).at(0);
+  CHECK(end.state() == mesos::TASK_KILLED);
+  REQUIRE(end.has_healthy());
+  CHECK_FALSE(end.healthy());
+  CHECK(end.message() ==
+        "Command terminated by signal 15 (Terminated); health check `x` failed 3 times in a row, the last: exit status 1");
+}
+
+TEST_CASE("a task a KILL ended carries no healthy field; a health kill after it changes nothing") {
+  Task task = counting_task();
+  task.launch(task_info());
+  task.health(true);
+  REQUIRE(task.kill(nullptr, 1s));
+  CHECK_FALSE(task.unhealthy("too late", 1s));
+  const auto end = task.ended({SIGTERM, false}, 0).at(0);
+  CHECK_FALSE(end.has_healthy());
+  CHECK(end.message() == "Command terminated by signal 15 (Terminated)");
 }
 
 TEST_CASE("an OOM kill: TASK_FAILED with the memory reason and message") {

@@ -105,6 +105,29 @@ TEST_CASE("environment, uris and user go into the CommandInfo") {
   CHECK(c.user() == "nobody");
 }
 
+TEST_CASE("--health-cmd makes a shell health check; its options the schedule") {
+  CHECK_FALSE(dc::framework::health_check(parse({"--master", "m:5050", "--image", "i", "true"})));
+  auto check = dc::framework::health_check(parse({"--master", "m:5050", "--image", "i", "--health-cmd", "[ -f ready ]", "true"}));
+  REQUIRE(check);
+  CHECK(check->command().value() == "[ -f ready ]");
+  CHECK(check->command().shell());
+  CHECK(check->delay_seconds() == 15);
+  CHECK(check->interval_seconds() == 10);
+  CHECK(check->timeout_seconds() == 20);
+  CHECK(check->consecutive_failures() == 3);
+  CHECK(check->grace_period_seconds() == 10);
+  check = dc::framework::health_check(parse({"--master", "m:5050", "--image", "i", "--health-cmd", "true",
+                                             "--health-delay", "0", "--health-interval", "2", "--health-timeout",
+                                             "1.5", "--health-retries", "5", "--health-grace", "30", "true"}));
+  CHECK(check->delay_seconds() == 0);
+  CHECK(check->interval_seconds() == 2);
+  CHECK(check->timeout_seconds() == 1.5);
+  CHECK(check->consecutive_failures() == 5);
+  CHECK(check->grace_period_seconds() == 30);
+  CHECK_THAT(refusal({"--master", "m:5050", "--image", "i", "--health-interval", "-1", "true"}),
+             Contains("must not be negative"));
+}
+
 TEST_CASE("image, network and volumes go into a DOCKER ContainerInfo") {
   Options o = parse({"--master", "m:1", "--image", "busybox:1", "--network", "BRIDGE", "--volume", "/a:/b",
                      "--volume", "/c:/d:ro", "true"});

@@ -105,6 +105,8 @@ TEST_CASE("SUBSCRIBE carries the framework info") {
   CHECK_FALSE(info.user().empty());
   CHECK(info.role() == "batch");
   CHECK(info.principal() == "ops");
+  REQUIRE(info.capabilities_size() == 1);
+  CHECK(info.capabilities(0).type() == mesos::FrameworkInfo::Capability::TASK_KILLING_STATE);
 }
 
 TEST_CASE("the first offer that fits is accepted with one LAUNCH, the others declined") {
@@ -180,6 +182,19 @@ TEST_CASE("updates are printed and acknowledged; the tail starts once the task r
 
   step = s.on_event(update(mesos::TASK_RUNNING));
   CHECK_FALSE(step.tail);  // once
+}
+
+TEST_CASE("health is printed with the update that tells it") {
+  Scheduler s = launched();
+  Event event = update(mesos::TASK_RUNNING);
+  event.mutable_update()->mutable_status()->set_healthy(false);
+  CHECK(s.on_event(event).lines.at(0) == "TASK_RUNNING on agent agent-o1 (host-o1), unhealthy");
+  event = update(mesos::TASK_KILLED, "Command exited with status 143; health check `x` failed 3 times in a row");
+  event.mutable_update()->mutable_status()->set_healthy(false);
+  const Step step = s.on_event(event);
+  CHECK(step.lines.at(0) == "TASK_KILLED on agent agent-o1 (host-o1), unhealthy: Command exited with status 143; "
+                            "health check `x` failed 3 times in a row");
+  CHECK(s.exit_code() == 143);
 }
 
 TEST_CASE("a terminal update is acknowledged, then TEARDOWN; the exit code comes from the message") {
