@@ -51,8 +51,10 @@ use_build() {
   RA_ENV+=(LD_LIBRARY_PATH="$RA_LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" LIBPROCESS_IP=127.0.0.1)
   RA_VERSION=$("${RA_ENV[@]}" "$RA_MASTER_BIN" --version 2>/dev/null | awk '$1 == "mesos" {print $2; exit}')
   [ -n "$RA_VERSION" ] || { RA_ERROR="$entry: mesos-master --version did not say its version"; return 1; }
-  # Flags of mesos-execute differ between versions: ask it.
+  # Flags differ between versions: ask the programs.
   RA_EXECUTE_HELP=$("${RA_ENV[@]}" "$RA_EXECUTE_BIN" --help 2>&1)
+  RA_AGENT_HELP=$("${RA_ENV[@]}" "$RA_AGENT_BIN" --help 2>&1)
+  return 0  # --help exits 1 before 0.28
 }
 
 # version_at_least VERSION: the selected Mesos is VERSION or later.
@@ -99,13 +101,17 @@ poll() {
 get() { curl -sf --max-time 10 "$1"; }
 
 # json EXPRESSION: evaluates a Python EXPRESSION on the JSON document on
-# stdin (as `d`) and prints the result; fails when the expression is false.
+# stdin (as `d`) and prints the result; fails quietly when it is False,
+# None or an empty list, or cannot be evaluated.
 json() {
   python3 -c '
 import json, sys
-d = json.load(sys.stdin)
-r = eval(sys.argv[1])
-if r is False or r is None: sys.exit(1)
+try:
+    d = json.load(sys.stdin)
+    r = eval(sys.argv[1])
+except Exception:  # not (yet) what was asked for: an empty answer, a missing key
+    sys.exit(1)
+if r is False or r is None or r == []: sys.exit(1)
 print(r if isinstance(r, str) else json.dumps(r))' "$1"
 }
 
@@ -120,9 +126,26 @@ start_master() {
   RA_MASTER_PID=$!
   started "$RA_MASTER_PID"
   RA_MASTER=127.0.0.1:$port
-  poll 60 master_answers || { RA_ERROR="the $RA_VERSION master did not answer within 60 s: $(tail -n 3 "$dir/out")"; return 1; }
+  up "$RA_MASTER_PID" "$dir/out" "the $RA_VERSION master" master_answers
 }
 master_answers() { get "http://$RA_MASTER/master/state.json" >/dev/null; }
+
+# up PID OUTPUT WHAT COMMAND...: polls COMMAND up to 60 s, as long as PID
+# lives; else fails with RA_ERROR saying so, with the end of OUTPUT.
+up() {
+  local pid=$1 output=$2 what=$3
+  shift 3
+  poll 60 up_or_gone "$pid" "$@"
+  if pid_gone "$pid"; then RA_ERROR="$what exited: $(tail -n 1 "$output")"
+  elif ! "$@"; then RA_ERROR="$what is not up after 60 s: $(tail -n 1 "$output")"
+  else return 0; fi
+  return 1
+}
+up_or_gone() {
+  pid_gone "$1" && return
+  shift
+  "$@"
+}
 
 # start_agent NAME [FLAG...]: an agent of the selected Mesos registered with
 # RA_MASTER, this program as its containerizer unless the FLAGs choose
@@ -148,15 +171,16 @@ start_agent() {
       flags+=(--isolation=external --containerizer_path="$DC_ROOT/bin/docker-containerizer")
     fi
   fi
-  version_at_least 1.0 && flags+=(--systemd_enable_support=false)
+  # Where the agent knows systemd (0.28 on), it refuses to start on a host
+  # that runs without it, as these do.
+  [[ $RA_AGENT_HELP == *systemd_enable_support* ]] && flags+=(--systemd_enable_support=false)
   since=$(date +%s)
   "${RA_ENV[@]}" "${RA_AGENT_ENV[@]}" "$RA_AGENT_BIN" "${flags[@]}" "$@" >>"$dir/out" 2>&1 &
   RA_AGENT_PID=$!
   started "$RA_AGENT_PID"
   RA_AGENT=127.0.0.1:$port
   # After a restart: until the master has the agent back (re-registered).
-  poll 60 agent_registered "$port" "$since" ||
-    { RA_ERROR="the $RA_VERSION agent $name did not register within 60 s: $(tail -n 3 "$dir/out")"; return 1; }
+  up "$RA_AGENT_PID" "$dir/out" "the $RA_VERSION agent $name" agent_registered "$port" "$since"
 }
 
 # agent_registered PORT SINCE: the master lists the agent on PORT as

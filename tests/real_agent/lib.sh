@@ -55,6 +55,12 @@ task_modes() {
   skip "executor mode on $RA_VERSION" "the test image $RA_IMAGE holds no mesos-executor and its libraries"
 }
 
+# mode_of MODE: the mode MODE resolves to on the selected Mesos (auto: host
+# from 0.27, override before).
+mode_of() {
+  if [ "$1" != auto ]; then echo "$1"; elif has_v1_executor; then echo host; else echo override; fi
+}
+
 # agent_in MODE NAME [FLAG...]: an agent NAME of the selected Mesos with
 # CONTAINERIZER_TASK_MODE=MODE in its environment (none for auto); reports
 # when it does not register.
