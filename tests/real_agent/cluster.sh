@@ -157,8 +157,8 @@ declare -A RA_AGENT_PORTS
 start_agent() {
   local name=$1 dir=$RA_DIR/$1 port since
   shift
-  port=${RA_AGENT_PORTS[$name]:-$(free_port)}
-  RA_AGENT_PORTS[$name]=$port
+  port=${RA_AGENT_PORTS[$dir]:-$(free_port)}
+  RA_AGENT_PORTS[$dir]=$port
   RA_WORK=$dir/work
   mkdir -p "$RA_WORK" "$dir/log"
   [[ " ${RA_WORK_DIRS[*]} " == *" $RA_WORK "* ]] || RA_WORK_DIRS+=("$RA_WORK")

@@ -19,10 +19,14 @@ skip() { ok "$1 # SKIP $2"; }
 # for_each_build COMMAND...: runs COMMAND once per MESOS_BUILDS entry, one
 # version after another, with that Mesos selected and a master of it
 # running (RA_MASTER) and MODES set (task_modes); whatever COMMAND leaves
-# running is killed after it.
+# running is killed after it. Each entry has a scratch directory RA_DIR of
+# its own: an agent must never recover another version's work directory.
 for_each_build() {
-  local entry
+  local entry n=0
   for entry in $MESOS_BUILDS; do
+    n=$((n + 1))
+    RA_DIR=$T/build-$n
+    mkdir -p "$RA_DIR"
     if ! use_build "$entry"; then
       not_ok "a Mesos from $entry" "$RA_ERROR"
       continue
