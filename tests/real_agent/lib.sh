@@ -10,7 +10,6 @@ fi
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
 RA_DIR=$T
-SCHEDULER=$DC_ROOT/tests/real_agent/scheduler.py
 on_exit cluster_cleanup
 
 # skip DESCRIPTION REASON: a TAP test skipped, with why.
@@ -78,8 +77,8 @@ agent_in() {
   return 1
 }
 
-# ended NAME [SECONDS]: waits (default 120 s) for mesos-execute NAME to exit;
-# kills it when it does not.
+# ended NAME [SECONDS]: waits (default 120 s) for framework NAME (execute,
+# schedule) to exit; kills it when it does not.
 ended() {
   local pid
   pid=$(cat "$RA_DIR/$1.pid" 2>/dev/null) || return 1
@@ -101,8 +100,9 @@ ends_in() {
 # ends: the program removes its containers itself).
 nothing_left() {
   if poll 60 left_none; then ok "$1"; else
-    not_ok "$1" "containers: $(containers_of "$RA_WORK" | tr '\n' ' ')" \
-      "processes: $(for p in $(processes_of "$RA_WORK"); do tr '\0' ' ' <"/proc/$p/cmdline"; echo; done)"
+    local processes
+    mapfile -t processes < <(for p in $(processes_of "$RA_WORK"); do tr '\0' ' ' <"/proc/$p/cmdline"; echo; done)
+    not_ok "$1" "containers: $(containers_of "$RA_WORK" | tr '\n' ' ')" "processes:" "${processes[@]}"
   fi
 }
 left_none() { [ -z "$(containers_of "$RA_WORK")" ] && [ -z "$(processes_of "$RA_WORK")" ]; }
