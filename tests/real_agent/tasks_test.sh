@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Command tasks on real agents, as a framework sees them, in every task mode
+# of every version in MESOS_BUILDS: exit 0 -> TASK_FINISHED, exit 3 ->
+# TASK_FAILED "Command exited with status 3", the output in the sandbox, the
+# limits in the agent's /monitor/statistics, an OOM kill reported as such.
+# Through mesos-execute everywhere, and through scheduler.py (the v1
+# scheduler API, 0.24 and later), which sees each update's message and reason
+# on every version (mesos-execute prints them only from 1.0).
+source "$(dirname "$0")/lib.sh"
+MiB=1048576
+# A task that runs until the test creates `release` in its sandbox.
+HOLD='while [ ! -e release ]; do sleep 0.1; done'
+OOM='x=a; while true; do x=$x$x; done'
+
+# limits_are TASK CPUS MIB: the agent's statistics of TASK's executor show
+# those limits (the task's resources plus the command executor's 0.1 cpus
+# and 32 MiB, which the agent adds).
+limits_are() {
+  statistics_of "$1" | json "round(d['cpus_limit'], 3) == $2 and d['mem_limit_bytes'] == $3 * $MiB" >/dev/null
+}
+
+# statistics_shown WHAT TASK: while TASK (cpus 0.2, mem 64) runs.
+statistics_shown() {
+  if poll 30 limits_are "$2" 0.3 96; then ok "$1 /monitor/statistics shows cpus_limit 0.3 and mem_limit_bytes 96 MiB"
+  else not_ok "$1 /monitor/statistics shows cpus_limit 0.3 and mem_limit_bytes 96 MiB" "$(statistics_of "$2")"; fi
+}
+
+# Message and reason too: the v1 scheduler.
+with_scheduler() {
+  local what=$1 mode=$2 s=$2-sched
+  schedule "$s" --timeout 120 --task stats 0.2 64 "$HOLD" --task failed 0.1 32 'echo failing; exit 3' \
+    --task oom 0.1 32 "$OOM"
+  if ! poll 60 grep -qs '"task_id": "stats", "state": "TASK_RUNNING"' "$RA_DIR/$s.sched"; then
+    not_ok "$what the scheduler's task runs" "$(cat "$RA_DIR/$s.sched" "$RA_DIR/$s.sched.err")"
+    return
+  fi
+  statistics_shown "$what" stats
+  touch "$(sandbox_of stats)/release"
+  check "$what the scheduler sees every task end" ended "$s"
+  equals "$what scheduler: the held task ends TASK_FINISHED" TASK_FINISHED "$(update_of "$s" stats state)"
+  equals "$what scheduler: exit 3 ends TASK_FAILED" TASK_FAILED "$(update_of "$s" failed state)"
+  equals "$what scheduler: with the message" "Command exited with status 3" "$(update_of "$s" failed message)"
+  equals "$what scheduler: the OOM kill ends TASK_FAILED" TASK_FAILED "$(update_of "$s" oom state)"
+  if [ "$(mode_of "$mode")" = host ]; then
+    contains "$what scheduler: with the memory limit as the message" "Memory limit exceeded: limit 64 MiB" \
+      "$(update_of "$s" oom message)"
+    equals "$what scheduler: and as the reason" REASON_CONTAINER_LIMITATION_MEMORY "$(update_of "$s" oom reason)"
+  else
+    # Mesos's own command executor reports the end, in its words, with no reason.
+    equals "$what scheduler: with Mesos's executor's message" "Command exited with status 137" \
+      "$(update_of "$s" oom message)"
+  fi
+  oom_waited "$what" oom
+}
+
+# oom_waited WHAT TASK: the agent's `wait` on TASK's container told the agent
+# of the memory limit (its line in the sandbox's stderr), as it tells the
+# framework where the executor cannot (override mode's, a lost one's).
+oom_waited() {
+  check "$1 wait reports the memory limit to the agent" \
+    grep -q "ended: Memory limit exceeded: limit 64 MiB" "$(sandbox_of "$2")/stderr"
+}
+
+# The same through mesos-execute, where no v1 scheduler API exists (0.20):
+# the states only.
+without_scheduler() {
+  local what=$1 mode=$2
+  execute "$mode-stats" "$HOLD" "cpus:0.2;mem:64"
+  execute "$mode-oom" "$OOM" "cpus:0.1;mem:32"
+  if ! poll 60 saw "$mode-stats" TASK_RUNNING; then
+    not_ok "$what the held task runs" "$(cat "$RA_DIR/$mode-stats.execute")"
+    return
+  fi
+  statistics_shown "$what" "$mode-stats"
+  touch "$(sandbox_of "$mode-stats")/release"
+  ended "$mode-stats"
+  ended "$mode-oom"
+  ends_in "$what mesos-execute: the held task ends TASK_FINISHED" "$mode-stats" TASK_FINISHED
+  ends_in "$what mesos-execute: the OOM kill ends TASK_FAILED" "$mode-oom" TASK_FAILED
+  oom_waited "$what" "$mode-oom"
+}
+
+tasks_in() {
+  local mode=$1 what="$RA_VERSION $1:"
+  agent_in "$mode" "tasks-$mode" || return
+  execute "$mode-finished" 'echo to-stdout; echo to-stderr >&2'
+  execute "$mode-failed" 'exit 3'
+  ended "$mode-finished"
+  ended "$mode-failed"
+  ends_in "$what mesos-execute: exit 0 ends TASK_FINISHED" "$mode-finished" TASK_FINISHED
+  ends_in "$what mesos-execute: exit 3 ends TASK_FAILED" "$mode-failed" TASK_FAILED
+  if version_at_least 1.0; then
+    equals "$what mesos-execute: with the message" "Command exited with status 3" \
+      "$(message_of "$mode-failed" TASK_FAILED)"
+  fi
+  local sandbox
+  sandbox=$(sandbox_of "$mode-finished")
+  check "$what the task's stdout is in the sandbox" grep -qx to-stdout "$sandbox/stdout"
+  check "$what its stderr too" grep -qx to-stderr "$sandbox/stderr"
+  if has_v1_scheduler; then with_scheduler "$what" "$mode"; else without_scheduler "$what" "$mode"; fi
+  nothing_left "$what no container and no process is left"
+  stop_pid "$RA_AGENT_PID"
+}
+
+each_mode() {
+  local mode
+  for mode in "${MODES[@]}"; do tasks_in "$mode"; done
+}
+for_each_build each_mode
+finish
