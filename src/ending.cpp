@@ -127,7 +127,10 @@ mesos::containerizer::Termination settle(const Settings& settings, state::Locked
   auto& record = locked.record();
   if (record.termination) return *record.termination;
   Exit reported = container;
-  if (executor_status) reported.status = *executor_status;
+  // The host executor's status stands for the container's, unless the
+  // container ended by the memory limit: that is what the agent must hear
+  // (Mesos's command executor reports the task and exits 0).
+  if (executor_status && !(container.oom && container.status != 0)) reported.status = *executor_status;
   record.termination = termination::make(reported, record.destroying, record.mem_bytes);
   if (record.override_mode && !record.destroying) tell_task_end(record, container);
   record.ended_at = now();

@@ -57,7 +57,15 @@ restart_in() {
   ended "$mode-away"
   ends_in "$what task through, running when the agent was killed, ends TASK_FINISHED after the restart" \
     "$mode-through" TASK_FINISHED
-  ends_in "$what task away, which ended while the agent was down, ends TASK_FINISHED" "$mode-away" TASK_FINISHED
+  # Before 0.28 an agent takes no state from a Termination (0.20 has no such
+  # field), and Mesos's own command executor exits 1 s after the task ends,
+  # connected or not: in override mode there the end is lost (README).
+  if [ "$(mode_of "$mode")" = override ] && ! version_at_least 0.28; then
+    skip "$what task away, which ended while the agent was down" \
+      "Mesos $RA_VERSION's executor exits while disconnected and its agent reads no Termination state"
+  else
+    ends_in "$what task away, which ended while the agent was down, ends TASK_FINISHED" "$mode-away" TASK_FINISHED
+  fi
   nothing_left "$what no container and no process is left"
   stop_pid "$RA_AGENT_PID"
 }
