@@ -21,8 +21,8 @@ limits_are() {
 
 # statistics_shown WHAT TASK: while TASK (cpus 0.2, mem 64) runs.
 statistics_shown() {
-  if poll 30 limits_are "$2" 0.3 96; then ok "$1 /monitor/statistics shows cpus_limit 0.3 and mem_limit_bytes 96 MiB"
-  else not_ok "$1 /monitor/statistics shows cpus_limit 0.3 and mem_limit_bytes 96 MiB" "$(statistics_of "$2")"; fi
+  local description="$1 /monitor/statistics shows cpus_limit 0.3 and mem_limit_bytes 96 MiB"
+  if poll 30 limits_are "$2" 0.3 96; then ok "$description"; else not_ok "$description" "$(statistics_of "$2")"; fi
 }
 
 # Message and reason too: the v1 scheduler.
