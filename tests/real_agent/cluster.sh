@@ -222,6 +222,7 @@ execute() {
     --docker_image="$RA_IMAGE")
   # Before 0.28 a --docker_image alone makes a DOCKER ContainerInfo.
   [[ $RA_EXECUTE_HELP == *--containerizer=* ]] && flags+=(--containerizer=docker)
+  : >"$RA_DIR/$name.execute"  # before the background start: polls read it at once
   "${RA_ENV[@]}" "$RA_EXECUTE_BIN" "${flags[@]}" "$@" >"$RA_DIR/$name.execute" 2>&1 &
   RA_EXECUTE_PID=$!
   started "$RA_EXECUTE_PID"
