@@ -85,9 +85,11 @@ Call Scheduler::subscribe() const {
   info->set_user(current_user());
   info->set_name("launch-container");
   info->set_role(options_.role);
-  // No failover: when this program goes, the master removes the framework
-  // and its task.
-  info->set_failover_timeout(0);
+  // The master keeps the framework and its task this long when the
+  // connection breaks (this program or the master gone): time to subscribe
+  // again, with the same framework id, to whichever master leads then.
+  info->set_failover_timeout(options_.failover_timeout);
+  if (!framework_id_.empty()) info->mutable_id()->set_value(framework_id_);
   if (!options_.principal.empty()) info->set_principal(options_.principal);
   // Its kill is then told as it begins (TASK_KILLING), and printed.
   info->add_capabilities()->set_type(mesos::FrameworkInfo::Capability::TASK_KILLING_STATE);
@@ -102,9 +104,13 @@ Step Scheduler::on_event(const Event& event) {
   switch (event.type()) {
     case Event::SUBSCRIBED:
       framework_id_ = event.subscribed().framework_id().value();
-      if (phase_ == Phase::subscribing) phase_ = Phase::offered;
-      step.lines.push_back("subscribed as framework " + framework_id_ + "; waiting for an offer of " +
-                           describe(options_.cpus, options_.mem));
+      if (phase_ == Phase::subscribing || phase_ == Phase::offered) {
+        phase_ = Phase::offered;
+        step.lines.push_back("subscribed as framework " + framework_id_ + "; waiting for an offer of " +
+                             describe(options_.cpus, options_.mem));
+      } else {
+        on_resubscribed(step);
+      }
       break;
     case Event::OFFERS:
       on_offers(event.offers(), step);
@@ -149,6 +155,27 @@ void Scheduler::on_offers(const Event::Offers& offers, Step& step) {
   if (decline.decline().offer_ids_size() > 0) step.calls.push_back(std::move(decline));
 }
 
+// Subscribed again after a master failover with the task launched: what
+// the new master knows of it (its agent re-registered with the task's
+// latest state) comes as an update without uuid; a kill asked for before
+// may not have reached the agent.
+void Scheduler::on_resubscribed(Step& step) {
+  step.lines.push_back("subscribed again as framework " + framework_id_ + "; reconciling task " + options_.id);
+  Call reconcile = call(Call::RECONCILE);
+  auto* task = reconcile.mutable_reconcile()->add_tasks();
+  task->mutable_task_id()->set_value(options_.id);
+  task->mutable_agent_id()->set_value(agent_->id);
+  step.calls.push_back(std::move(reconcile));
+  if (phase_ == Phase::killing) step.calls.push_back(kill());
+}
+
+Call Scheduler::kill() const {
+  Call kill = call(Call::KILL);
+  kill.mutable_kill()->mutable_task_id()->set_value(options_.id);
+  kill.mutable_kill()->mutable_agent_id()->set_value(agent_->id);
+  return kill;
+}
+
 void Scheduler::on_update(const mesos::TaskStatus& status, Step& step) {
   const bool ours = status.task_id().value() == options_.id;
   if (ours) step.lines.push_back(describe(status, agent_ ? agent_->hostname : ""));
@@ -181,10 +208,7 @@ Step Scheduler::on_interrupt() {
   Step step;
   if (finished_) return step;
   if (phase_ == Phase::launched) {
-    Call kill = call(Call::KILL);
-    kill.mutable_kill()->mutable_task_id()->set_value(options_.id);
-    kill.mutable_kill()->mutable_agent_id()->set_value(agent_->id);
-    step.calls.push_back(std::move(kill));
+    step.calls.push_back(kill());
     phase_ = Phase::killing;
     step.lines.push_back("killing task " + options_.id + " (interrupt again to leave it to the master)");
     return step;
@@ -212,10 +236,10 @@ Step Scheduler::on_offer_timeout() {
   return step;
 }
 
-Step Scheduler::on_master_lost(const std::string& why) {
+Step Scheduler::on_master_lost(const std::string& master, const std::string& why) {
   Step step;
   if (finished_) return step;
-  step.lines.push_back("lost the master at " + options_.master + ": " + why);
+  step.lines.push_back("lost the master at " + master + ": " + why);
   finished_ = true;
   exit_code_ = 1;
   return step;

@@ -273,7 +273,7 @@ TEST_CASE("the offer timeout names the ask and the largest offer") {
 
 TEST_CASE("a lost master or an ERROR event ends the run with 1") {
   Scheduler s = launched();
-  Step step = s.on_master_lost("connection closed");
+  Step step = s.on_master_lost("127.0.0.1:5050", "connection closed");
   CHECK(step.calls.empty());
   CHECK_THAT(step.lines.at(0), Contains("127.0.0.1:5050: connection closed"));
   CHECK(s.exit_code() == 1);
