@@ -126,6 +126,11 @@ Step Scheduler::on_event(const Event& event) {
     default:  // HEARTBEAT, RESCIND (of an offer declined or used), FAILURE (an update follows)
       break;
   }
+  // A new master drops a reconciliation while agents have not re-registered
+  // ("there are transitional agents"): ask again at its next heartbeat or
+  // offer until the task's state comes.
+  if (reconciling_ && (event.type() == Event::HEARTBEAT || event.type() == Event::OFFERS))
+    step.calls.push_back(reconcile());
   return step;
 }
 
@@ -161,12 +166,17 @@ void Scheduler::on_offers(const Event::Offers& offers, Step& step) {
 // may not have reached the agent.
 void Scheduler::on_resubscribed(Step& step) {
   step.lines.push_back("subscribed again as framework " + framework_id_ + "; reconciling task " + options_.id);
+  step.calls.push_back(reconcile());
+  reconciling_ = true;
+  if (phase_ == Phase::killing) step.calls.push_back(kill());
+}
+
+Call Scheduler::reconcile() const {
   Call reconcile = call(Call::RECONCILE);
   auto* task = reconcile.mutable_reconcile()->add_tasks();
   task->mutable_task_id()->set_value(options_.id);
   task->mutable_agent_id()->set_value(agent_->id);
-  step.calls.push_back(std::move(reconcile));
-  if (phase_ == Phase::killing) step.calls.push_back(kill());
+  return reconcile;
 }
 
 Call Scheduler::kill() const {
@@ -189,6 +199,7 @@ void Scheduler::on_update(const mesos::TaskStatus& status, Step& step) {
     step.calls.push_back(std::move(ack));
   }
   if (!ours) return;
+  reconciling_ = false;
   if (terminal(status.state())) {
     task_ended_ = true;
     finish(exit_code_of(status), step);

@@ -6,7 +6,8 @@
 // state: TEARDOWN and the task's exit code. Ctrl-C sends KILL and waits for
 // the terminal update (a second one gives up at once). After a master
 // failover, SUBSCRIBE again with the framework id -> SUBSCRIBED -> RECONCILE
-// the task (its state may have changed meanwhile, even ended).
+// the task (its state may have changed meanwhile, even ended), again at each
+// HEARTBEAT or OFFERS until an update of the task comes.
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,7 @@ class Scheduler {
   void on_update(const mesos::TaskStatus& status, Step& step);
   void on_resubscribed(Step& step);
   mesos::scheduler::Call kill() const;
+  mesos::scheduler::Call reconcile() const;
   void finish(int code, Step& step);
 
   Options options_;
@@ -66,6 +68,7 @@ class Scheduler {
   std::optional<Agent> agent_;
   std::optional<mesos::scheduler::Offer> largest_;  // the offer closest to fitting
   bool tailing_ = false;
+  bool reconciling_ = false;  // subscribed again; no word of the task since
   bool task_ended_ = false;
   bool finished_ = false;
   int exit_code_ = 1;
