@@ -360,7 +360,9 @@ std::optional<Response> redirect(const Request& request) {
   if (current && current->second) return std::nullopt;
   if (!current) return reply(request, http::status::service_unavailable, "No leader elected");
   Response response = reply(request, http::status::temporary_redirect);
-  response.set(http::field::location, "//" + current->first + std::string(request.target()));
+  // libprocess hands the master the path under its own id: a 1.0.1 master
+  // was seen to send "Location: //localhost:PORT/master/api/v1/scheduler".
+  response.set(http::field::location, "//" + current->first + "/master/api/v1/scheduler");
   return response;
 }
 
@@ -482,7 +484,7 @@ void serve(tcp::socket socket) {
     const std::string target(request.target());
     const std::string path = target.substr(0, target.find('?'));
     Response response;
-    if (path == "/api/v1/scheduler") {
+    if (path == "/api/v1/scheduler" || path == "/master/api/v1/scheduler") {
       Call call;
       std::optional<Response> elsewhere;
       if (master.options.before_v1) {

@@ -60,6 +60,9 @@ TEST_CASE("file:// names a file holding the URL") {
 TEST_CASE("the member with the lowest sequence leads, whatever its label") {
   CHECK(zk::leading_member({"json.info_0000000012", "json.info_0000000003", "json.info_0000000007"}) ==
         "json.info_0000000003");
+  // Three 1.0.1 masters with the replicated log, as seen in ZooKeeper.
+  CHECK(zk::leading_member({"json.info_0000000001", "json.info_0000000002", "json.info_0000000003", "log_replicas"}) ==
+        "json.info_0000000001");
   // A 0.20 master's protobuf member among 1.0 masters' JSON ones; the
   // replicated log's node shares the path and has no sequence.
   CHECK(zk::leading_member({"log_replicas", "json.info_0000000005", "info_0000000004"}) == "info_0000000004");
@@ -70,10 +73,10 @@ TEST_CASE("the member with the lowest sequence leads, whatever its label") {
 TEST_CASE("the leader's address from its MasterInfo: JSON, protobuf or a bare pid") {
   // What a 1.0.1 master wrote into json.info_0000000001 (read back with zkCli).
   const std::string json =
-      R"({"address":{"hostname":"localhost","ip":"127.0.0.1","port":5061},"hostname":"localhost",)"
-      R"("id":"f5a3e5d1-2e4c-4b4e-9f3f-0d5f1d6f8b11","ip":16777343,"pid":"master@127.0.0.1:5061","port":5061,)"
+      R"({"address":{"hostname":"localhost","ip":"127.0.0.1","port":49211},"hostname":"localhost",)"
+      R"("id":"d2dc7db1-c051-4e09-a72c-ef4dd4377eb9","ip":16777343,"pid":"master@127.0.0.1:49211","port":49211,)"
       R"("version":"1.0.1"})";
-  CHECK(zk::master_address("json.info_0000000001", json) == "127.0.0.1:5061");
+  CHECK(zk::master_address("json.info_0000000001", json) == "127.0.0.1:49211");
   // Before `address` (0.23-0.24): the pid's.
   CHECK(zk::master_address("json.info_0000000002", R"({"id":"x","ip":16777343,"port":5050,"pid":"master@10.0.0.5:5050"})") ==
         "10.0.0.5:5050");
