@@ -45,24 +45,12 @@ ended() {
   RC=$?
 }
 
-# zookeeper: Debian's ZooKeeper server, standalone on a free loopback port
-# with its data in $T/zk (no admin server), stopped at exit; sets ZK
-# (127.0.0.1:PORT) once it answers `ruok` with `imok`.
+# zookeeper: the test's own ZooKeeper server (tests/zookeeper.sh), stopped
+# at exit; sets ZK (127.0.0.1:PORT).
+source "$(dirname "${BASH_SOURCE[0]}")/../zookeeper.sh"
 zookeeper() {
-  local dir=$T/zk port
-  mkdir -p "$dir/data"
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  printf '%s\n' "tickTime=2000" "dataDir=$dir/data" "clientPort=$port" "clientPortAddress=127.0.0.1" \
-    "admin.enableServer=false" "4lw.commands.whitelist=ruok,srvr" >"$dir/zoo.cfg"
-  java -cp /usr/share/java/zookeeper.jar org.apache.zookeeper.server.ZooKeeperServerMain "$dir/zoo.cfg" \
-    >"$dir/log" 2>&1 &
-  ZK_PID=$!
+  zookeeper_start "$T/zk"
+  local started=$?
   on_exit 'kill "$ZK_PID" 2>/dev/null; wait "$ZK_PID" 2>/dev/null'
-  ZK=127.0.0.1:$port
-  eventually 60 zookeeper_ok "$port" || not_ok "ZooKeeper starts on $ZK" "$(tail -n 5 "$dir/log")"
-}
-zookeeper_ok() {
-  local answer
-  answer=$({ exec 3<>"/dev/tcp/127.0.0.1/$1" && echo ruok >&3 && cat <&3; } 2>/dev/null)
-  [ "$answer" = imok ]
+  [ "$started" = 0 ] || not_ok "ZooKeeper starts on $ZK" "$(tail -n 5 "$T/zk/log")"
 }
