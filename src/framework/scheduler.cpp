@@ -131,6 +131,13 @@ Step Scheduler::on_event(const Event& event) {
   // offer until the task's state comes.
   if (reconciling_ && (event.type() == Event::HEARTBEAT || event.type() == Event::OFFERS))
     step.calls.push_back(reconcile());
+  // A heartbeat interval after a reconciled end without the agent's update:
+  // the end stands, its exit status unknown.
+  if (reconciled_end_ && !finished_ && event.type() == Event::HEARTBEAT) {
+    step.lines.push_back("the agent did not send the task's end again: its exit status is unknown");
+    task_ended_ = true;
+    finish(exit_code_of(*reconciled_end_), step);
+  }
   return step;
 }
 
@@ -200,13 +207,26 @@ void Scheduler::on_update(const mesos::TaskStatus& status, Step& step) {
   }
   if (!ours) return;
   reconciling_ = false;
-  if (terminal(status.state())) {
+  if (terminal(status.state()) && without_exit_status(status)) {
+    // The agent has not had this end acknowledged: it sends it again, with
+    // the executor's message, once it is back with the new master.
+    step.lines.push_back("waiting for the agent's own update of the end, for the exit status");
+    reconciled_end_ = status;
+  } else if (terminal(status.state())) {
     task_ended_ = true;
     finish(exit_code_of(status), step);
   } else if (!tailing_ && agent_) {
     tailing_ = true;
     step.tail = true;
   }
+}
+
+// A terminal state the master reconciled (no uuid) that the exit code
+// cannot be read from: TASK_FAILED or TASK_KILLED carry it only in the
+// executor's message.
+bool Scheduler::without_exit_status(const mesos::TaskStatus& status) const {
+  return status.uuid().empty() && status.reason() == mesos::TaskStatus::REASON_RECONCILIATION &&
+         (status.state() == mesos::TASK_FAILED || status.state() == mesos::TASK_KILLED) && !reconciled_end_;
 }
 
 void Scheduler::finish(int code, Step& step) {

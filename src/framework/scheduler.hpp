@@ -7,7 +7,9 @@
 // the terminal update (a second one gives up at once). After a master
 // failover, SUBSCRIBE again with the framework id -> SUBSCRIBED -> RECONCILE
 // the task (its state may have changed meanwhile, even ended), again at each
-// HEARTBEAT or OFFERS until an update of the task comes.
+// HEARTBEAT or OFFERS until an update of the task comes. A reconciled
+// TASK_FAILED or TASK_KILLED waits one heartbeat for the agent's own update,
+// which has the exit status.
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +62,7 @@ class Scheduler {
   void on_resubscribed(Step& step);
   mesos::scheduler::Call kill() const;
   mesos::scheduler::Call reconcile() const;
+  bool without_exit_status(const mesos::TaskStatus& status) const;
   void finish(int code, Step& step);
 
   Options options_;
@@ -69,6 +72,7 @@ class Scheduler {
   std::optional<mesos::scheduler::Offer> largest_;  // the offer closest to fitting
   bool tailing_ = false;
   bool reconciling_ = false;  // subscribed again; no word of the task since
+  std::optional<mesos::TaskStatus> reconciled_end_;  // awaiting the agent's update with the exit status
   bool task_ended_ = false;
   bool finished_ = false;
   int exit_code_ = 1;

@@ -60,6 +60,20 @@ contains "its end is the reconciled state" \
   "TASK_FINISHED on agent agent-o1 (standin-o1): Reconciliation: Latest task state" "$(cat "$T/ended/err")"
 equals "nothing acknowledged (the master's own update), then teardown" "SUBSCRIBE RECONCILE TEARDOWN " "$(calls d)"
 
+# --- a reconciled TASK_FAILED has no exit status: the agent's own update brings it
+master g --zk "$ZK/failed" --offer o1:1:256
+master h --zk "$ZK/failed" --known-task TASK_FAILED
+MASTER=zk://$ZK/failed launch failed -- 'exec sleep 600'
+eventually 20 recorded g ACCEPT
+tell g "update TASK_RUNNING"
+eventually 20 grep -q TASK_RUNNING "$T/failed/err"
+tell g resign
+check "the reconciled end is printed, and the exit status awaited" \
+  eventually 20 grep -q "waiting for the agent's own update of the end" "$T/failed/err"
+tell h "update TASK_FAILED Command exited with status 5"
+ended
+equals "the exit code is the one the agent's update says" 5 "$RC"
+
 # --- file:// holding a zk:// URL with digest credentials; a non-leader redirects
 master e --zk "$ZK/redirect" --offer o1:1:256
 E=$PORT

@@ -331,3 +331,36 @@ TEST_CASE("without a failover timeout, or before SUBSCRIBED, a lost master ends 
   CHECK(none.subscribe().subscribe().framework_info().failover_timeout() == 0);
   CHECK_FALSE(Scheduler(options()).can_resubscribe());
 }
+
+TEST_CASE("a reconciled TASK_FAILED waits a heartbeat for the agent's update with the exit status") {
+  Event heartbeat;
+  heartbeat.set_type(Event::HEARTBEAT);
+  auto reconciled = [](mesos::TaskState state) {
+    Event e = update(state, "Reconciliation: Latest task state", "");
+    e.mutable_update()->mutable_status()->set_reason(mesos::TaskStatus::REASON_RECONCILIATION);
+    return e;
+  };
+  Scheduler s = launched();
+  s.on_event(subscribed());
+  Step step = s.on_event(reconciled(mesos::TASK_FAILED));
+  CHECK_FALSE(s.finished());
+  CHECK_THAT(step.lines.at(1), Contains("waiting for the agent's own update"));
+  step = s.on_event(update(mesos::TASK_FAILED, "Command exited with status 3"));
+  CHECK(types(step) == std::vector<Call::Type>{Call::ACKNOWLEDGE, Call::TEARDOWN});
+  CHECK(s.exit_code() == 3);
+
+  Scheduler silent = launched();
+  silent.on_event(subscribed());
+  silent.on_event(reconciled(mesos::TASK_KILLED));
+  step = silent.on_event(heartbeat);
+  CHECK(silent.finished());
+  CHECK(silent.task_ended());
+  CHECK(silent.exit_code() == 1);
+  CHECK_THAT(step.lines.at(0), Contains("exit status is unknown"));
+
+  Scheduler finished = launched();
+  finished.on_event(subscribed());
+  finished.on_event(reconciled(mesos::TASK_FINISHED));
+  CHECK(finished.finished());
+  CHECK(finished.exit_code() == 0);
+}
