@@ -46,14 +46,21 @@ equals "the new leader hears: subscribe, reconcile, the ack of the end, teardown
 equals "stdout is the task's, whole" "before the failover
 after the failover" "$(cat "$T/failover/out")"
 
+# failover_while_running NAME LEADER FOLLOWER STATE: stand-ins LEADER and
+# FOLLOWER under $ZK/NAME, FOLLOWER knowing the task in STATE (as after its
+# agent re-registered); the task launched and running, then LEADER resigns.
+failover_while_running() {
+  master "$2" --zk "$ZK/$1" --offer o1:1:256
+  master "$3" --zk "$ZK/$1" --known-task "$4"
+  MASTER=zk://$ZK/$1 launch "$1" -- 'exec sleep 600'
+  eventually 20 recorded "$2" ACCEPT
+  tell "$2" "update TASK_RUNNING"
+  eventually 20 grep -q TASK_RUNNING "$T/$1/err"
+  tell "$2" resign
+}
+
 # --- the task ended during the failover: its end comes from reconciliation
-master c --zk "$ZK/ended" --offer o1:1:256
-master d --zk "$ZK/ended" --known-task TASK_FINISHED
-MASTER=zk://$ZK/ended launch ended -- 'exec sleep 600'
-eventually 20 recorded c ACCEPT
-tell c "update TASK_RUNNING"
-eventually 20 grep -q TASK_RUNNING "$T/ended/err"
-tell c resign
+failover_while_running ended c d TASK_FINISHED
 ended
 equals "a task that finished meanwhile exits 0" 0 "$RC"
 contains "its end is the reconciled state" \
@@ -61,13 +68,7 @@ contains "its end is the reconciled state" \
 equals "nothing acknowledged (the master's own update), then teardown" "SUBSCRIBE RECONCILE TEARDOWN " "$(calls d)"
 
 # --- a reconciled TASK_FAILED has no exit status: the agent's own update brings it
-master g --zk "$ZK/failed" --offer o1:1:256
-master h --zk "$ZK/failed" --known-task TASK_FAILED
-MASTER=zk://$ZK/failed launch failed -- 'exec sleep 600'
-eventually 20 recorded g ACCEPT
-tell g "update TASK_RUNNING"
-eventually 20 grep -q TASK_RUNNING "$T/failed/err"
-tell g resign
+failover_while_running failed g h TASK_FAILED
 check "the reconciled end is printed, and the exit status awaited" \
   eventually 20 grep -q "waiting for the agent's own update of the end" "$T/failed/err"
 tell h "update TASK_FAILED Command exited with status 5"
