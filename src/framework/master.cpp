@@ -25,7 +25,6 @@ struct Unavailable : Error {
   using Error::Error;
 };
 
-
 // "401 Unauthorized: <body>", and where a non-leading master points to.
 std::string answer(int status, const std::string& reason, const http::Headers& headers, const std::string& body) {
   std::string text = std::to_string(status) + " " + reason;
@@ -69,8 +68,8 @@ void Master::attempt(const std::string& authority, const Call& call) {
     if (status == 200) break;
     const auto location = http::header(stream_->headers(), "Location");
     if (status == 307 && location && hops < kMaxRedirects) {
-      // A master that does not lead names the leader as "//host:port/api/v1/scheduler"
-      // (Master::Http::redirect).
+      // A master that does not lead names the leader, protocol-relative: a
+      // 1.0.1 master sends "//localhost:5050/master/api/v1/scheduler".
       url_ = http::Url::parse(location->rfind("//", 0) == 0 ? location->substr(2) : *location);
       continue;
     }

@@ -136,7 +136,8 @@ void check(const Options& o) {
   require(o.timeout > 0, "--timeout must be positive");
   require(o.failover_timeout >= 0, "--failover-timeout must not be negative");
   require(!o.command.empty(), "no COMMAND to run");
-  require(o.secret.empty() || !o.principal.empty(), "--secret needs --principal");
+  require(o.secret.empty() || !o.principal.empty(),
+          "a secret (--secret, --secret-file, DEFAULT_SECRET) needs --principal or DEFAULT_PRINCIPAL");
   require(!o.role.empty(), "--role must not be empty");
   for (double seconds : {o.health_delay, o.health_interval, o.health_timeout, o.health_grace})
     require(seconds >= 0, "--health-delay, --health-interval, --health-timeout and --health-grace must not be negative");
