@@ -3,7 +3,7 @@
 # Mesos-Stream-Id header: 0.28 and later), in every task mode: a task that
 # exits 3 makes it exit 3, with the task's output and the failure printed.
 # Then three masters on ZooKeeper, the task found through zk:// and its
-# leading master killed while it runs.
+# leading master killed while it runs. A master before 0.24 is named as such.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../zookeeper.sh"
 
@@ -24,7 +24,21 @@ launch_in() {
   stop_pid "$RA_AGENT_PID"
 }
 
+# A master older than the v1 scheduler API (0.20.1 answers 404): one line saying so.
+old_master_test() {
+  "$DC_ROOT/bin/launch-container" --master "$RA_MASTER" --timeout 10 "$RA_IMAGE" true >"$RA_DIR/lc-old.out" \
+    2>"$RA_DIR/lc-old.err"
+  equals "$RA_VERSION: launch-container exits 1" 1 "$?"
+  equals "$RA_VERSION: with one line, the master's Mesos predates the v1 scheduler API" \
+    "launch-container: the master at $RA_MASTER has no /api/v1/scheduler (404 Not Found): its Mesos predates the v1 scheduler API (0.24)" \
+    "$(cat "$RA_DIR/lc-old.err")"
+}
+
 launch_test() {
+  if ! has_v1_scheduler; then
+    old_master_test
+    return
+  fi
   if ! has_stream_id; then
     skip "launch-container --master on $RA_VERSION" "the master sends no Mesos-Stream-Id before 0.28"
     return
