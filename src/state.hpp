@@ -41,6 +41,11 @@ struct Record {
   int pid = 0;                 // the container init's host pid, once learned
   std::optional<cgroups::Paths> cgroups;
   int supervisor_pid = 0;      // override mode: watches the host executor
+  // The agent's current `wait` call, and whether that call saw the agent
+  // go (it closed the reading end): a restart. The next agent's first wait
+  // clears it; the host executor waits for that (executor.cpp).
+  int waiter_pid = 0;
+  bool agent_gone = false;
   bool destroying = false;
   double ended_at = 0;         // when the Termination was recorded
   bool removed = false;        // the docker container is gone

@@ -97,13 +97,44 @@ void await_read(int fd) {
   }
 }
 
+// A restarted agent calls wait for each container once its containerizer
+// has recovered it; the host executor waits for that before it subscribes
+// again (executor.cpp). So each wait notes itself as the container's, and
+// the one whose agent went (the reading end of its stdout closed: the agent
+// died) says so, unless a newer wait has taken over meanwhile.
+void note_waiter(const Settings& settings, const std::string& id, bool gone) {
+  ids::validate("container id", id);
+  state::Store store(settings.state_dir);
+  auto locked = state::Locked::open(store, id);
+  if (!locked) return;
+  auto& record = locked->record();
+  if (gone && record.waiter_pid != ::getpid()) return;
+  record.waiter_pid = ::getpid();
+  record.agent_gone = gone;
+  locked->save(false);
+}
+
+// The agent reads our result through a pipe; POLLERR: it closed its end.
+bool reader_gone(int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) return false;
+  struct pollfd writer = {fd, 0, 0};
+  return ::poll(&writer, 1, 0) > 0 && (writer.revents & POLLERR);
+}
+
 }  // namespace
 
 int wait(const Settings& settings) {
   auto message = messages::read_stdin<mesos::containerizer::Wait>(settings.frame_limit);
   const std::string& id = message.container_id().value();
   Look end = for_container(id, [&] {
-    return until(settings, id, true, [](const Look& l) { return l.termination.has_value(); });
+    note_waiter(settings, id, false);
+    bool gone = false;
+    // After each look: at the latest each second.
+    return until(settings, id, true, [&](const Look& l) {
+      if (!gone && reader_gone(STDOUT_FILENO)) note_waiter(settings, id, gone = true);
+      return l.termination.has_value();
+    });
   });
   framing::write_frame(STDOUT_FILENO, end.termination->SerializeAsString());
   await_read(STDOUT_FILENO);

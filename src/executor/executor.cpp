@@ -49,6 +49,12 @@ constexpr auto kShutdownMargin = 2s;
 constexpr auto kProbeEvery = 5s;
 constexpr auto kAgentSilence = 20s;
 
+// A restarted agent recovers its containerizer before it calls `wait` for
+// each container (slave.cpp _recover): our recover, containers and wait
+// calls, seconds on a busy machine. Past this, the executor subscribes
+// without that wait (see agent_restarting()).
+constexpr auto kAgentRecovery = 15s;
+
 std::string random_uuid() {
   std::random_device random;
   std::string bytes(16, '\0');
@@ -89,6 +95,8 @@ class Executor {
   bool over();
   std::optional<Clock::time_point> deadline() const;
   bool waiting_on_agent() const;
+  bool agent_restarting() const;
+  void await_recovery(std::unique_lock<std::mutex>& lock);
   void handle(const Event& event);
   void queued(const std::vector<mesos::TaskStatus>& updates);
   void start_checks(const mesos::TaskInfo& task);
@@ -409,6 +417,45 @@ void Executor::abandon(const std::string& why) {
   stop(task_.shutdown(std::max(Duration(0), config_.shutdown_grace - kShutdownMargin)), "no agent");
 }
 
+// 0.28 and 1.0 agents take a SUBSCRIBE while they still recover, before
+// their containerizer has the container back: the resource update that
+// follows fails, and the agent destroys the container (slave.cpp runTasks,
+// "Failed to update resources ... destroying container"; seen on a busy
+// 0.28.2 agent as TASK_KILLED after its restart). A restarted agent's first
+// call for a container it recovered is our `wait`, which notes that agent:
+// while the agent noted last is gone, its successor has not got that far.
+bool Executor::agent_restarting() const {
+  auto record = state::Store(settings_.state_dir).peek(id_);
+  return record && record->agent_gone;
+}
+
+// Waits while agent_restarting(): for the next agent's `wait`, or, should
+// it never come (an agent that lost its work directory knows nothing of the
+// container), kAgentRecovery after that agent first answers.
+void Executor::await_recovery(std::unique_lock<std::mutex>& lock) {
+  std::optional<Clock::time_point> answering_since;
+  for (bool told = false; !quitting_ && agent_restarting(); told = true) {
+    if (!told) spdlog::info("container {}: the agent is gone; subscribing once the next one has recovered it", id_);
+    if (answering_since && Clock::now() >= *answering_since + kAgentRecovery) {
+      spdlog::warn("container {}: the agent answers but has not recovered the container after {} s; subscribing",
+                   id_, std::chrono::duration_cast<std::chrono::seconds>(kAgentRecovery).count());
+      return;
+    }
+    if (!answering_since) {
+      lock.unlock();
+      bool answered = true;
+      try {
+        agent_.health();
+      } catch (const Error&) {
+        answered = false;
+      }
+      lock.lock();
+      if (answered) answering_since = Clock::now();
+    }
+    changed_.wait_for(lock, answering_since ? 100ms : 1s, [this] { return quitting_; });
+  }
+}
+
 void Executor::subscribe_loop() {
   std::mt19937 random(std::random_device{}());
   bool first = true;
@@ -475,6 +522,8 @@ void Executor::subscribe_loop() {
     }
     changed_.notify_all();
     if (gave_up_) return;
+    await_recovery(lock);
+    if (quitting_) return;
     // Mesos's executor library retries after a random backoff up to the
     // maximum, which the agent sets to its re-registration window (2 s):
     // a retry just past the window finds the executor shut down (seen on a

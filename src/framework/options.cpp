@@ -6,20 +6,36 @@
 #include <cctype>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "error.hpp"
 #include "ids.hpp"
+#include "zookeeper.hpp"
 
 namespace dc::framework {
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::istringstream in(text);
+  for (std::string part; std::getline(in, part, separator);) parts.push_back(part);
+  if (!text.empty() && text.back() == separator) parts.emplace_back();
+  return parts;
+}
+
 namespace {
 
 const char* const kUsage =
-    R"(usage: launch-container --master HOST:PORT [options] [--] COMMAND [ARG...]
+    R"(usage: launch-container --master MASTER [options] [--] COMMAND [ARG...]
+       launch-container --master MASTER [options] IMAGE COMMAND [ARG...]
 Runs COMMAND as one task in a Docker container somewhere on a Mesos cluster
 (v1 scheduler HTTP API), prints its status updates, tails its stdout and
 stderr from the agent, and exits with its exit code. Ctrl-C kills the task.
-  --master HOST:PORT    the leading Mesos master
+The second form, without --image: the first word is the image.
+  --master MASTER       the cluster's masters: zk://[USER:PASS@]HOST:PORT[,...]/PATH
+                        (the leader in ZooKeeper), file://PATH holding such a URL,
+                        or HOST:PORT[,HOST:PORT...] (a non-leader redirects)
   --image IMAGE         image to run (default: $MESOS_DEFAULT_CONTAINER_IMAGE)
   --cpus N              cpus asked for (default 0.5)
   --mem MIB             memory in MiB (default 128)
@@ -30,9 +46,14 @@ stderr from the agent, and exits with its exit code. Ctrl-C kills the task.
   --user USER           run the task as this user
   --id ID               task id (default: a fresh one)
   --role ROLE           the framework's role (default *)
-  --principal NAME      principal, also for HTTP basic auth with --secret
-  --secret SECRET       the principal's secret
-  --timeout SECONDS     how long to wait for an offer that fits (default 60)
+  --principal NAME      principal, also for HTTP basic auth (default: $DEFAULT_PRINCIPAL)
+  --secret-file PATH    the principal's secret, the file's first line
+                        (or $DEFAULT_SECRET; --secret SECRET shows it in ps)
+  --timeout SECONDS     how long to wait for the leading master, then for an
+                        offer that fits (default 60)
+  --failover-timeout S  how long the master keeps the task when this program is
+                        gone, and how long a lost master is looked for again
+                        (default 120; 0: the task ends with the connection)
   --health-cmd CMD      a health check: CMD through /bin/sh -c in the task's container;
                         the health changes are printed
   --health-delay S      seconds before the first check (default 15)
@@ -43,13 +64,19 @@ stderr from the agent, and exits with its exit code. Ctrl-C kills the task.
 One COMMAND word runs through /bin/sh -c; several run as an argv.
 )";
 
-// Options all take a value: the command starts at `--` or at the first word
-// that is neither an option nor an option's value (as in the local mode).
-std::vector<std::string> split_command(int argc, const char* const* argv, std::vector<std::string>& flags) {
+// Options all take a value: the command starts at `--` (`dashes` set) or at
+// the first word that is neither an option nor an option's value (as in the
+// local mode).
+std::vector<std::string> split_command(int argc, const char* const* argv, std::vector<std::string>& flags,
+                                       bool& dashes) {
+  dashes = false;
   int i = 1;
   while (i < argc) {
     const std::string word = argv[i];
-    if (word == "--") return {argv + i + 1, argv + argc};
+    if (word == "--") {
+      dashes = true;
+      return {argv + i + 1, argv + argc};
+    }
     if (word.empty() || word[0] != '-') break;
     flags.push_back(word);
     const bool takes_value = word.find('=') == std::string::npos && word != "-h" && word != "--help";
@@ -68,23 +95,49 @@ std::string lower(std::string text) {
   return text;
 }
 
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::istringstream in(text);
-  for (std::string part; std::getline(in, part, separator);) parts.push_back(part);
-  if (!text.empty() && text.back() == separator) parts.emplace_back();
-  return parts;
+// Could be a docker image reference: what a command word (a path, a shell
+// line) is not. Docker checks the rest.
+bool image_like(const std::string& word) {
+  static const std::regex reference("[A-Za-z0-9][A-Za-z0-9._:/@-]*");
+  return std::regex_match(word, reference);
+}
+
+void check_master(const std::string& master) {
+  require(!master.empty(), "--master is required");
+  if (master.rfind("zk://", 0) == 0) {
+    zk::parse_url(master);
+    return;
+  }
+  if (master.rfind("file://", 0) == 0) return;  // read when the run starts
+  for (const auto& one : split(master, ','))
+    require(one.find(':') != std::string::npos && one.find('/') == std::string::npos,
+            "--master must be HOST:PORT[,HOST:PORT...], zk://... or file://..., not '" + master + "'");
+}
+
+// The secret without --secret: the file's first line, else $DEFAULT_SECRET.
+void read_secret(const std::string& file, Options& o) {
+  if (!file.empty()) {
+    std::ifstream in(file);
+    require(static_cast<bool>(in), "cannot read --secret-file " + file);
+    std::getline(in, o.secret);
+    require(!o.secret.empty(), "--secret-file " + file + " is empty");
+  } else if (o.secret.empty()) {
+    if (const char* secret = std::getenv("DEFAULT_SECRET")) o.secret = secret;
+  } else {
+    o.warnings.push_back("--secret is visible to every user in ps; use --secret-file or DEFAULT_SECRET");
+  }
 }
 
 void check(const Options& o) {
-  require(!o.master.empty(), "--master HOST:PORT is required");
-  require(o.master.find(':') != std::string::npos, "--master must be HOST:PORT, not '" + o.master + "'");
-  require(!o.image.empty(), "no --image and no MESOS_DEFAULT_CONTAINER_IMAGE");
+  check_master(o.master);
+  require(!o.image.empty(), "no --image, no IMAGE before the command and no MESOS_DEFAULT_CONTAINER_IMAGE");
   require(o.cpus > 0, "--cpus must be positive");
   require(o.mem > 0, "--mem must be positive");
   require(o.timeout > 0, "--timeout must be positive");
+  require(o.failover_timeout >= 0, "--failover-timeout must not be negative");
   require(!o.command.empty(), "no COMMAND to run");
-  require(o.secret.empty() || !o.principal.empty(), "--secret needs --principal");
+  require(o.secret.empty() || !o.principal.empty(),
+          "a secret (--secret, --secret-file, DEFAULT_SECRET) needs --principal or DEFAULT_PRINCIPAL");
   require(!o.role.empty(), "--role must not be empty");
   for (double seconds : {o.health_delay, o.health_interval, o.health_timeout, o.health_grace})
     require(seconds >= 0, "--health-delay, --health-interval, --health-timeout and --health-grace must not be negative");
@@ -130,9 +183,10 @@ std::string usage() { return kUsage; }
 
 Options parse(int argc, const char* const* argv, bool& help) {
   Options o;
-  if (const char* image = std::getenv("MESOS_DEFAULT_CONTAINER_IMAGE")) o.image = image;
+  if (const char* principal = std::getenv("DEFAULT_PRINCIPAL")) o.principal = principal;
   std::vector<std::string> flags;
-  o.command = split_command(argc, argv, flags);
+  bool dashes = false;
+  o.command = split_command(argc, argv, flags, dashes);
   help = false;
   for (const auto& flag : flags) help = help || flag == "-h" || flag == "--help";
   if (help) return o;
@@ -152,7 +206,10 @@ Options parse(int argc, const char* const* argv, bool& help) {
   app.add_option("--role", o.role);
   app.add_option("--principal", o.principal);
   app.add_option("--secret", o.secret);
+  std::string secret_file;
+  app.add_option("--secret-file", secret_file);
   app.add_option("--timeout", o.timeout);
+  app.add_option("--failover-timeout", o.failover_timeout);
   app.add_option("--health-cmd", o.health_cmd);
   app.add_option("--health-delay", o.health_delay);
   app.add_option("--health-interval", o.health_interval);
@@ -165,6 +222,17 @@ Options parse(int argc, const char* const* argv, bool& help) {
   } catch (const CLI::ParseError& e) {
     throw Error(e.what());
   }
+  require(o.secret.empty() || secret_file.empty(), "--secret and --secret-file: give one");
+  read_secret(secret_file, o);
+  if (o.image.empty() && !dashes && o.command.size() >= 2) {  // IMAGE COMMAND...
+    o.image = o.command.front();
+    o.command.erase(o.command.begin());
+    require(image_like(o.image), "'" + o.image +
+                                     "' is not an image: without --image the first of several words is the IMAGE "
+                                     "(after -- they are all the command, in $MESOS_DEFAULT_CONTAINER_IMAGE)");
+  }
+  if (o.image.empty())
+    if (const char* image = std::getenv("MESOS_DEFAULT_CONTAINER_IMAGE")) o.image = image;
   if (o.id.empty()) o.id = "launch-" + std::to_string(std::time(nullptr)) + "-" + std::to_string(::getpid());
   check(o);
   o.network = lower(o.network);

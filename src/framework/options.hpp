@@ -12,7 +12,7 @@
 namespace dc::framework {
 
 struct Options {
-  std::string master;                  // HOST:PORT of the leading master
+  std::string master;                  // HOST:PORT[,HOST:PORT...], zk://... or file://...
   std::string image;                   // default $MESOS_DEFAULT_CONTAINER_IMAGE
   double cpus = 0.5;
   double mem = 128;                    // MiB
@@ -25,18 +25,30 @@ struct Options {
   std::string role = "*";
   std::string principal;
   std::string secret;                  // HTTP basic auth with `principal`
+  // Seconds the master keeps the framework (and its task) when this program
+  // loses it, and the time it looks for a new leading master.
+  double failover_timeout = 120;
   double timeout = 60;                 // seconds to wait for a fitting offer
   std::string health_cmd;              // a shell command run in the task's container as its health check
   // The check's schedule, in seconds, and the failures that kill the task (Mesos's defaults).
   double health_delay = 15, health_interval = 10, health_timeout = 20, health_grace = 10;
   uint32_t health_retries = 3;
   std::vector<std::string> command;    // one word: /bin/sh -c; several: an argv
+  std::vector<std::string> warnings;   // to print before the run (e.g. --secret on the command line)
 };
 
 // Parses argv (argv[0] included). Options come first, then the command (after
-// `--` or at the first word that is not an option). Throws dc::Error with one
-// line for a bad value; `help` is set (and nothing checked) for -h/--help.
+// `--` or at the first word that is not an option). Without --image, two or
+// more words not after `--` are IMAGE COMMAND... (the original README's
+// form); otherwise the words are the command (the local form's reading) and
+// the image comes from MESOS_DEFAULT_CONTAINER_IMAGE. The principal and
+// secret also come from DEFAULT_PRINCIPAL and DEFAULT_SECRET (what Mesos's
+// example frameworks read) or --secret-file. Throws dc::Error with one line
+// for a bad value; `help` is set (and nothing checked) for -h/--help.
 Options parse(int argc, const char* const* argv, bool& help);
+
+// `text` cut at every `separator` ("a,,b," -> a, "", b, "").
+std::vector<std::string> split(const std::string& text, char separator);
 
 // The usage text.
 std::string usage();

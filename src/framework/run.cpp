@@ -30,6 +30,7 @@ struct Happening {
   enum Kind { event, interrupt, lost } kind;
   Event what;
   std::string why;
+  int subscription = 0;  // which event stream it came from (lost: a stale one is ignored)
 };
 
 class Inbox {
@@ -69,27 +70,86 @@ void watch_signals(const std::shared_ptr<Inbox>& inbox) {
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   std::thread([inbox, signals] {
-    for (int s; sigwait(&signals, &s) == 0;) inbox->push({Happening::interrupt, {}, ""});
+    for (int s; sigwait(&signals, &s) == 0;) inbox->push({Happening::interrupt, {}, "", 0});
   }).detach();
 }
 
-// Sends the step's calls and prints its lines; a call that fails ends the
-// run as a lost master would.
-void apply(const Step& step, Master& master, Scheduler& scheduler) {
-  for (const auto& line : step.lines) print(line);
-  for (const auto& call : step.calls) {
-    try {
-      master.send(call);
-    } catch (const std::exception& e) {
-      if (scheduler.finished()) {
-        print(e.what());
+std::chrono::milliseconds seconds(double value) { return std::chrono::milliseconds(static_cast<long>(value * 1000)); }
+
+// The master's event stream, read by a thread of its own into the inbox;
+// after a failover the same Master subscribes again and a new reader starts.
+class Connection {
+ public:
+  Connection(const Options& options, std::shared_ptr<Inbox> inbox)
+      : options_(options), master_(options), inbox_(std::move(inbox)) {}
+  ~Connection() { stop(); }
+
+  Master& master() { return master_; }
+  int subscription() const { return subscription_; }
+
+  // Subscribes (looking for the leader for up to `timeout`) and starts reading.
+  void start(const mesos::scheduler::Call& subscribe, std::chrono::milliseconds timeout) {
+    master_.subscribe(subscribe, timeout, [this, timeout](const std::string& failure) {
+      print(failure + "; trying again for up to " + std::to_string(timeout.count() / 1000) + " s");
+    });
+    const int subscription = ++subscription_;
+    reader_ = std::thread([this, subscription] {
+      try {
+        while (auto event = master_.next_event())
+          inbox_->push({Happening::event, std::move(*event), "", subscription});
+        inbox_->push({Happening::lost, {}, "it closed the event stream", subscription});
+      } catch (const std::exception& e) {
+        inbox_->push({Happening::lost, {}, e.what(), subscription});
+      }
+    });
+  }
+
+  void stop() {
+    master_.cancel();
+    if (reader_.joinable()) reader_.join();
+  }
+
+  // The scheduler's calls, and its lines printed. A master lost (the stream
+  // ended, a call failed) is looked for again while the framework can
+  // subscribe again, else it ends the run.
+  void apply(const Step& step, Scheduler& scheduler) {
+    for (const auto& line : step.lines) print(line);
+    for (const auto& call : step.calls) {
+      try {
+        master_.send(call);
+      } catch (const std::exception& e) {
+        if (scheduler.finished()) {
+          print(e.what());
+          return;
+        }
+        lost(e.what(), scheduler);
         return;
       }
-      apply(scheduler.on_master_lost(e.what()), master, scheduler);
-      return;
     }
   }
-}
+
+  void lost(const std::string& why, Scheduler& scheduler) {
+    const std::string where = master_.address();
+    if (!scheduler.can_resubscribe()) {
+      apply(scheduler.on_master_lost(where, why), scheduler);
+      return;
+    }
+    print("lost the master at " + where + ": " + why + "; looking for the leading master");
+    stop();
+    try {
+      start(scheduler.subscribe(), seconds(options_.failover_timeout));
+    } catch (const std::exception& e) {
+      apply(scheduler.on_master_lost(where, why + "; no leading master since: " + e.what()), scheduler);
+    }
+  }
+
+ private:
+  const Options& options_;
+  Master master_;
+  std::shared_ptr<Inbox> inbox_;
+  std::thread reader_;
+  int subscription_ = 0;
+};
 
 class Tail {
  public:
@@ -138,21 +198,14 @@ class Tail {
 }  // namespace
 
 int run(const Options& options) {
+  for (const auto& warning : options.warnings) print("warning: " + warning);
   auto inbox = std::make_shared<Inbox>();
   watch_signals(inbox);
   Scheduler scheduler(options);
-  Master master(options);
-  master.subscribe(scheduler.subscribe());
-  std::thread reader([&master, inbox] {
-    try {
-      while (auto event = master.next_event()) inbox->push({Happening::event, std::move(*event), ""});
-      inbox->push({Happening::lost, {}, "it closed the event stream"});
-    } catch (const std::exception& e) {
-      inbox->push({Happening::lost, {}, e.what()});
-    }
-  });
+  Connection connection(options, inbox);
+  connection.start(scheduler.subscribe(), seconds(options.timeout));
 
-  const auto offer_deadline = Clock::now() + std::chrono::milliseconds(static_cast<long>(options.timeout * 1000));
+  const auto offer_deadline = Clock::now() + seconds(options.timeout);
   Tail tail;
   while (!scheduler.finished()) {
     const auto until = std::min(scheduler.agent() ? Clock::time_point::max() : offer_deadline, tail.next());
@@ -164,16 +217,15 @@ int run(const Options& options) {
       step = scheduler.on_event(happening->what);
     } else if (happening->kind == Happening::interrupt) {
       step = scheduler.on_interrupt();
-    } else {
-      step = scheduler.on_master_lost(happening->why);
+    } else if (happening->subscription == connection.subscription()) {
+      connection.lost(happening->why, scheduler);
     }
-    apply(step, master, scheduler);
-    if (step.tail || scheduler.task_ended()) tail.start(scheduler, master);
-    if (tail.due(Clock::now())) tail.poll(Clock::now());
+    connection.apply(step, scheduler);
+    if (step.tail || scheduler.task_ended()) tail.start(scheduler, connection.master());
+    if (!scheduler.finished() && tail.due(Clock::now())) tail.poll(Clock::now());
   }
   if (scheduler.task_ended()) tail.finish();
-  master.cancel();
-  reader.join();
+  connection.stop();
   return scheduler.exit_code();
 }
 

@@ -85,9 +85,11 @@ Call Scheduler::subscribe() const {
   info->set_user(current_user());
   info->set_name("launch-container");
   info->set_role(options_.role);
-  // No failover: when this program goes, the master removes the framework
-  // and its task.
-  info->set_failover_timeout(0);
+  // The master keeps the framework and its task this long when the
+  // connection breaks (this program or the master gone): time to subscribe
+  // again, with the same framework id, to whichever master leads then.
+  info->set_failover_timeout(options_.failover_timeout);
+  if (!framework_id_.empty()) info->mutable_id()->set_value(framework_id_);
   if (!options_.principal.empty()) info->set_principal(options_.principal);
   // Its kill is then told as it begins (TASK_KILLING), and printed.
   info->add_capabilities()->set_type(mesos::FrameworkInfo::Capability::TASK_KILLING_STATE);
@@ -102,9 +104,13 @@ Step Scheduler::on_event(const Event& event) {
   switch (event.type()) {
     case Event::SUBSCRIBED:
       framework_id_ = event.subscribed().framework_id().value();
-      if (phase_ == Phase::subscribing) phase_ = Phase::offered;
-      step.lines.push_back("subscribed as framework " + framework_id_ + "; waiting for an offer of " +
-                           describe(options_.cpus, options_.mem));
+      if (phase_ == Phase::subscribing || phase_ == Phase::offered) {
+        phase_ = Phase::offered;
+        step.lines.push_back("subscribed as framework " + framework_id_ + "; waiting for an offer of " +
+                             describe(options_.cpus, options_.mem));
+      } else {
+        on_resubscribed(step);
+      }
       break;
     case Event::OFFERS:
       on_offers(event.offers(), step);
@@ -119,6 +125,18 @@ Step Scheduler::on_event(const Event& event) {
       break;
     default:  // HEARTBEAT, RESCIND (of an offer declined or used), FAILURE (an update follows)
       break;
+  }
+  // A new master drops a reconciliation while agents have not re-registered
+  // ("there are transitional agents"): ask again at its next heartbeat or
+  // offer until the task's state comes.
+  if (reconciling_ && (event.type() == Event::HEARTBEAT || event.type() == Event::OFFERS))
+    step.calls.push_back(reconcile());
+  // A heartbeat interval after a reconciled end without the agent's update:
+  // the end stands, its exit status unknown.
+  if (reconciled_end_ && !finished_ && event.type() == Event::HEARTBEAT) {
+    step.lines.push_back("the agent did not send the task's end again: its exit status is unknown");
+    task_ended_ = true;
+    finish(exit_code_of(*reconciled_end_), step);
   }
   return step;
 }
@@ -149,6 +167,32 @@ void Scheduler::on_offers(const Event::Offers& offers, Step& step) {
   if (decline.decline().offer_ids_size() > 0) step.calls.push_back(std::move(decline));
 }
 
+// Subscribed again after a master failover with the task launched: what
+// the new master knows of it (its agent re-registered with the task's
+// latest state) comes as an update without uuid; a kill asked for before
+// may not have reached the agent.
+void Scheduler::on_resubscribed(Step& step) {
+  step.lines.push_back("subscribed again as framework " + framework_id_ + "; reconciling task " + options_.id);
+  step.calls.push_back(reconcile());
+  reconciling_ = true;
+  if (phase_ == Phase::killing) step.calls.push_back(kill());
+}
+
+Call Scheduler::reconcile() const {
+  Call reconcile = call(Call::RECONCILE);
+  auto* task = reconcile.mutable_reconcile()->add_tasks();
+  task->mutable_task_id()->set_value(options_.id);
+  task->mutable_agent_id()->set_value(agent_->id);
+  return reconcile;
+}
+
+Call Scheduler::kill() const {
+  Call kill = call(Call::KILL);
+  kill.mutable_kill()->mutable_task_id()->set_value(options_.id);
+  kill.mutable_kill()->mutable_agent_id()->set_value(agent_->id);
+  return kill;
+}
+
 void Scheduler::on_update(const mesos::TaskStatus& status, Step& step) {
   const bool ours = status.task_id().value() == options_.id;
   if (ours) step.lines.push_back(describe(status, agent_ ? agent_->hostname : ""));
@@ -162,13 +206,27 @@ void Scheduler::on_update(const mesos::TaskStatus& status, Step& step) {
     step.calls.push_back(std::move(ack));
   }
   if (!ours) return;
-  if (terminal(status.state())) {
+  reconciling_ = false;
+  if (terminal(status.state()) && without_exit_status(status)) {
+    // The agent has not had this end acknowledged: it sends it again, with
+    // the executor's message, once it is back with the new master.
+    step.lines.push_back("waiting for the agent's own update of the end, for the exit status");
+    reconciled_end_ = status;
+  } else if (terminal(status.state())) {
     task_ended_ = true;
     finish(exit_code_of(status), step);
   } else if (!tailing_ && agent_) {
     tailing_ = true;
     step.tail = true;
   }
+}
+
+// A terminal state the master reconciled (no uuid) that the exit code
+// cannot be read from: TASK_FAILED or TASK_KILLED carry it only in the
+// executor's message.
+bool Scheduler::without_exit_status(const mesos::TaskStatus& status) const {
+  return status.uuid().empty() && status.reason() == mesos::TaskStatus::REASON_RECONCILIATION &&
+         (status.state() == mesos::TASK_FAILED || status.state() == mesos::TASK_KILLED) && !reconciled_end_;
 }
 
 void Scheduler::finish(int code, Step& step) {
@@ -181,10 +239,7 @@ Step Scheduler::on_interrupt() {
   Step step;
   if (finished_) return step;
   if (phase_ == Phase::launched) {
-    Call kill = call(Call::KILL);
-    kill.mutable_kill()->mutable_task_id()->set_value(options_.id);
-    kill.mutable_kill()->mutable_agent_id()->set_value(agent_->id);
-    step.calls.push_back(std::move(kill));
+    step.calls.push_back(kill());
     phase_ = Phase::killing;
     step.lines.push_back("killing task " + options_.id + " (interrupt again to leave it to the master)");
     return step;
@@ -212,10 +267,10 @@ Step Scheduler::on_offer_timeout() {
   return step;
 }
 
-Step Scheduler::on_master_lost(const std::string& why) {
+Step Scheduler::on_master_lost(const std::string& master, const std::string& why) {
   Step step;
   if (finished_) return step;
-  step.lines.push_back("lost the master at " + options_.master + ": " + why);
+  step.lines.push_back("lost the master at " + master + ": " + why);
   finished_ = true;
   exit_code_ = 1;
   return step;

@@ -4,7 +4,12 @@
 // SUBSCRIBE -> SUBSCRIBED -> OFFERS: ACCEPT the first that fits with a LAUNCH,
 // DECLINE the rest -> UPDATEs, each printed and ACKNOWLEDGEd -> a terminal
 // state: TEARDOWN and the task's exit code. Ctrl-C sends KILL and waits for
-// the terminal update (a second one gives up at once).
+// the terminal update (a second one gives up at once). After a master
+// failover, SUBSCRIBE again with the framework id -> SUBSCRIBED -> RECONCILE
+// the task (its state may have changed meanwhile, even ended), again at each
+// HEARTBEAT or OFFERS until an update of the task comes. A reconciled
+// TASK_FAILED or TASK_KILLED waits one heartbeat for the agent's own update,
+// which has the exit status.
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,9 +40,12 @@ class Scheduler {
   Step on_event(const mesos::scheduler::Event& event);
   Step on_interrupt();
   Step on_offer_timeout();
-  Step on_master_lost(const std::string& why);
+  Step on_master_lost(const std::string& master, const std::string& why);
 
   bool finished() const { return finished_; }
+  // The framework is registered and has not ended: a lost master can be
+  // replaced by subscribing again (subscribe() then carries the id).
+  bool can_resubscribe() const { return !finished_ && !framework_id_.empty() && options_.failover_timeout > 0; }
   // A terminal status of the task came (its sandbox is complete).
   bool task_ended() const { return task_ended_; }
   int exit_code() const { return exit_code_; }
@@ -51,6 +59,10 @@ class Scheduler {
   mesos::scheduler::Call call(mesos::scheduler::Call::Type type) const;
   void on_offers(const mesos::scheduler::Event::Offers& offers, Step& step);
   void on_update(const mesos::TaskStatus& status, Step& step);
+  void on_resubscribed(Step& step);
+  mesos::scheduler::Call kill() const;
+  mesos::scheduler::Call reconcile() const;
+  bool without_exit_status(const mesos::TaskStatus& status) const;
   void finish(int code, Step& step);
 
   Options options_;
@@ -59,6 +71,8 @@ class Scheduler {
   std::optional<Agent> agent_;
   std::optional<mesos::scheduler::Offer> largest_;  // the offer closest to fitting
   bool tailing_ = false;
+  bool reconciling_ = false;  // subscribed again; no word of the task since
+  std::optional<mesos::TaskStatus> reconciled_end_;  // awaiting the agent's update with the exit status
   bool task_ended_ = false;
   bool finished_ = false;
   int exit_code_ = 1;

@@ -3,47 +3,7 @@
 # against the master stand-in (tests/integration/master_standin.cpp), which
 # records every call and sends the status updates this script asks for.
 source "$(dirname "$0")/lib.sh"
-LC=$DC_ROOT/bin/launch-container
-STANDIN=$DC_BUILD/master-standin
-
-# master NAME [STANDIN_ARGS...]: starts a stand-in in $T/NAME (sandbox
-# $T/NAME/sandbox, calls in $T/NAME/record) with its commands on fd
-# ${master_in[NAME]}; sets PORT.
-declare -A master_in master_pid
-master() {
-  local dir=$T/$1 fd
-  mkdir -p "$dir/sandbox"
-  : >"$dir/record"
-  mkfifo "$dir/in"
-  "$STANDIN" --port-file "$dir/port" --record "$dir/record" --sandbox "$dir/sandbox" "${@:2}" \
-    <"$dir/in" 2>"$dir/standin.err" &
-  master_pid[$1]=$!
-  exec {fd}>"$dir/in"
-  master_in[$1]=$fd
-  eventually 20 test -s "$dir/port" || not_ok "the stand-in $1 starts" "$(cat "$dir/standin.err")"
-  PORT=$(cat "$dir/port")
-}
-# tell NAME LINE: a command to stand-in NAME (`update STATE [MESSAGE]`).
-tell() { echo "$2" >&"${master_in[$1]}"; }
-recorded() { grep -q "^$2" "$T/$1/record"; }
-calls() { cut -d' ' -f1 "$T/$1/record" | tr '\n' ' '; }
-# launch NAME ARGS...: runs launch-container in the background against
-# stand-in NAME; output in $T/NAME/out and err, pid in LAUNCHER.
-launch() {
-  local name=$1
-  shift
-  "$LC" --master "127.0.0.1:$PORT" --image "$TEST_IMAGE" --id "$(cid "$name")" "$@" \
-    >"$T/$name/out" 2>"$T/$name/err" &
-  LAUNCHER=$!
-}
-# ended: waits (bounded) for the launcher; its exit code in RC.
-ended() {
-  local deadline=$((SECONDS + 30))
-  while kill -0 "$LAUNCHER" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
-  kill -0 "$LAUNCHER" 2>/dev/null && kill -KILL "$LAUNCHER"
-  wait "$LAUNCHER"
-  RC=$?
-}
+source "$(dirname "$0")/cluster_lib.sh"
 
 # --- finished: the first fitting offer, live output, updates acknowledged
 master finished --offer o1:0.1:32 --offer o2:2:1024
@@ -77,11 +37,12 @@ contains "then the sandbox's path" "sandbox: standin-o2:$T/finished/sandbox" "$(
 equals "calls: subscribe, accept+decline, an ack per update, teardown" \
   "SUBSCRIBE ACCEPT DECLINE ACKNOWLEDGE ACKNOWLEDGE TEARDOWN " "$(calls finished)"
 
-# --- failed with a status, with HTTP basic auth
+# --- failed with a status, with HTTP basic auth from Mesos's DEFAULT_PRINCIPAL and DEFAULT_SECRET
 master failed --offer o1:1:256 --principal ops --secret s3cret
-launch failed --principal ops --secret s3cret -- /bin/sh -c 'exit 3'
+DEFAULT_PRINCIPAL=ops DEFAULT_SECRET=s3cret launch failed -- /bin/sh -c 'exit 3'
 eventually 20 recorded failed ACCEPT
 contains "the principal is in the FrameworkInfo" 'principal: "ops"' "$(cat "$T/failed/record")"
+contains "with a failover timeout" 'failover_timeout: 120' "$(grep ^SUBSCRIBE "$T/failed/record")"
 contains "several words run as an argv" 'value: "/bin/sh" shell: false arguments: "/bin/sh" arguments: "-c"' \
   "$(cat "$T/failed/record")"
 tell failed "update TASK_RUNNING"
@@ -92,11 +53,26 @@ contains "the failure is printed" "TASK_FAILED on agent agent-o1 (standin-o1): C
   "$(cat "$T/failed/err")"
 
 master refused --offer o1:1:256 --principal ops --secret s3cret
-launch refused --principal ops --secret wrong -- true
+echo wrong >"$T/secret"
+launch refused --principal ops --secret-file "$T/secret" -- true
 ended
-equals "a wrong secret exits 1" 1 "$RC"
+equals "a wrong secret (from --secret-file) exits 1" 1 "$RC"
 equals "with one line naming the master's answer" \
   "launch-container: the master at 127.0.0.1:$PORT refused SUBSCRIBE: 401 Unauthorized" "$(cat "$T/refused/err")"
+launch visible --principal ops --secret wrong -- true
+ended
+equals "--secret still works, with a warning first" \
+  "launch-container: warning: --secret is visible to every user in ps; use --secret-file or DEFAULT_SECRET" \
+  "$(head -n 1 "$T/visible/err")"
+
+# --- a master older than the v1 scheduler API (0.20.1 answers 404)
+master old --before-v1
+launch old -- true
+ended
+equals "a master before 0.24 exits 1" 1 "$RC"
+equals "with one line naming it and why" \
+  "launch-container: the master at 127.0.0.1:$PORT has no /api/v1/scheduler (404 Not Found): its Mesos predates the v1 scheduler API (0.24)" \
+  "$(cat "$T/old/err")"
 
 # --- killed by Ctrl-C: KILL, wait for TASK_KILLED, then TEARDOWN
 master killed --offer o1:1:256
@@ -126,7 +102,7 @@ equals "both offers are declined, nothing launched, then TEARDOWN" "SUBSCRIBE DE
 
 # --- the master goes away mid-run
 master gone --offer o1:1:256
-launch gone -- 'exec sleep 600'
+launch gone --failover-timeout 2 -- 'exec sleep 600'
 eventually 20 recorded gone ACCEPT
 tell gone "update TASK_RUNNING"
 eventually 20 recorded gone ACKNOWLEDGE
@@ -134,7 +110,9 @@ kill -KILL "${master_pid[gone]}"
 wait "${master_pid[gone]}" 2>/dev/null
 ended
 equals "a lost master exits 1" 1 "$RC"
-contains "with a line saying so" "launch-container: lost the master at 127.0.0.1:$PORT" "$(tail -n 1 "$T/gone/err")"
+contains "after looking for it again for --failover-timeout" "launch-container: lost the master at 127.0.0.1:$PORT" \
+  "$(tail -n 1 "$T/gone/err")"
+contains "the line says how long" "(tried for 2 s)" "$(tail -n 1 "$T/gone/err")"
 
 # --- a health check: in the TaskInfo, each change printed; TASK_KILLING_STATE
 master health --offer o1:1:256
@@ -166,4 +144,6 @@ equals "a bad option exits 2" 2 "$?"
 equals "with one line" 1 "$(wc -l <"$T/usage.err")"
 "$LC" --master 127.0.0.1:1 --help >"$T/help.out"
 contains "--help prints the cluster mode's usage" "--principal" "$(cat "$T/help.out")"
+contains "with the seed form" "launch-container --master MASTER [options] IMAGE COMMAND [ARG...]" "$(cat "$T/help.out")"
+contains "and zk://" "zk://" "$(cat "$T/help.out")"
 finish

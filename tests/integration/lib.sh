@@ -22,7 +22,8 @@ cleanup() {
   [ -n "$ids" ] && docker rm -f -v $ids >/dev/null 2>&1
   jobs -p | xargs -r kill 2>/dev/null
   pkill -f "$T" 2>/dev/null
-  rm -rf "$T"
+  # DC_TEST_KEEP=1 keeps the workspace (logs, sandboxes) to look into a failure.
+  if [ -n "${DC_TEST_KEEP:-}" ]; then echo "# workspace kept: $T" >&2; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
 

@@ -4,7 +4,19 @@
 // scripted by the test.
 //
 //   master-standin --port-file F --record F --sandbox DIR [--offer ID:CPUS:MEM]...
-//                  [--principal P --secret S]  <commands
+//                  [--principal P --secret S] [--zk HOST:PORT/PATH [--known-task STATE]]
+//                  [--before-v1]  <commands
+//
+// With --zk it contends for leadership as a 1.0.1 master does
+// (src/master/contender/zookeeper.cpp, src/zookeeper/group.cpp): an
+// ephemeral sequential znode PATH/json.info_NNNNNNNNNN holding its MasterInfo
+// as JSON (JSON::protobuf field names). The lowest sequence leads; a master
+// that does not lead answers /api/v1/scheduler with a 307 to the leader's
+// "//hostname:port/api/v1/scheduler" (Master::Http::redirect), or 503 "No
+// leader elected". --known-task: as a newly elected master whose agent
+// re-registered with the framework's task in STATE, it answers RECONCILE
+// with that state (Master::reconcile: no uuid, "Reconciliation: Latest task
+// state"). --before-v1: a master older than 0.24, 404 for /api/v1/scheduler.
 //
 // After SUBSCRIBED it sends one OFFERS event with the --offer offers. Each
 // call it receives is appended to the record file as one line, "TYPE
@@ -21,6 +33,10 @@
 #include <boost/beast/http.hpp>
 #include <google/protobuf/text_format.h>
 #include <nlohmann/json.hpp>
+#include <zookeeper/zookeeper.h>
+
+#include <algorithm>
+#include <csignal>
 
 #include <condition_variable>
 #include <deque>
@@ -48,8 +64,9 @@ namespace {
 const char* const kProtobuf = "application/x-protobuf";
 
 struct Options {
-  std::string port_file, record, sandbox, principal, secret;
+  std::string port_file, record, sandbox, principal, secret, zk, known_task;
   std::vector<std::string> offers;  // ID:CPUS:MEM
+  bool before_v1 = false;
 };
 
 // Everything the connections share, under one mutex: a test stand-in, one
@@ -66,6 +83,8 @@ struct Master {
   std::deque<mesos::TaskStatus> pending;  // updates not yet sent
   std::string in_flight;                 // uuid of the update awaiting its ACKNOWLEDGE
   std::mt19937_64 random{std::random_device{}()};
+  zhandle_t* zk = nullptr;               // with --zk, until resign
+  std::string member;                    // our znode's name in the group
 };
 
 Master master;
@@ -159,6 +178,89 @@ Event offers() {
   return event;
 }
 
+// --- ZooKeeper, as a 1.0.1 master's contender uses it
+
+std::string zk_path() { return master.options.zk.substr(master.options.zk.find('/')); }
+
+// JSON::protobuf(MasterInfo) of a master on 127.0.0.1 (Master::initialize:
+// id, ip in network byte order, port, pid, hostname, version, address).
+std::string master_info() {
+  const std::string port = std::to_string(master.port);
+  return nlohmann::json{{"id", "standin-master-" + port},
+                        {"ip", 16777343},
+                        {"port", master.port},
+                        {"pid", "master@127.0.0.1:" + port},
+                        {"hostname", "localhost"},
+                        {"version", "1.0.1"},
+                        {"address", {{"hostname", "localhost"}, {"ip", "127.0.0.1"}, {"port", master.port}}}}
+      .dump();
+}
+
+std::mutex zk_mutex;
+std::condition_variable zk_changed;
+bool zk_connected = false;
+
+void zk_watcher(zhandle_t*, int type, int state, const char*, void*) {
+  if (type != ZOO_SESSION_EVENT) return;
+  std::lock_guard<std::mutex> lock(zk_mutex);
+  zk_connected = state == ZOO_CONNECTED_STATE;
+  zk_changed.notify_all();
+}
+
+// Group::join: the path made (persistent, recursively), then the member.
+void contend() {
+  zoo_set_debug_level(static_cast<ZooLogLevel>(0));
+  const std::string& url = master.options.zk;
+  master.zk = zookeeper_init(url.substr(0, url.find('/')).c_str(), zk_watcher, 10000, nullptr, nullptr, 0);
+  if (!master.zk) throw std::runtime_error("zookeeper_init failed");
+  {
+    std::unique_lock<std::mutex> lock(zk_mutex);
+    if (!zk_changed.wait_for(lock, std::chrono::seconds(20), [] { return zk_connected; }))
+      throw std::runtime_error("cannot connect to ZooKeeper at " + url);
+  }
+  const std::string path = zk_path();
+  for (size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
+    const std::string prefix = path.substr(0, slash);
+    const int rc = zoo_create(master.zk, prefix.c_str(), "", 0, &ZOO_OPEN_ACL_UNSAFE, 0, nullptr, 0);
+    if (rc != ZOK && rc != ZNODEEXISTS) throw std::runtime_error("cannot create " + prefix + ": " + zerror(rc));
+    if (slash == std::string::npos) break;
+  }
+  const std::string data = master_info();
+  char created[512] = "";
+  const int rc = zoo_create(master.zk, (path + "/json.info_").c_str(), data.data(), static_cast<int>(data.size()),
+                            &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL | ZOO_SEQUENCE, created, sizeof created);
+  if (rc != ZOK) throw std::runtime_error(std::string("cannot join the group: ") + zerror(rc));
+  master.member = std::string(created).substr(path.size() + 1);
+}
+
+// The lowest sequence among the group's members (LeaderDetector), and
+// whether it is ours; nullopt when the group is empty.
+std::optional<std::pair<std::string, bool>> leader() {
+  if (!master.zk) return std::nullopt;
+  String_vector children{};
+  if (zoo_get_children(master.zk, zk_path().c_str(), 0, &children) != ZOK) return std::nullopt;
+  std::vector<std::string> names(children.data, children.data + children.count);
+  deallocate_String_vector(&children);
+  if (names.empty()) return std::nullopt;
+  auto seq = [](const std::string& name) { return std::stol(name.substr(name.find_last_of('_') + 1)); };
+  std::string member;
+  {
+    std::lock_guard<std::mutex> lock(master.mutex);
+    member = master.member;
+  }
+  const std::string lowest = *std::min_element(
+      names.begin(), names.end(), [&](const std::string& a, const std::string& b) { return seq(a) < seq(b); });
+  std::string data(4096, '\0');
+  int length = static_cast<int>(data.size());
+  if (zoo_get(master.zk, (zk_path() + "/" + lowest).c_str(), 0, data.data(), &length, nullptr) != ZOK)
+    return std::nullopt;
+  data.resize(static_cast<size_t>(std::max(length, 0)));
+  const auto info = nlohmann::json::parse(data, nullptr, false);
+  if (info.is_discarded()) return std::nullopt;
+  const std::string authority = info.value("hostname", "") + ":" + std::to_string(info.value("port", 0));
+  return std::pair{authority, lowest == member};
+}
+
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
@@ -220,6 +322,50 @@ void stream(tcp::socket& socket, const Request& request, const Call& call) {
   if (!error) net::write(socket, http::make_chunk_last(), error);
 }
 
+// Master::reconcile, explicit, for a task the master knows (--known-task).
+void reconcile(const Call& call) {
+  mesos::TaskState state;
+  if (call.reconcile().tasks_size() == 0 || !mesos::TaskState_Parse(master.options.known_task, &state)) return;
+  master.task.emplace();
+  *master.task->mutable_task_id() = call.reconcile().tasks(0).task_id();
+  *master.task->mutable_slave_id() = call.reconcile().tasks(0).agent_id();
+  mesos::TaskStatus status;
+  *status.mutable_task_id() = master.task->task_id();
+  *status.mutable_slave_id() = master.task->slave_id();
+  status.set_state(state);
+  status.set_source(mesos::TaskStatus::SOURCE_MASTER);
+  status.set_reason(mesos::TaskStatus::REASON_RECONCILIATION);
+  status.set_message("Reconciliation: Latest task state");
+  status.set_timestamp(static_cast<double>(time(nullptr)));
+  Event event;
+  event.set_type(Event::UPDATE);
+  *event.mutable_update()->mutable_status() = status;
+  push(event);
+}
+
+// Leaves the group and ends the framework's stream, as a master going away.
+void resign() {
+  std::lock_guard<std::mutex> lock(master.mutex);
+  if (master.zk && !master.member.empty()) zoo_delete(master.zk, (zk_path() + "/" + master.member).c_str(), -1);
+  master.member.clear();
+  master.subscribed = false;
+  master.stream_id.clear();
+  master.changed.notify_all();
+}
+
+// Not the leader (with --zk): a 307 to the leader, or 503 without one.
+std::optional<Response> redirect(const Request& request) {
+  if (master.options.zk.empty()) return std::nullopt;
+  const auto current = leader();
+  if (current && current->second) return std::nullopt;
+  if (!current) return reply(request, http::status::service_unavailable, "No leader elected");
+  Response response = reply(request, http::status::temporary_redirect);
+  // libprocess hands the master the path under its own id: a 1.0.1 master
+  // was seen to send "Location: //localhost:PORT/master/api/v1/scheduler".
+  response.set(http::field::location, "//" + current->first + "/master/api/v1/scheduler");
+  return response;
+}
+
 Response handle_call(const Request& request, const Call& call) {
   std::lock_guard<std::mutex> lock(master.mutex);
   // As Master::Http::scheduler: the stream id and the framework first.
@@ -244,6 +390,9 @@ Response handle_call(const Request& request, const Call& call) {
     case Call::KILL:
       // The command executor's kill: SIGTERM, then this update (executor.cpp).
       queue_update(mesos::TASK_KILLED, "Command terminated with signal Terminated");
+      break;
+    case Call::RECONCILE:
+      reconcile(call);
       break;
     case Call::TEARDOWN:
       // Master::removeFramework closes the framework's event stream.
@@ -335,13 +484,18 @@ void serve(tcp::socket socket) {
     const std::string target(request.target());
     const std::string path = target.substr(0, target.find('?'));
     Response response;
-    if (path == "/api/v1/scheduler") {
+    if (path == "/api/v1/scheduler" || path == "/master/api/v1/scheduler") {
       Call call;
-      if (!authorized(request)) {
+      std::optional<Response> elsewhere;
+      if (master.options.before_v1) {
+        response = reply(request, http::status::not_found);  // libprocess: no such route
+      } else if (!authorized(request)) {
         std::lock_guard<std::mutex> lock(master.mutex);
         record("UNAUTHORIZED");
         response = reply(request, http::status::unauthorized);
         response.set(http::field::www_authenticate, "Basic realm=\"mesos\"");
+      } else if ((elsewhere = redirect(request))) {
+        response = *elsewhere;
       } else if (request.method() != http::verb::post) {
         response = reply(request, http::status::method_not_allowed);
       } else if (request[http::field::content_type] != kProtobuf) {
@@ -377,6 +531,10 @@ void read_commands() {
     std::string command, state_name, message;
     in >> command >> state_name;
     std::getline(in >> std::ws, message);
+    if (command == "resign") {
+      resign();
+      continue;
+    }
     mesos::TaskState state;
     if (command != "update" || !mesos::TaskState_Parse(state_name, &state)) {
       std::cerr << "master-standin: unknown command: " << line << "\n";
@@ -389,14 +547,22 @@ void read_commands() {
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i], value = argv[i + 1];
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--before-v1") {
+      o.before_v1 = true;
+      continue;
+    }
+    if (i + 1 >= argc) throw std::runtime_error(flag + " needs a value");
+    const std::string value = argv[++i];
     if (flag == "--port-file") o.port_file = value;
     else if (flag == "--record") o.record = value;
     else if (flag == "--sandbox") o.sandbox = value;
     else if (flag == "--offer") o.offers.push_back(value);
     else if (flag == "--principal") o.principal = value;
     else if (flag == "--secret") o.secret = value;
+    else if (flag == "--zk") o.zk = value;
+    else if (flag == "--known-task") o.known_task = value;
     else throw std::runtime_error("unknown flag " + flag);
   }
   if (o.port_file.empty() || o.record.empty() || o.sandbox.empty())
@@ -412,6 +578,7 @@ int main(int argc, char** argv) {
     net::io_context io;
     tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
     master.port = acceptor.local_endpoint().port();
+    if (!master.options.zk.empty()) contend();
     const std::string partial = master.options.port_file + ".partial";
     std::ofstream(partial) << master.port << "\n";
     std::rename(partial.c_str(), master.options.port_file.c_str());

@@ -115,14 +115,16 @@ if r is False or r is None or r == []: sys.exit(1)
 print(r if isinstance(r, str) else json.dumps(r))' "$1"
 }
 
-# start_master: a master on a free port: RA_MASTER (127.0.0.1:PORT), RA_MASTER_PID.
+# start_master [FLAG...]: a master on a free port, with an in-memory registry
+# unless the FLAGs name one: RA_MASTER (127.0.0.1:PORT), RA_MASTER_PID.
 start_master() {
-  local port dir
+  local port dir registry=(--registry=in_memory)
+  [[ " $* " == *" --registry="* ]] && registry=()
   port=$(free_port)
   dir=$(mktemp -d "$RA_DIR/master.XXXX")
   mkdir -p "$dir/work" "$dir/log"
   "${RA_ENV[@]}" "$RA_MASTER_BIN" --ip=127.0.0.1 --port="$port" --work_dir="$dir/work" --log_dir="$dir/log" \
-    --registry=in_memory >"$dir/out" 2>&1 &
+    "${registry[@]}" "$@" >"$dir/out" 2>&1 &
   RA_MASTER_PID=$!
   started "$RA_MASTER_PID"
   RA_MASTER=127.0.0.1:$port
@@ -152,7 +154,8 @@ up_or_gone() {
 # another (--containerizers=...). Its work dir $RA_DIR/NAME/work is kept
 # across restarts (start_agent NAME again after kill_agent). Variables in
 # the array RA_AGENT_ENV (NAME=VALUE) go into its environment, hence into
-# the program's. Sets RA_AGENT (127.0.0.1:PORT), RA_AGENT_PID, RA_WORK.
+# the program's. Its --master is RA_AGENT_MASTER (e.g. zk://...) if set, else
+# RA_MASTER. Sets RA_AGENT (127.0.0.1:PORT), RA_AGENT_PID, RA_WORK.
 declare -A RA_AGENT_PORTS
 start_agent() {
   local name=$1 dir=$RA_DIR/$1 port since
@@ -162,7 +165,7 @@ start_agent() {
   RA_WORK=$dir/work
   mkdir -p "$RA_WORK" "$dir/log"
   [[ " ${RA_WORK_DIRS[*]} " == *" $RA_WORK "* ]] || RA_WORK_DIRS+=("$RA_WORK")
-  local flags=(--master="$RA_MASTER" --ip=127.0.0.1 --port="$port" --work_dir="$RA_WORK" --log_dir="$dir/log"
+  local flags=(--master="${RA_AGENT_MASTER:-$RA_MASTER}" --ip=127.0.0.1 --port="$port" --work_dir="$RA_WORK" --log_dir="$dir/log"
     --launcher_dir="$RA_LAUNCHER_DIR" --resources="${RA_RESOURCES:-cpus:8;mem:8192}")
   if [[ " $* " != *" --containerizers="* ]]; then
     if version_at_least 1.0; then
@@ -222,6 +225,7 @@ execute() {
     --docker_image="$RA_IMAGE")
   # Before 0.28 a --docker_image alone makes a DOCKER ContainerInfo.
   [[ $RA_EXECUTE_HELP == *--containerizer=* ]] && flags+=(--containerizer=docker)
+  : >"$RA_DIR/$name.execute"  # before the background start: polls read it at once
   "${RA_ENV[@]}" "$RA_EXECUTE_BIN" "${flags[@]}" "$@" >"$RA_DIR/$name.execute" 2>&1 &
   RA_EXECUTE_PID=$!
   started "$RA_EXECUTE_PID"

@@ -3,6 +3,11 @@
 #include "framework/options.hpp"
 
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -140,4 +145,86 @@ TEST_CASE("image, network and volumes go into a DOCKER ContainerInfo") {
   CHECK(c.volumes(0).container_path() == "/b");
   CHECK(c.volumes(0).mode() == mesos::Volume::RW);
   CHECK(c.volumes(1).mode() == mesos::Volume::RO);
+}
+
+namespace {
+
+// MESOS_DEFAULT_CONTAINER_IMAGE (or another variable) for one scope.
+struct Env {
+  Env(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
+  ~Env() { ::unsetenv(name_); }
+  const char* name_;
+};
+
+}  // namespace
+
+TEST_CASE("without --image, several words are IMAGE COMMAND... (the original README's form)") {
+  Options o = parse({"--master=127.0.0.1:5050", "ubuntu:13.10", "echo before && sleep 5 && echo after"});
+  CHECK(o.image == "ubuntu:13.10");
+  CHECK(o.command == std::vector<std::string>{"echo before && sleep 5 && echo after"});
+  CHECK(dc::framework::command_info(o).shell());
+
+  o = parse({"--master", "m:1", "registry.local:5000/team/app@sha256:0a", "/bin/echo", "hi"});
+  CHECK(o.image == "registry.local:5000/team/app@sha256:0a");
+  CHECK(o.command == std::vector<std::string>{"/bin/echo", "hi"});
+}
+
+TEST_CASE("the seed form against the local form's reading of the same words") {
+  Env image("MESOS_DEFAULT_CONTAINER_IMAGE", "busybox:default");
+  // With --image, or after --, every word is the command, as in the local form.
+  Options o = parse({"--master", "m:1", "--image", "alpine", "echo", "hi"});
+  CHECK(o.image == "alpine");
+  CHECK(o.command == std::vector<std::string>{"echo", "hi"});
+  o = parse({"--master", "m:1", "--", "echo", "hi"});
+  CHECK(o.image == "busybox:default");
+  CHECK(o.command == std::vector<std::string>{"echo", "hi"});
+  // One word is the command; the image is the default.
+  o = parse({"--master", "m:1", "echo hi"});
+  CHECK(o.image == "busybox:default");
+  CHECK(o.command == std::vector<std::string>{"echo hi"});
+  // Several words without --image or --: the first is the image, even with a default.
+  o = parse({"--master", "m:1", "echo", "hi"});
+  CHECK(o.image == "echo");
+  CHECK(o.command == std::vector<std::string>{"hi"});
+  // A local-form command line that cannot start with an image is refused, not run as one.
+  CHECK_THAT(refusal({"--master", "m:1", "/bin/sh", "-c", "exit 3"}), Contains("'/bin/sh' is not an image"));
+  CHECK_THAT(refusal({"--master", "m:1", "echo hi", "there"}), Contains("after --"));
+}
+
+TEST_CASE("--master takes HOST:PORT lists, zk:// and file:// URLs") {
+  CHECK(parse({"--master", "a:5050,b:5050", "--image", "i", "true"}).master == "a:5050,b:5050");
+  CHECK(parse({"--master", "zk://u:p@z1:2181,z2:2181/mesos", "--image", "i", "true"}).master ==
+        "zk://u:p@z1:2181,z2:2181/mesos");
+  CHECK(parse({"--master", "file:///etc/mesos/zk", "--image", "i", "true"}).master == "file:///etc/mesos/zk");
+  CHECK_THAT(refusal({"--master", "zk://z1:2181", "--image", "i", "true"}), Contains("path"));
+  CHECK_THAT(refusal({"--master", "a:5050,,b:5050", "--image", "i", "true"}), Contains("HOST:PORT[,HOST:PORT...]"));
+  CHECK_THAT(refusal({"--master", "a:5050/api", "--image", "i", "true"}), Contains("HOST:PORT"));
+}
+
+TEST_CASE("the secret: --secret-file, $DEFAULT_SECRET and $DEFAULT_PRINCIPAL; --secret warns") {
+  const std::string file = "/tmp/dc-options-test-secret-" + std::to_string(::getpid());
+  std::ofstream(file) << "s3cret\nignored\n";
+  Options o = parse({"--master", "m:1", "--image", "i", "--principal", "ops", "--secret-file", file.c_str(), "true"});
+  CHECK(o.secret == "s3cret");
+  CHECK(o.warnings.empty());
+  {
+    Env principal("DEFAULT_PRINCIPAL", "env-ops");
+    Env secret("DEFAULT_SECRET", "env-secret");
+    o = parse({"--master", "m:1", "--image", "i", "true"});
+    CHECK(o.principal == "env-ops");
+    CHECK(o.secret == "env-secret");
+    o = parse({"--master", "m:1", "--image", "i", "--principal", "flag-ops", "--secret-file", file.c_str(), "true"});
+    CHECK(o.principal == "flag-ops");
+    CHECK(o.secret == "s3cret");
+  }
+  o = parse({"--master", "m:1", "--image", "i", "--principal", "ops", "--secret", "visible", "true"});
+  CHECK(o.secret == "visible");
+  REQUIRE(o.warnings.size() == 1);
+  CHECK_THAT(o.warnings[0], Contains("ps"));
+  CHECK_THAT(refusal({"--master", "m:1", "--image", "i", "--principal", "p", "--secret-file", "/nonexistent/s", "true"}),
+             Contains("/nonexistent/s"));
+  CHECK_THAT(refusal({"--master", "m:1", "--image", "i", "--principal", "p", "--secret", "a", "--secret-file",
+                      file.c_str(), "true"}),
+             Contains("give one"));
+  std::remove(file.c_str());
 }

@@ -273,7 +273,7 @@ TEST_CASE("the offer timeout names the ask and the largest offer") {
 
 TEST_CASE("a lost master or an ERROR event ends the run with 1") {
   Scheduler s = launched();
-  Step step = s.on_master_lost("connection closed");
+  Step step = s.on_master_lost("127.0.0.1:5050", "connection closed");
   CHECK(step.calls.empty());
   CHECK_THAT(step.lines.at(0), Contains("127.0.0.1:5050: connection closed"));
   CHECK(s.exit_code() == 1);
@@ -285,4 +285,82 @@ TEST_CASE("a lost master or an ERROR event ends the run with 1") {
   step = refused.on_event(error);
   CHECK(refused.finished());
   CHECK_THAT(step.lines.at(0), Contains("--roles"));
+}
+
+TEST_CASE("after a master failover: SUBSCRIBE with the framework id, then RECONCILE until the task is heard of") {
+  Scheduler s = launched();
+  CHECK(s.can_resubscribe());
+  const Call again = s.subscribe();
+  CHECK(again.framework_id().value() == "fw-1");
+  CHECK(again.subscribe().framework_info().id().value() == "fw-1");
+  CHECK(again.subscribe().framework_info().failover_timeout() == 120);
+
+  Step step = s.on_event(subscribed());
+  CHECK(types(step) == std::vector<Call::Type>{Call::RECONCILE});
+  CHECK(step.calls[0].reconcile().tasks(0).task_id().value() == "t1");
+  CHECK(step.calls[0].reconcile().tasks(0).agent_id().value() == "agent-o1");
+  CHECK_THAT(step.lines.at(0), Contains("subscribed again as framework fw-1; reconciling task t1"));
+
+  // Dropped while the agents re-register: asked again at the next heartbeat or offer.
+  Event heartbeat;
+  heartbeat.set_type(Event::HEARTBEAT);
+  CHECK(types(s.on_event(heartbeat)) == std::vector<Call::Type>{Call::RECONCILE});
+  CHECK(types(s.on_event(offers({offer("o2", 1, 1024)}))) == std::vector<Call::Type>{Call::DECLINE, Call::RECONCILE});
+
+  // The master's answer carries no uuid: nothing to acknowledge; then no more asking.
+  step = s.on_event(update(mesos::TASK_RUNNING, "Reconciliation: Latest task state", ""));
+  CHECK(step.calls.empty());
+  CHECK(s.on_event(heartbeat).calls.empty());
+  step = s.on_event(update(mesos::TASK_FINISHED, "Reconciliation: Latest task state", ""));
+  CHECK(types(step) == std::vector<Call::Type>{Call::TEARDOWN});
+  CHECK(s.exit_code() == 0);
+}
+
+TEST_CASE("a kill asked for before the failover is sent again after it") {
+  Scheduler s = launched();
+  s.on_interrupt();
+  CHECK(types(s.on_event(subscribed())) == std::vector<Call::Type>{Call::RECONCILE, Call::KILL});
+}
+
+TEST_CASE("without a failover timeout, or before SUBSCRIBED, a lost master ends the run") {
+  Options o = options();
+  o.failover_timeout = 0;
+  Scheduler none(o);
+  none.on_event(subscribed());
+  CHECK_FALSE(none.can_resubscribe());
+  CHECK(none.subscribe().subscribe().framework_info().failover_timeout() == 0);
+  CHECK_FALSE(Scheduler(options()).can_resubscribe());
+}
+
+TEST_CASE("a reconciled TASK_FAILED waits a heartbeat for the agent's update with the exit status") {
+  Event heartbeat;
+  heartbeat.set_type(Event::HEARTBEAT);
+  auto reconciled = [](mesos::TaskState state) {
+    Event e = update(state, "Reconciliation: Latest task state", "");
+    e.mutable_update()->mutable_status()->set_reason(mesos::TaskStatus::REASON_RECONCILIATION);
+    return e;
+  };
+  Scheduler s = launched();
+  s.on_event(subscribed());
+  Step step = s.on_event(reconciled(mesos::TASK_FAILED));
+  CHECK_FALSE(s.finished());
+  CHECK_THAT(step.lines.at(1), Contains("waiting for the agent's own update"));
+  step = s.on_event(update(mesos::TASK_FAILED, "Command exited with status 3"));
+  CHECK(types(step) == std::vector<Call::Type>{Call::ACKNOWLEDGE, Call::TEARDOWN});
+  CHECK(s.exit_code() == 3);
+
+  Scheduler silent = launched();
+  silent.on_event(subscribed());
+  silent.on_event(reconciled(mesos::TASK_KILLED));
+  step = silent.on_event(heartbeat);
+  CHECK(silent.finished());
+  CHECK(silent.task_ended());
+  CHECK(silent.exit_code() == 1);
+  CHECK_THAT(step.lines.at(0), Contains("exit status is unknown"));
+
+  Scheduler finished = launched();
+  finished.on_event(subscribed());
+  finished.on_event(reconciled(mesos::TASK_FINISHED));
+  CHECK(finished.finished());
+  CHECK(finished.exit_code() == 0);
 }

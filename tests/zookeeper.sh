@@ -1,0 +1,27 @@
+# A ZooKeeper server of a test's own, for tests/integration (stand-ins) and
+# tests/real_agent (real masters): Debian's `zookeeper` package, standalone
+# on a free loopback port, its data in DIR, no admin server (it would take
+# port 8080). The caller stops ZK_PID at exit.
+#
+# zookeeper_start DIR: starts it; sets ZK (127.0.0.1:PORT) and ZK_PID; returns
+# once it answers `ruok` with `imok`, or 1 after 60 s (its log in DIR/log).
+zookeeper_start() {
+  local dir=$1 port deadline=$((SECONDS + 60))
+  mkdir -p "$dir/data"
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  printf '%s\n' "tickTime=2000" "dataDir=$dir/data" "clientPort=$port" "clientPortAddress=127.0.0.1" \
+    "admin.enableServer=false" "4lw.commands.whitelist=ruok,srvr" >"$dir/zoo.cfg"
+  java -cp /usr/share/java/zookeeper.jar org.apache.zookeeper.server.ZooKeeperServerMain "$dir/zoo.cfg" \
+    >"$dir/log" 2>&1 &
+  ZK_PID=$!
+  ZK=127.0.0.1:$port
+  until zookeeper_ok "$port"; do
+    { [ "$SECONDS" -ge "$deadline" ] || ! kill -0 "$ZK_PID" 2>/dev/null; } && return 1
+    sleep 0.1
+  done
+}
+zookeeper_ok() {
+  local answer
+  answer=$({ exec 3<>"/dev/tcp/127.0.0.1/$1" && echo ruok >&3 && cat <&3; } 2>/dev/null)
+  [ "$answer" = imok ]
+}
