@@ -27,6 +27,8 @@ bool no_such_container(const Result& result) {
          result.err.find("No such object") != std::string::npos;
 }
 
+bool no_such_image(const Result& result) { return result.err.find("No such image") != std::string::npos; }
+
 std::string trim(std::string text) {
   while (!text.empty() && isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
   size_t start = 0;
@@ -135,7 +137,9 @@ std::optional<Container> parse_inspect(const std::string& text) {
   container.oom_killed = state.value("OOMKilled", false);
   container.status = state.value("Status", "");
   container.ip = network_ip(c.value("NetworkSettings", json::object()));
+  container.image = c.value("Image", "");
   const json config = c.value("Config", json::object());
+  container.image_name = config.value("Image", "");
   const json labels = config.value("Labels", json::object());
   if (labels.is_object())
     for (const auto& [key, value] : labels.items())
@@ -230,10 +234,11 @@ Result Client::call(const std::vector<std::string>& args, const LineWatcher& wat
   return result;
 }
 
-std::string Client::run(const std::vector<std::string>& args) const {
+std::optional<std::string> Client::run(const std::vector<std::string>& args) const {
   // Captured, not echoed: a failure becomes one line naming docker's error;
   // on success what docker said (pull progress) still reaches stderr.
   Result result = call(args);
+  if (result.exit_code != 0 && no_such_image(result)) return std::nullopt;
   if (result.exit_code != 0) throw Error("docker run failed: " + result.message());
   if (!result.err.empty()) (void)!::write(STDERR_FILENO, result.err.data(), result.err.size());
   return trim(result.out);
@@ -292,7 +297,7 @@ void Client::update(const std::string& name, const std::vector<std::string>& opt
 std::optional<Image> Client::image(const std::string& name) const {
   Result result = call({"image", "inspect", name});
   if (result.exit_code != 0) {
-    if (result.err.find("No such image") != std::string::npos) return std::nullopt;
+    if (no_such_image(result)) return std::nullopt;
     throw Error("docker image inspect " + name + " failed: " + result.message());
   }
   auto image = parse_image(result.out);

@@ -30,6 +30,8 @@ struct Container {
   int exit_code = 0;
   bool oom_killed = false;
   std::string status;
+  std::string image;       // the id (sha256:...) of the image it was created from
+  std::string image_name;  // that image as `docker run` named it
   std::string ip;  // on its (first) bridge or user network; empty on host or none
   std::string output;  // docker inspect's whole answer (Mesos's docker executor sends it in TASK_RUNNING)
   std::map<std::string, std::string> labels;
@@ -65,8 +67,9 @@ class Client {
   // no client behind.
   Result call(const std::vector<std::string>& args, const LineWatcher& watcher = nullptr) const;
 
-  // docker run -d ...: the new container's id; throws with docker's message.
-  std::string run(const std::vector<std::string>& args) const;
+  // docker run -d ...: the new container's id; nullopt when the engine has
+  // no such image (nothing was created); throws with docker's message.
+  std::optional<std::string> run(const std::vector<std::string>& args) const;
   std::optional<Container> inspect(const std::string& name) const;
   // Our containers labelled with `work_directory`, running or not.
   std::vector<Listed> ps(const std::string& work_directory) const;

@@ -44,11 +44,12 @@ double now() {
   return duration<double>(system_clock::now().time_since_epoch()).count();
 }
 
-void learn(state::Locked& locked, const docker::Container& container) {
+void learn(state::Locked& locked, const docker::Container& container, const docker::Client& docker) {
   auto& record = locked.record();
   record.docker_id = container.id;
   record.pid = container.pid;
   record.cgroups = cgroups::paths_of_pid(container.pid);
+  confirm_image(locked, container, docker);
   locked.save();
 }
 
@@ -72,6 +73,23 @@ void tell_task_end(state::Record& record, const Exit& container) {
 
 }  // namespace
 
+void confirm_image(state::Locked& locked, const docker::Container& container, const docker::Client& docker) {
+  auto& record = locked.record();
+  if (container.image.empty() || container.image == record.image_id) return;
+  const std::string launched = record.image_id;
+  record.image_id = container.image;
+  record.image_digest.clear();
+  if (record.image.empty()) record.image = container.image_name;
+  if (auto image = docker.image(container.image)) {
+    record.image_digest = repo_digest(record.image, image->repo_digests);
+    if (!record.image.empty()) locked.store().remember(record.image, *image);
+  }
+  if (!launched.empty())
+    spdlog::warn("container {}: runs image {} ({}), not {}: the tag moved since this state directory last saw it",
+                 record.container_id, record.image, record.image_digest.empty() ? record.image_id : record.image_digest,
+                 launched);
+}
+
 bool init_alive(const state::Record& record) {
   if (record.pid <= 0) return false;
   const std::string proc = "/proc/" + std::to_string(record.pid);
@@ -87,13 +105,19 @@ bool init_alive(const state::Record& record) {
 bool refresh_pid(state::Locked& locked, const docker::Client& docker) {
   auto container = docker.inspect(locked.record().name);
   if (!container || !container->running) return false;
-  learn(locked, *container);
+  learn(locked, *container, docker);
   return true;
 }
 
 std::optional<Exit> container_exit(state::Locked& locked, const state::Store& store, const docker::Client& docker) {
   auto& record = locked.record();
-  if (auto exit = status_file(store, record, "exit")) return exit;
+  if (auto exit = status_file(store, record, "exit")) {
+    // Ended before any look learned it: this is the first, and the last,
+    // chance to confirm its image (saved with the Termination).
+    if (record.pid == 0)
+      if (auto container = docker.inspect(record.name)) confirm_image(locked, *container, docker);
+    return exit;
+  }
   if (init_alive(record)) return std::nullopt;
   const auto deadline = std::chrono::steady_clock::now() + kDockerLag;
   for (;;) {
@@ -103,7 +127,7 @@ std::optional<Exit> container_exit(state::Locked& locked, const state::Store& st
     if (auto exit = status_file(store, record, "exit")) return exit;
     if (!container->running) return termination::from_docker(container->exit_code, container->oom_killed);
     if (container->pid != record.pid) {
-      learn(locked, *container);
+      learn(locked, *container, docker);
       if (init_alive(record)) return std::nullopt;
     }
     // The init died but docker has not noticed yet.
@@ -214,7 +238,7 @@ void delivered(const Settings& settings, const std::string& id) {
   }
 }
 
-void start_sweep(const Settings& settings) {
+void start_sweep(const Settings& settings, const std::set<std::string>& running) {
   // Called after the result is written: a failure here must not fail the call.
   try {
     // A look without locks first: forking a sweeper when there is nothing
@@ -222,8 +246,9 @@ void start_sweep(const Settings& settings) {
     state::Store store(settings.state_dir);
     bool needed = false;
     for (const auto& id : store.ids()) {
+      if (needed || running.count(id)) continue;
       auto record = store.peek(id);
-      needed = needed || (record && due(*record, settings) != Due::nothing);
+      needed = record && due(*record, settings) != Due::nothing;
     }
     if (needed) process::detached([&settings] {
       sweep(settings);

@@ -4,6 +4,7 @@
 // container's run directory as its last act; when it could not (SIGKILL,
 // docker kill, the engine's stop timeout) docker's own State answers.
 #include <optional>
+#include <set>
 
 #include "docker.hpp"
 #include "settings.hpp"
@@ -15,6 +16,13 @@ namespace dc::ending {
 // True while the record's init pid is alive and still in the container's
 // cgroup (so a recycled pid is not mistaken for it).
 bool init_alive(const state::Record& record);
+
+// Launch names the image as the state directory last saw it
+// (state::Store::image): the container's own image is the truth. Where they
+// differ (a tag moved behind this program's back, a record rebuilt from
+// labels) the record takes the container's image id and digest, the cache
+// is corrected, and a line says so. Saved by the caller.
+void confirm_image(state::Locked& locked, const docker::Container& container, const docker::Client& docker);
 
 // Asks docker for the container's init pid and cgroup paths and saves them;
 // false when the container is not running.
@@ -59,6 +67,8 @@ void delivered(const Settings& settings, const std::string& id);
 // records whose sandbox the agent's garbage collection removed. Runs in a
 // detached process so that no call waits for `docker rm`.
 void sweep(const Settings& settings);
-void start_sweep(const Settings& settings);
+// Starts one when a record is due, looking at every record but those of
+// `running` containers (docker ps just said so: nothing of theirs is due).
+void start_sweep(const Settings& settings, const std::set<std::string>& running = {});
 
 }  // namespace dc::ending

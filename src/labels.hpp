@@ -10,10 +10,6 @@ inline constexpr const char* kWorkDirectory = "docker-containerizer.work-directo
 inline constexpr const char* kFrameworkId = "docker-containerizer.framework-id";
 inline constexpr const char* kExecutorId = "docker-containerizer.executor-id";
 inline constexpr const char* kSandbox = "docker-containerizer.sandbox";
-// The image the container was created from: its id, and its registry
-// digest (repository@sha256:...) when it came from a registry.
-inline constexpr const char* kImageId = "docker-containerizer.image-id";
-inline constexpr const char* kImageDigest = "docker-containerizer.image-digest";
 // Task and executor labels become docker-containerizer.label.<key>.
 inline constexpr const char* kFrameworkLabelPrefix = "docker-containerizer.label.";
 

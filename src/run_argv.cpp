@@ -172,9 +172,6 @@ void add_labels(const Launch& launch, const RunInputs& inputs, const std::string
       {labels::kSandbox, sandbox},
   };
   for (const auto& [key, value] : values) add(plan.args, {"--label", std::string(key) + "=" + value});
-  if (inputs.image) add(plan.args, {"--label", std::string(labels::kImageId) + "=" + inputs.image->id});
-  if (!plan.image_digest.empty())
-    add(plan.args, {"--label", std::string(labels::kImageDigest) + "=" + plan.image_digest});
   add_framework_labels(launch, plan);
 }
 
@@ -516,7 +513,9 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   if (settings.log_max_bytes)
     add(plan.args, {"--log-max-size", std::to_string(settings.log_max_bytes), "--log-keep",
                     std::to_string(settings.log_keep)});
-  auto command = init_command(container_command(launch, mode), inputs, plan.image);
+  const CommandInfo& own = container_command(launch, mode);
+  plan.uses_image_command = !own.has_value();
+  auto command = init_command(own, inputs, plan.image);
   plan.args.insert(plan.args.end(), command.begin(), command.end());
   if (mode == TaskMode::override) plan.host_executor = host_executor(launch, settings, inputs);
   if (mode == TaskMode::host) plan.host_executor = own_executor(launch, settings, inputs);

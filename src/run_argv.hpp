@@ -76,6 +76,7 @@ struct RunPlan {
   double cpus = 0;                       // 0: not given
   uint64_t mem_bytes = 0;                // 0: not given
   bool force_pull = false;               // pull even when the image is present
+  bool uses_image_command = false;       // the command runs the image's ENTRYPOINT and CMD
   std::string image_digest;              // repository@sha256:..., when it came from a registry
   std::string network;                   // host, bridge, none or a user network's name
   std::vector<std::string> ports;        // published: HOST_PORT->CONTAINER_PORT/PROTO

@@ -60,7 +60,8 @@ cgroups::Paths cgroups_from(const json& j) {
 }
 
 void write_atomically(const std::string& path, const std::string& content, bool durable) {
-  const std::string temporary = path + ".tmp";
+  // Our own temporary file: two launches may remember one image at once.
+  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw Error("cannot write " + temporary + ": " + errno_text());
   bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
@@ -174,6 +175,39 @@ std::optional<Record> Store::peek(const std::string& id) const {
   } catch (const Error&) {
     return std::nullopt;
   }
+}
+
+namespace {
+
+// The image's file: names hold '/' and ':' and may be long; the name itself
+// is kept inside, so that a hash collision is a miss.
+std::string image_file(const std::string& root, const std::string& name) {
+  char hash[17];
+  snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(name));
+  return root + "/images/" + hash + ".json";
+}
+
+}  // namespace
+
+std::optional<Image> Store::image(const std::string& name) const {
+  std::ifstream file(image_file(root_, name));
+  if (!file) return std::nullopt;
+  try {
+    json j = json::parse(file);
+    if (j.at("name").get<std::string>() != name) return std::nullopt;
+    return Image{j.at("id").get<std::string>(), j.at("repo_digests").get<std::vector<std::string>>(),
+                 {j.at("entrypoint").get<std::vector<std::string>>(), j.at("cmd").get<std::vector<std::string>>()}};
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
+void Store::remember(const std::string& name, const Image& image) const {
+  json j = {{"name", name}, {"id", image.id}, {"repo_digests", image.repo_digests},
+            {"entrypoint", image.command.entrypoint}, {"cmd", image.command.cmd}};
+  std::error_code ignored;
+  fs::create_directories(root_ + "/images", ignored);
+  write_atomically(image_file(root_, name), j.dump(), false);
 }
 
 Locked::Locked(const Store& store, std::string id, int fd) : store_(&store), id_(std::move(id)), fd_(fd) {}

@@ -12,6 +12,7 @@
 
 #include "cgroups.hpp"
 #include "containerizer.pb.h"
+#include "run_argv.hpp"
 
 namespace dc::state {
 
@@ -69,6 +70,14 @@ class Store {
   std::optional<Record> peek(const std::string& id) const;
   const std::string& root() const { return root_; }
 
+  // What `docker image inspect` last told of the image `name`
+  // (STATE_DIR/images/): launch runs an image it knows without asking the
+  // engine first, and the first look at the container confirms it
+  // (ending.cpp). nullopt when never seen. A cache: written atomically, not
+  // durably, no lock (writers of one name write the same facts).
+  std::optional<Image> image(const std::string& name) const;
+  void remember(const std::string& name, const Image& image) const;
+
  private:
   std::string root_;
 };
@@ -88,6 +97,7 @@ class Locked {
   ~Locked();
 
   Record& record() { return record_; }
+  const Store& store() const { return *store_; }
   // Writes the record atomically (write, rename). `durable` also fsyncs the
   // file and the directory (the rename):
   // launch skips it, because a record lost in a crash is rebuilt by recover

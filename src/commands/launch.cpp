@@ -150,13 +150,49 @@ void resolve_host_paths(const mesos::containerizer::Launch& message, const Setti
     inputs.resolved_paths[path] = policy::resolve(path);
 }
 
-// The `launched` hook, told the container's address on its own network
-// (kept in the record for `ended`, when the container has none any more).
-void run_launched_hook(const Settings& settings, const docker::Client& docker, state::Record& record) {
+// The `launched` hook, told the image the container runs for certain and
+// its address on its own network (kept in the record for `ended`, when the
+// container has none any more).
+void run_launched_hook(const Settings& settings, const docker::Client& docker, state::Locked& locked) {
   if (!hooks::enabled(settings)) return;
-  if (record.network != "host" && record.network != "none")
-    if (auto container = docker.inspect(record.name)) record.ip = container->ip;
-  hooks::launched(settings, record);
+  if (auto container = docker.inspect(locked.record().name)) {
+    ending::confirm_image(locked, *container, docker);
+    locked.record().ip = container->ip;
+  }
+  hooks::launched(settings, locked.record());
+}
+
+// The image as docker image inspect tells it now, pulled first when absent
+// or forced; remembered for the next launch.
+Image inspect_image(const docker::Client& docker, const Settings& settings, const RunPlan& plan,
+                    const mesos::containerizer::Launch& message, const state::Store& store) {
+  const std::string& id = message.container_id().value();
+  Image image = registry::ensure_image(docker, settings, plan, message.directory(), store.dir(id) + "/pull-config");
+  store.remember(plan.image, image);
+  return image;
+}
+
+// docker run: the critical path. An image this state directory has seen
+// runs at once, without a `docker image inspect` first (a fifth of a
+// launch): the first look at the container confirms what it runs
+// (ending::confirm_image). Not when the command is the image's own
+// ENTRYPOINT and CMD, which must be right before the container starts, nor
+// when the Launch forces a pull. An image the engine lost since is
+// inspected and pulled, and the run tried again.
+std::string run(const docker::Client& docker, const Settings& settings, const mesos::containerizer::Launch& message,
+                const state::Store& store, RunInputs& inputs, RunPlan& plan) {
+  std::optional<Image> seen;
+  if (!plan.force_pull && !plan.uses_image_command) seen = store.image(plan.image);
+  inputs.image = seen ? *seen : inspect_image(docker, settings, plan, message, store);
+  plan = plan_run(message, settings, inputs);
+  auto docker_id = docker.run(plan.args);
+  if (!docker_id && seen) {
+    inputs.image = inspect_image(docker, settings, plan, message, store);
+    plan = plan_run(message, settings, inputs);
+    docker_id = docker.run(plan.args);
+  }
+  if (!docker_id) throw Error("docker run failed: the engine has no image " + plan.image + " (removed meanwhile?)");
+  return *docker_id;
 }
 
 int start(const Settings& settings, const mesos::containerizer::Launch& message) {
@@ -189,15 +225,13 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
     // The fetch may have made links in the sandbox: check and bind where
     // the volumes lead now.
     resolve_host_paths(message, settings, inputs);
-    inputs.image = registry::ensure_image(docker, settings, plan, message.directory(), store.dir(id) + "/pull-config");
-    plan = plan_run(message, settings, inputs);
+    locked.record().docker_id = run(docker, settings, message, store, inputs, plan);
     for (const auto& warning : plan.warnings) spdlog::warn("container {}: {}", id, warning);
     locked.record().image_id = inputs.image->id;
     locked.record().image_digest = plan.image_digest;
-    locked.record().docker_id = docker.run(plan.args);
     // Before the host executor starts: a required hook that fails leaves
     // only the container to remove.
-    run_launched_hook(settings, docker, locked.record());
+    run_launched_hook(settings, docker, locked);
     if (plan.host_executor)
       locked.record().supervisor_pid = start_host_executor(*plan.host_executor, message.directory(), inputs.run_dir);
     locked.save(false);
@@ -214,8 +248,9 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
     if (cleanup.empty()) throw;
     throw Error(std::string(e.what()) + "; removing " + plan.name + " failed too: " + cleanup);
   }
+  const auto& record = locked.record();
   spdlog::info("container {}: started {} from image {} ({})", id, plan.name, plan.image,
-               plan.image_digest.empty() ? inputs.image->id : plan.image_digest);
+               record.image_digest.empty() ? record.image_id : record.image_digest);
   capacity::check(settings.state_dir, Settings::work_directory(), inputs.environment);
   return 0;
 }

@@ -5,6 +5,7 @@
 // record (state lost) get one from their labels. Nothing is killed: the agent
 // destroys orphans itself.
 #include <map>
+#include <set>
 
 #include "commands/commands.hpp"
 #include "docker.hpp"
@@ -29,7 +30,7 @@ void reconcile(const Settings& settings, state::Locked& locked, const state::Sto
     }
     return;
   }
-  if (record.termination || listed->state == "running" || record.docker_id.empty()) return;
+  if (record.termination || record.docker_id.empty()) return;
   if (auto exit = ending::container_exit(locked, store, docker)) {
     ending::settle(settings, locked, *exit, record.override_mode ? ending::executor_status(record, store) : std::nullopt);
     spdlog::info("container {}: ended while no one waited", record.container_id);
@@ -45,12 +46,12 @@ void adopt(const state::Store& store, const docker::Client& docker, const docker
   record.docker_id = container->id;
   record.slave_id = container->labels[labels::kSlaveId];
   record.sandbox = container->labels[labels::kSandbox];
-  record.image_id = container->labels[labels::kImageId];
-  record.image_digest = container->labels[labels::kImageDigest];
   record.framework_id = container->labels[labels::kFrameworkId];
   record.executor_id = container->labels[labels::kExecutorId];
   record.work_directory = Settings::work_directory();
-  state::Locked::create(store, record);
+  auto locked = state::Locked::create(store, record);
+  ending::confirm_image(locked, *container, docker);
+  locked.save();
   spdlog::info("container {}: record rebuilt from the engine's labels", listed.container_id);
 }
 
@@ -61,12 +62,19 @@ int recover(const Settings& settings) {
   docker::Client docker(settings);
   std::map<std::string, docker::Listed> engine;
   for (const auto& listed : docker.ps(Settings::work_directory())) engine[listed.container_id] = listed;
+  std::set<std::string> running;
   for (const auto& id : store.ids()) {
-    auto locked = state::Locked::open(store, id);
-    if (!locked) continue;
     auto found = engine.find(id);
-    for_container(id, [&] { reconcile(settings, *locked, store, docker, found == engine.end() ? nullptr : &found->second); });
-    if (found != engine.end()) engine.erase(found);
+    const docker::Listed* listed = found == engine.end() ? nullptr : &found->second;
+    // A running container's record has nothing to reconcile: no lock, no read.
+    if (listed && listed->state == "running") {
+      running.insert(id);
+    } else if (auto locked = state::Locked::open(store, id)) {
+      for_container(id, [&] { reconcile(settings, *locked, store, docker, listed); });
+    } else {
+      continue;
+    }
+    if (listed) engine.erase(found);
   }
   for (const auto& [id, listed] : engine) {
     if (!ids::valid(id)) {
@@ -76,7 +84,7 @@ int recover(const Settings& settings) {
     for_container(id, [&] { adopt(store, docker, listed); });
   }
   spdlog::info("recovered {} container record(s)", store.ids().size());
-  ending::start_sweep(settings);
+  ending::start_sweep(settings, running);
   return 0;
 }
 

@@ -64,9 +64,16 @@ pulled "the pull's progress is in the program's stderr: Downloaded newer image" 
   "Status: Downloaded newer image for $REPO:1" first
 equals "the pulled image is the pushed one" "$old_id" "$(docker image inspect -f '{{.Id}}' "$REPO:1" 2>&1)"
 
-# --- a present image is not pulled again ----------------------------------------
-runs "the image once present" second old
+# --- a present image is not pulled again, nor inspected before docker run -------
+# What the launch asks docker, through a docker that writes down its argv.
+printf '#!/bin/sh\necho "$*" >>"%s"\nexec docker "$@"\n' "$T/docker-calls" >"$T/recording-docker"
+chmod +x "$T/recording-docker"
+CONTAINERIZER_DOCKER=$T/recording-docker runs "the image once present" second old
 not_pulled "no pull when the image is present" second
+check "the launch's first docker call is docker run: the image is known from the last launch" \
+  eval 'head -n 1 "$T/docker-calls" | grep -q "^run "'
+record_has() { grep -qF "\"$2\": \"$3\"" "$(record_of "$1")/record.json"; }
+check "the record holds the image's id" record_has second image_id "$old_id"
 
 # --- new content under the same tag, the old one kept locally --------------------
 new_id=$(make_image "$REPO:1" new)
@@ -81,6 +88,21 @@ runs "with force_pull_image" forced new "force_pull_image: true"
 pulled "force_pull_image pulls" "pulled $REPO:1 in .* s, layers: 1" forced
 pulled "force_pull_image pulls: Downloaded newer image" "Status: Downloaded newer image for $REPO:1" forced
 equals "the tag now holds the new content" "$new_id" "$(docker image inspect -f '{{.Id}}' "$REPO:1" 2>&1)"
+
+# --- the tag moved behind the program's back: the container is the truth ---------
+# The last launch saw the new content; a person points the tag back at the old.
+docker tag "$old_id" "$REPO:1"
+runs "a tag moved since the last launch" moved old
+check "the launch names the content it last saw" grep -qF "($REPO@" "$T/moved.launch-err"
+check "the container's first look (the wait) corrects the record" record_has moved image_id "$old_id"
+check "and says so" grep -qF "not $new_id: the tag moved" "$T/err"
+runs "the next launch" after-move old
+check "knows the tag's content again" eval '! grep -q "the tag moved" "$T/err"'
+
+# --- an image the engine lost since the last launch is pulled again ---------------
+docker rmi -f "$REPO:1" >/dev/null
+runs "an image removed since the last launch" lost new
+pulled "it is pulled again" "pulled $REPO:1 in .* s" lost
 
 # --- an image the registry lacks -------------------------------------------------
 refused "an image missing from the registry is refused, naming image and registry" \

@@ -64,9 +64,8 @@ contains "with the registry's reason" "no basic auth credentials" "$(cat "$T/err
 echo "$config" >"$T/operator-config.json"
 frame by-path
 CONTAINERIZER_DOCKER_CONFIG=$T/operator-config.json pulls "CONTAINERIZER_DOCKER_CONFIG as a path" by-path
-label() { grep -o "\"docker-containerizer.$2\": \"[^\"]*\"" "$T/$1.inspect" | sed 's/.*: "//; s/"$//'; }
-equals "the digest label is the registry's" "$REPO@$digest" "$(label by-path image-digest)"
-equals "the image id label is the image's" "$(docker image inspect -f '{{.Id}}' "$REPO:1")" "$(label by-path image-id)"
+equals "the record holds the image's id" "\"image_id\": \"$(docker image inspect -f '{{.Id}}' "$REPO:1")\"," \
+  "$(grep -o '"image_id": "[^"]*",' "$(record_of by-path)/record.json")"
 equals "the record holds the digest" "\"image_digest\": \"$REPO@$digest\"," \
   "$(grep -o '"image_digest": "[^"]*",' "$(record_of by-path)/record.json")"
 check "launch logs the digest" grep -qF "from image $REPO:1 ($REPO@$digest)" "$T/by-path.launch-err"

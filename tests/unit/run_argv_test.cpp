@@ -1086,14 +1086,23 @@ TEST_CASE("labels docker would refuse are skipped with a warning") {
 
 // ----------------------------------------------------------------- image
 
-TEST_CASE("the image's id and registry digest become labels") {
+TEST_CASE("the image's registry digest is the plan's; the argv holds neither it nor the id") {
   dc::RunInputs in = inputs();
   in.image = dc::Image{"sha256:aaa", {"other/repo@sha256:000", "127.0.0.1:5000/x/y@sha256:bbb"}, {}};
   const Launch l = launch("executor_info { container { type: DOCKER docker { image: \"127.0.0.1:5000/x/y:1\" } } }");
   const dc::RunPlan pinned = plan(l, settings(), in);
   CHECK(pinned.image_digest == "127.0.0.1:5000/x/y@sha256:bbb");
-  CHECK(labels_of(pinned).at("docker-containerizer.image-id") == "sha256:aaa");
-  CHECK(labels_of(pinned).at("docker-containerizer.image-digest") == "127.0.0.1:5000/x/y@sha256:bbb");
+  // The container's own image is the truth (a launch may run a cached id).
+  for (const auto& arg : pinned.args) CHECK(arg.find("sha256:") == std::string::npos);
+  CHECK_FALSE(pinned.uses_image_command);
+}
+
+TEST_CASE("a command without a value uses the image's own: launch inspects such an image first") {
+  dc::RunInputs in = inputs();
+  in.image = dc::Image{"sha256:aaa", {}, {{"/entry"}, {"cmd"}}};
+  Launch l = launch("executor_info { command { shell: false } }");
+  l.mutable_executor_info()->mutable_command()->clear_value();
+  CHECK(plan(l, settings(), in).uses_image_command);
 }
 
 TEST_CASE("repo_digest: the digest of the repository the image names") {
