@@ -522,14 +522,14 @@ void Executor::subscribe_loop() {
     }
     changed_.notify_all();
     if (gave_up_) return;
-    await_recovery(lock);
-    if (quitting_) return;
     // Mesos's executor library retries after a random backoff up to the
     // maximum, which the agent sets to its re-registration window (2 s):
     // a retry just past the window finds the executor shut down (seen on a
     // 0.28.2 agent: TASK_KILLED). Up to half of it, two tries fall inside.
     std::uniform_int_distribution<long long> backoff(0, config_.backoff_max.count() / 2);
     changed_.wait_for(lock, Duration(backoff(random)), [this] { return quitting_; });
+    // Just before the next try: the agent may have gone during the backoff.
+    await_recovery(lock);
   }
 }
 

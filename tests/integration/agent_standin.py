@@ -167,6 +167,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.freeze_while_frozen()
         if re.fullmatch(r"/[^/]+/health", self.path):
+            record("HEALTH")
             return self.reply(200)  # Slave::Http::health(): OK()
         self.reply(405)  # MethodNotAllowed({"POST"})
 

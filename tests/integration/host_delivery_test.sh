@@ -107,4 +107,39 @@ contains "frozen: the Termination tells the agent the task finished" "state: TAS
 check "frozen: the sandbox says why" grep -q "the agent has not answered for 20 s (no LAUNCH came)" \
   "$(sandbox_of "$frozen")/stderr"
 stop_agent "$frozen"
+
+# restarted: the agent dies (the reading end of its wait's stdout closes)
+# and comes back; its containerizer recovers the container only later, and
+# says so with a new wait. A 0.28 or 1.0 agent destroys a container whose
+# executor subscribes before that (executor.cpp, agent_restarting).
+restarted=restarted-$RUN
+agent "$restarted"
+check "restarted: launch a checkpointed task that ends when told" \
+  launch_host "$restarted" 'while [ ! -e release ]; do sleep 0.1; done; echo released' 64 \
+  MESOS_CHECKPOINT=1 MESOS_RECOVERY_TIMEOUT=10mins MESOS_SUBSCRIPTION_BACKOFF_MAX=2secs
+# The agent's wait, its result read through a pipe, as the agent reads it.
+mkfifo "$T/$restarted.result"
+cat "$T/$restarted.result" >/dev/null &
+reader=$!
+mkfifo "$T/$restarted.stdin"
+{ cat "$(frame_for Wait "$(cid "$restarted")")"; exec sleep 600; } >"$T/$restarted.stdin" &
+"$DC" wait <"$T/$restarted.stdin" >"$T/$restarted.result" 2>"$T/$restarted.wait-err" &
+check "restarted: it runs" eventually 30 agent_saw "$restarted" "UPDATE TASK_RUNNING"
+record=$(record_of "$restarted")/record.json
+port=$(cat "$T/$restarted.port")
+stop_agent "$restarted"
+kill "$reader"
+check "restarted: the wait sees its agent gone" eventually 10 grep -q '"agent_gone": true' "$record"
+mv "$T/$restarted.agent.log" "$T/$restarted.agent.log.1"
+agent "$restarted" --port "$port" --recovered
+check "restarted: the executor asks whether the agent answers" eventually 30 agent_saw "$restarted" "HEALTH"
+check "restarted: but does not subscribe before the agent's next wait" \
+  eval '! agent_saw "$restarted" SUBSCRIBE'
+check "restarted: and says why" grep -q "the agent is gone; subscribing once the next one has recovered it" \
+  "$(sandbox_of "$restarted")/stderr"
+wait_for "$restarted"
+check "restarted: the new wait lets it subscribe" eventually 30 agent_saw "$restarted" "SUBSCRIBE"
+touch "$(sandbox_of "$restarted")/release"
+finished_once "$restarted" "restarted"
+stop_agent "$restarted"
 finish
