@@ -26,6 +26,8 @@ stderr from the agent, and exits with its exit code. Ctrl-C kills the task.
   --env NAME=VALUE      environment variable (repeatable)
   --network MODE        host (default), bridge, none or user
   --volume HOST:CONTAINER[:ro]   bind mount on the agent (repeatable)
+  --volume named:NAME:CONTAINER[:ro][,driver=DRIVER][,opt=KEY=VALUE...]
+                        a docker named volume on the agent (kept after the task)
   --uri URL[,extract=false][,executable][,cache]   fetched into the sandbox (repeatable)
   --user USER           run the task as this user
   --id ID               task id (default: a fresh one)
@@ -96,13 +98,40 @@ void check(const Options& o) {
     require(e.find('=') != std::string::npos && e[0] != '=', "--env must be NAME=VALUE, not '" + e + "'");
 }
 
+// A named volume's `,driver=D` and `,opt=K=V` fields.
+void add_named_fields(const std::vector<std::string>& fields, const std::string& text,
+                      mesos::Volume::Source::DockerVolume& volume) {
+  for (size_t i = 1; i < fields.size(); ++i) {
+    const std::string& field = fields[i];
+    const auto equals = field.find('=', 4);
+    if (field.rfind("driver=", 0) == 0)
+      volume.set_driver(field.substr(7));
+    else if (field.rfind("opt=", 0) == 0 && equals != std::string::npos && equals > 4) {
+      auto* option = volume.mutable_driver_options()->add_parameter();
+      option->set_key(field.substr(4, equals - 4));
+      option->set_value(field.substr(equals + 1));
+    } else
+      require(false, "--volume " + text + ": '" + field + "' is not driver=DRIVER or opt=KEY=VALUE");
+  }
+}
+
+// HOST:CONTAINER[:ro|:rw], or named:NAME:CONTAINER[:ro|:rw][,driver=D][,opt=K=V...].
 mesos::Volume volume(const std::string& text) {
-  const auto parts = split(text, ':');
+  const bool named = text.rfind("named:", 0) == 0;
+  const auto fields = named ? split(text.substr(6), ',') : std::vector<std::string>{text};
+  const auto parts = split(fields.empty() ? "" : fields[0], ':');
   const bool ok = (parts.size() == 2 || parts.size() == 3) && !parts[0].empty() && !parts[1].empty() &&
                   (parts.size() == 2 || parts[2] == "ro" || parts[2] == "rw");
-  require(ok, "--volume must be HOST:CONTAINER[:ro|:rw], not '" + text + "'");
+  require(ok, "--volume must be HOST:CONTAINER[:ro|:rw] or named:NAME:CONTAINER[:ro|:rw][,driver=D][,opt=K=V], not '" +
+                  text + "'");
   mesos::Volume v;
-  v.set_host_path(parts[0]);
+  if (named) {
+    v.mutable_source()->set_type(mesos::Volume::Source::DOCKER_VOLUME);
+    v.mutable_source()->mutable_docker_volume()->set_name(parts[0]);
+    add_named_fields(fields, text, *v.mutable_source()->mutable_docker_volume());
+  } else {
+    v.set_host_path(parts[0]);
+  }
   v.set_container_path(parts[1]);
   v.set_mode(parts.size() == 3 && parts[2] == "ro" ? mesos::Volume::RO : mesos::Volume::RW);
   return v;

@@ -141,3 +141,20 @@ TEST_CASE("image, network and volumes go into a DOCKER ContainerInfo") {
   CHECK(c.volumes(0).mode() == mesos::Volume::RW);
   CHECK(c.volumes(1).mode() == mesos::Volume::RO);
 }
+
+TEST_CASE("--volume named: is a docker named volume, with its driver and options") {
+  Options o = parse({"--master", "m:1", "--image", "i", "--volume", "named:db:/var/lib/db:ro,driver=local,opt=type=tmpfs,"
+                     "opt=o=size=8m", "true"});
+  const mesos::Volume v = dc::framework::container_info(o).volumes(0);
+  CHECK_FALSE(v.has_host_path());
+  CHECK(v.container_path() == "/var/lib/db");
+  CHECK(v.mode() == mesos::Volume::RO);
+  CHECK(v.source().type() == mesos::Volume::Source::DOCKER_VOLUME);
+  CHECK(v.source().docker_volume().name() == "db");
+  CHECK(v.source().docker_volume().driver() == "local");
+  REQUIRE(v.source().docker_volume().driver_options().parameter_size() == 2);
+  CHECK(v.source().docker_volume().driver_options().parameter(1).key() == "o");
+  CHECK(v.source().docker_volume().driver_options().parameter(1).value() == "size=8m");
+  CHECK_THAT(refusal({"--master", "m:1", "--image", "i", "--volume", "named:db:/d,size=1", "true"}),
+             Contains("'size=1' is not driver=DRIVER or opt=KEY=VALUE"));
+}
