@@ -249,10 +249,19 @@ void add_bind(const std::string& host, const std::string& target, bool readonly,
 }
 
 // The paths in the container that mounts take: one mount a path, so that
-// two volumes never meet on one and none hides the program's own mounts.
-using Taken = std::set<std::string>;
+// two volumes never meet on one, and none on or above the program's own
+// mounts (the sandbox, the init, its run directory, libexec), which it would
+// hide or fill with their mount points.
+struct Taken {
+  std::vector<std::string> own;
+  std::set<std::string> paths;
+};
 void claim(Taken& taken, const std::string& target, const std::string& what) {
-  if (!taken.insert(policy::normalize(target)).second)
+  const std::string path = policy::normalize(target);
+  for (const auto& own : taken.own)
+    if (path == "/" || own.compare(0, path.size() + 1, path + "/") == 0)
+      throw Error(what + " at '" + target + "' would hold the container's own mount " + own);
+  if (!taken.paths.insert(path).second)
     throw Error("two volumes on one path: " + what + " at '" + target + "', which another mount of the container takes");
 }
 
@@ -543,8 +552,10 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   add_network(launch, info, policy, plan);
   auto libexec = inputs.environment.find("MESOS_LIBEXEC_DIRECTORY");
   const bool mount_libexec = settings.mount_libexec && inputs.libexec_exists && libexec != inputs.environment.end();
-  Taken taken = {policy::normalize(settings.sandbox_directory), kRunDirPath, kInitPath};
-  if (mount_libexec) taken.insert(policy::normalize(libexec->second));
+  Taken taken;
+  taken.own = {policy::normalize(settings.sandbox_directory), kRunDirPath, kInitPath};
+  if (mount_libexec) taken.own.push_back(policy::normalize(libexec->second));
+  taken.paths.insert(taken.own.begin(), taken.own.end());
   add_volumes(launch, info, sandbox, settings, policy, inputs, taken, plan);
   add(plan.args, {"--mount", mount_value("bind", sandbox, settings.sandbox_directory, false)});
   add(plan.args, {"--mount", mount_value("bind", inputs.run_dir, kRunDirPath, false)});

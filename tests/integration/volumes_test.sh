@@ -136,6 +136,9 @@ refused "two volumes on one path" "two volumes on one path: docker volume '$(nam
   "$(cid twice)" "$(vol_frame twice true "$(pv pv-1 data)" "$(nv "$(named twice)" data)")"
 refused "a volume over the sandbox itself" "two volumes on one path: docker volume '$(named over)' at '/mnt/mesos/sandbox'" \
   "$(cid over)" "$(vol_frame over true '' "$(nv "$(named over)" /mnt/mesos/sandbox)")"
+refused "a volume above the program's own mounts" \
+  "persistent volume 'pv-1' of role 'dc-test' at '/mnt' would hold the container's own mount /mnt/mesos/sandbox" \
+  "$(cid above)" "$(vol_frame above true "$(pv pv-1 /mnt)")"
 refused "a volume directory this agent does not have" \
   "persistent volume 'pv-absent' of role 'dc-test': its directory $ROLES/dc-test/pv-absent does not exist on this agent" \
   "$(cid absent)" "$(vol_frame absent true "$(pv pv-absent data)")"

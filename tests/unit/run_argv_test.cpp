@@ -904,6 +904,11 @@ TEST_CASE("no volume may take the path of another mount or of the program's own"
   dc::Settings s = settings();
   s.global_container_mounts = "/etc/ssl/certs:/certs:ro";
   CHECK_THAT(refusal(launch(container("", named_volume("v", "/certs"))), s), Contains("two volumes on one path"));
+  // Above them: docker would make their mount points in the volume.
+  for (const std::string& path : std::vector<std::string>{"/", "/mnt", "/mnt/mesos/", "/usr"})
+    CHECK_THAT(refusal(launch(executor_resources(persistent("pv", path)))),
+               Contains("persistent volume 'pv' of role 'dc-test' at '" + path + "' would hold the container's own mount"));
+  CHECK(options(launch(container("", named_volume("v", "/mnt/data")))).size() > 0);
 }
 
 // ------------------------------------------------------------ parameters
