@@ -142,6 +142,22 @@ TEST_CASE("image, network and volumes go into a DOCKER ContainerInfo") {
   CHECK(c.volumes(1).mode() == mesos::Volume::RO);
 }
 
+TEST_CASE("--volume persistent: needs a role and a principal, and a well-formed spec") {
+  CHECK_THAT(refusal({"--master", "m:1", "--image", "i", "--volume", "persistent:pv:data", "true"}),
+             Contains("--volume persistent: needs --role and --principal"));
+  CHECK_THAT(refusal({"--master", "m:1", "--image", "i", "--role", "r", "--principal", "p", "--volume",
+                      "persistent:pv:data,size=x", "true"}),
+             Contains("must be persistent:ID:CONTAINER[:ro|:rw][,size=MIB]"));
+  const Options o = parse({"--master", "m:1", "--image", "i", "--role", "r", "--principal", "p", "--volume",
+                           "persistent:pv:/srv/db:ro,size=256", "true"});
+  const auto volumes = dc::framework::persistent_volumes(o);
+  REQUIRE(volumes.size() == 1);
+  CHECK(volumes[0].id == "pv");
+  CHECK(volumes[0].container_path == "/srv/db");
+  CHECK(volumes[0].readonly);
+  CHECK(volumes[0].size == 256);
+}
+
 TEST_CASE("--volume named: is a docker named volume, with its driver and options") {
   Options o = parse({"--master", "m:1", "--image", "i", "--volume", "named:db:/var/lib/db:ro,driver=local,opt=type=tmpfs,"
                      "opt=o=size=8m", "true"});
