@@ -18,7 +18,7 @@ struct Mount {
   std::string source;          // the host directory, or the named volume's name
   std::string target;          // absolute path in the container
   bool readonly = false;
-  std::string driver;          // named: the volume's own driver; empty: docker's default
+  std::string driver;          // named: its driver, else DockerInfo.volume_driver; empty: docker's default (local)
   std::vector<std::pair<std::string, std::string>> options;  // named: driver_options, in order
   std::string what;            // for messages: "persistent volume 'ID' of role 'ROLE'", "docker volume 'NAME'"
 };
