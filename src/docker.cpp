@@ -294,6 +294,20 @@ void Client::update(const std::string& name, const std::vector<std::string>& opt
   if (result.exit_code != 0) throw Error("docker update " + name + " failed: " + result.message());
 }
 
+void Client::ensure_volume(const std::string& name, const std::string& driver,
+                           const std::vector<std::pair<std::string, std::string>>& options) const {
+  Result found = call({"volume", "inspect", "--format", "{{.Name}}", name});
+  if (found.exit_code == 0) return;
+  if (found.err.find("no such volume") == std::string::npos && found.err.find("No such volume") == std::string::npos)
+    throw Error("docker volume inspect " + name + " failed: " + found.message());
+  std::vector<std::string> args = {"volume", "create"};
+  if (!driver.empty()) args.insert(args.end(), {"--driver", driver});
+  for (const auto& [key, value] : options) args.insert(args.end(), {"--opt", key + "=" + value});
+  args.push_back(name);
+  Result created = call(args);
+  if (created.exit_code != 0) throw Error("docker volume create " + name + " failed: " + created.message());
+}
+
 std::optional<Image> Client::image(const std::string& name) const {
   Result result = call({"image", "inspect", name});
   if (result.exit_code != 0) {

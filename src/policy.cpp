@@ -17,6 +17,7 @@ const char* const kDefaultParameters = "CONTAINERIZER_DEFAULT_DOCKER_PARAMETERS"
 const char* const kGlobalMounts = "CONTAINERIZER_GLOBAL_CONTAINER_MOUNTS";
 const char* const kAllowPrivileged = "CONTAINERIZER_ALLOW_PRIVILEGED";
 const char* const kHostVolumes = "CONTAINERIZER_HOST_VOLUMES";
+const char* const kVolumeDrivers = "CONTAINERIZER_VOLUME_DRIVERS";
 
 // docker run options that would undo what the program relies on: refused
 // from frameworks and operators alike.
@@ -86,6 +87,16 @@ std::vector<std::string> split_list(const std::string& text) {
 
 bool absolute(const std::string& path) { return !path.empty() && path[0] == '/'; }
 
+bool listed_in(const std::vector<std::string>& list, const std::string& name) {
+  return std::find(list.begin(), list.end(), name) != list.end();
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "" : ",") + item;
+  return text;
+}
+
 Mount parse_mount(const std::string& text) {
   const std::string problem = std::string(kGlobalMounts) + ": '" + text + "' ";
   std::vector<std::string> fields;
@@ -142,6 +153,8 @@ Policy from(const Settings& settings) {
         throw Error(std::string(kHostVolumes) + ": '" + prefix + "' is not any, none or an absolute path");
       policy.host_volume_prefixes.push_back(normalize(prefix));
     }
+  policy.any_volume_driver = settings.volume_drivers == "any";
+  if (!policy.any_volume_driver) policy.volume_drivers = split_list(settings.volume_drivers);
   return policy;
 }
 
@@ -225,17 +238,30 @@ void check_privileged(const Policy& policy) {
     throw Error("privileged containers are refused (" + std::string(kAllowPrivileged) + "=true allows them)");
 }
 
+void check_volume_driver(const Policy& policy, const std::string& what, const std::string& driver) {
+  const std::string name = driver.empty() ? "local" : driver;
+  if (policy.any_volume_driver || listed_in(policy.volume_drivers, name)) return;
+  throw Error(what + ": volume driver '" + name + "' is refused (" + kVolumeDrivers + " lists the drivers allowed: " +
+              (policy.volume_drivers.empty() ? std::string("none") : join(policy.volume_drivers)) + ")");
+}
+
+bool climbs(const std::string& path) {
+  size_t start = 0;
+  for (;;) {
+    const size_t end = path.find('/', start);
+    if (path.compare(start, end == std::string::npos ? std::string::npos : end - start, "..") == 0) return true;
+    if (end == std::string::npos) return false;
+    start = end + 1;
+  }
+}
+
 void check_host_path(const Policy& policy, const std::string& what, const std::string& resolved) {
   if (policy.any_host_volume) return;
   const std::string allows = "; a prefix holding it, or any, allows it)";
   if (policy.host_volume_prefixes.empty()) throw Error(what + " is refused (" + kHostVolumes + "=none" + allows);
   const bool allowed = std::any_of(policy.host_volume_prefixes.begin(), policy.host_volume_prefixes.end(),
                                    [&](const std::string& prefix) { return under(resolved, prefix); });
-  if (!allowed) {
-    std::string prefixes;
-    for (const auto& prefix : policy.host_volume_prefixes) prefixes += (prefixes.empty() ? "" : ",") + prefix;
-    throw Error(what + " is outside " + kHostVolumes + " (" + prefixes + allows);
-  }
+  if (!allowed) throw Error(what + " is outside " + kHostVolumes + " (" + join(policy.host_volume_prefixes) + allows);
   // An allowed prefix may still hold the engine's socket (/run, /var/run):
   // binding it, or a directory above it, gives the framework the engine.
   for (const auto& socket : policy.engine_sockets)

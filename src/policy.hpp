@@ -29,6 +29,8 @@ struct Policy {
   std::vector<Mount> global_container_mounts;
   bool allow_privileged = false;
   bool any_host_volume = false;
+  bool any_volume_driver = false;
+  std::vector<std::string> volume_drivers;  // when !any_volume_driver
   // When !any_host_volume; none: empty. Compared as given (not resolved), so
   // no link a framework makes can widen a prefix.
   std::vector<std::string> host_volume_prefixes;
@@ -59,6 +61,13 @@ std::vector<std::string> legacy_options(const Policy& policy,
                                         const google::protobuf::RepeatedPtrField<std::string>& options);
 
 void check_privileged(const Policy& policy);
+
+// A docker volume driver a framework names (`what`, for the refusal);
+// empty is docker's default, `local`.
+void check_volume_driver(const Policy& policy, const std::string& what, const std::string& driver);
+
+// True when a component of `path` is "..": joined to a base it could climb out.
+bool climbs(const std::string& path);
 
 // A host path a framework names (`what`, for the refusal), `resolved` with
 // `..` and symlinks resolved: allowed with any, else only under a prefix and

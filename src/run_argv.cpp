@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include "error.hpp"
 #include "ids.hpp"
@@ -29,6 +30,12 @@ const char* const kExecutorVariables[] = {
 // by default, and a Launch's ranges must not turn into megabytes of argv.
 constexpr size_t kMaxPortVariables = 1024;
 
+
+// The agent's work directory, as the agent tells every call.
+std::string work_directory(const Environment& environment) {
+  auto work = environment.find("MESOS_WORK_DIRECTORY");
+  return work == environment.end() ? "" : work->second;
+}
 
 // The CommandInfo whose command runs inside the container.
 const CommandInfo& container_command(const Launch& launch, TaskMode mode) {
@@ -63,27 +70,18 @@ bool contains_any(const std::string& value, const char* characters) {
   return value.find_first_of(characters) != std::string::npos;
 }
 
-// A --mount value; fields are CSV, so any field with a comma or quote is quoted.
-std::string bind_mount(const std::string& source, const std::string& target, bool readonly) {
+// A --mount value of `type` (bind, volume); fields are CSV, so any field
+// with a comma or quote is quoted.
+std::string mount_value(const std::string& type, const std::string& source, const std::string& target,
+                        bool readonly) {
   auto field = [](const std::string& text) {
     if (!contains_any(text, ",\"")) return text;
     std::string quoted = "\"";
     for (char c : text) quoted += (c == '"') ? std::string("\"\"") : std::string(1, c);
     return quoted + "\"";
   };
-  return "type=bind," + field("source=" + source) + "," + field("target=" + target) +
+  return "type=" + type + "," + field("source=" + source) + "," + field("target=" + target) +
          (readonly ? ",readonly" : "");
-}
-
-// True when a component of `path` is "..": joined to a base it could climb out.
-bool climbs(const std::string& path) {
-  size_t start = 0;
-  for (;;) {
-    size_t end = path.find('/', start);
-    if (path.compare(start, end == std::string::npos ? std::string::npos : end - start, "..") == 0) return true;
-    if (end == std::string::npos) return false;
-    start = end + 1;
-  }
 }
 
 // Refuses what docker could read as an option or split into two images.
@@ -162,11 +160,10 @@ void add_framework_labels(const Launch& launch, RunPlan& plan) {
 }
 
 void add_labels(const Launch& launch, const RunInputs& inputs, const std::string& sandbox, RunPlan& plan) {
-  auto work = inputs.environment.find("MESOS_WORK_DIRECTORY");
   const std::pair<const char*, std::string> values[] = {
       {labels::kContainerId, launch.container_id().value()},
       {labels::kSlaveId, launch.slave_id().value()},
-      {labels::kWorkDirectory, work == inputs.environment.end() ? "" : work->second},
+      {labels::kWorkDirectory, work_directory(inputs.environment)},
       {labels::kFrameworkId, launch.executor_info().framework_id().value()},
       {labels::kExecutorId, launch.executor_info().executor_id().value()},
       {labels::kSandbox, sandbox},
@@ -235,37 +232,88 @@ std::string resolved(const RunInputs& inputs, const std::string& path) {
   return found != inputs.resolved_paths.end() ? found->second : policy::normalize(path);
 }
 
-void add_bind(const std::string& host, const std::string& target, bool readonly, RunPlan& plan) {
-  if (contains_any(host + target, ":,"))
-    add(plan.args, {"--mount", bind_mount(host, target, readonly)});
+// `-v SOURCE:TARGET:MODE`, or a --mount where `:` or `,` would split it.
+void add_mount(const std::string& type, const std::string& source, const std::string& target, bool readonly,
+               RunPlan& plan) {
+  if (contains_any(source + target, ":,"))
+    add(plan.args, {"--mount", mount_value(type, source, target, readonly)});
   else
-    add(plan.args, {"-v", host + ":" + target + (readonly ? ":ro" : ":rw")});
+    add(plan.args, {"-v", source + ":" + target + (readonly ? ":ro" : ":rw")});
 }
 
-void add_volumes(const ContainerInfo* info, const std::string& sandbox, const Settings& settings,
-                 const policy::Policy& policy, const RunInputs& inputs, RunPlan& plan) {
-  for (const auto& mount : policy.global_container_mounts) add_bind(mount.host, mount.container, mount.readonly, plan);
+void add_bind(const std::string& host, const std::string& target, bool readonly, RunPlan& plan) {
+  add_mount("bind", host, target, readonly, plan);
+}
+
+// The paths in the container that mounts take: one mount a path, so that
+// two volumes never meet on one, and none on or above the program's own
+// mounts (the sandbox, the init, its run directory, libexec), which it would
+// hide or fill with their mount points.
+struct Taken {
+  std::vector<std::string> own;
+  std::set<std::string> paths;
+};
+void claim(Taken& taken, const std::string& target, const std::string& what) {
+  const std::string path = policy::normalize(target);
+  for (const auto& own : taken.own)
+    if (path == "/" || own.compare(0, path.size() + 1, path + "/") == 0)
+      throw Error(what + " at '" + target + "' would hold the container's own mount " + own);
+  if (!taken.paths.insert(path).second)
+    throw Error("two volumes on one path: " + what + " at '" + target + "', which another mount of the container takes");
+}
+
+// The agent's persistent volumes and the named docker volumes (volumes.cpp).
+// Persistent volumes are the agent's own disk, given by the master: no
+// host-path policy applies; named volumes' drivers and local devices ask it.
+void add_agent_volumes(const Launch& launch, const ContainerInfo* info, const Settings& settings,
+                       const policy::Policy& policy, const RunInputs& inputs, Taken& taken, RunPlan& plan) {
+  plan.volumes = volumes::of(launch, info, work_directory(inputs.environment), settings.sandbox_directory);
+  for (const auto& mount : plan.volumes) {
+    claim(taken, mount.target, mount.what);
+    if (mount.named) {
+      policy::check_volume_driver(policy, mount.what, mount.driver);
+      const std::string device = volumes::local_device(mount);
+      if (!device.empty() && device[0] != '/')
+        throw Error(mount.what + ": driver option device '" + device + "' binds a relative path");
+      if (!device.empty()) policy::check_host_path(policy, mount.what + " (device " + device + ")", resolved(inputs, device));
+    }
+    add_mount(mount.named ? "volume" : "bind", mount.source, mount.target, mount.readonly, plan);
+  }
+}
+
+void add_volumes(const Launch& launch, const ContainerInfo* info, const std::string& sandbox,
+                 const Settings& settings, const policy::Policy& policy, const RunInputs& inputs, Taken& taken,
+                 RunPlan& plan) {
+  for (const auto& mount : policy.global_container_mounts) {
+    claim(taken, mount.container, "global mount '" + mount.host + "'");
+    add_bind(mount.host, mount.container, mount.readonly, plan);
+  }
+  add_agent_volumes(launch, info, settings, policy, inputs, taken, plan);
   if (!info) return;
   for (const auto& volume : info->volumes()) {
+    if (volumes::is_named(volume)) continue;
     if (volume.container_path().empty())
       throw Error("volume '" + volume.host_path() + "' has no container_path");
     if (volume.host_path().empty())
       throw Error("volume at '" + volume.container_path() + "' has no host_path: image volumes are not supported");
     if (volume.host_path()[0] != '/' && volume.container_path()[0] != '/')
       throw Error("volume '" + volume.host_path() + "': host_path and container_path are both relative");
-    if ((volume.host_path()[0] != '/' && climbs(volume.host_path())) ||
-        (volume.container_path()[0] != '/' && climbs(volume.container_path())))
+    if ((volume.host_path()[0] != '/' && policy::climbs(volume.host_path())) ||
+        (volume.container_path()[0] != '/' && policy::climbs(volume.container_path())))
       throw Error("volume '" + volume.host_path() + "' -> '" + volume.container_path() +
                   "': a relative path with '..' would leave the sandbox");
     const std::string host = join_path(sandbox, volume.host_path());
     const std::string real = resolved(inputs, host);
     policy::check_host_volume(policy, volume.host_path(), real, resolved(inputs, sandbox));
+    const std::string target = join_path(settings.sandbox_directory, volume.container_path());
+    claim(taken, target, "volume '" + volume.host_path() + "'");
     // What was checked is what docker binds, not a path a symlink may turn elsewhere later.
-    add_bind(policy.any_host_volume ? host : real, join_path(settings.sandbox_directory, volume.container_path()),
-             volume.mode() == mesos::Volume::RO, plan);
+    add_bind(policy.any_host_volume ? host : real, target, volume.mode() == mesos::Volume::RO, plan);
   }
-  if (info->has_docker() && !info->docker().volume_driver().empty())
+  if (info->has_docker() && !info->docker().volume_driver().empty()) {
+    policy::check_volume_driver(policy, "DockerInfo.volume_driver", info->docker().volume_driver());
     add(plan.args, {"--volume-driver", info->docker().volume_driver()});
+  }
 }
 
 void add_parameters(const Launch& launch, const ContainerInfo* info, const policy::Policy& policy, RunPlan& plan) {
@@ -444,6 +492,9 @@ std::vector<std::string> host_paths(const Launch& launch, const Settings& settin
   if (const ContainerInfo* info = container_info(launch))
     for (const auto& volume : info->volumes())
       if (!volume.host_path().empty()) paths.push_back(join_path(launch.directory(), volume.host_path()));
+  for (const auto& mount :
+       volumes::of(launch, container_info(launch), work_directory(environment), settings.sandbox_directory))
+    if (const std::string device = volumes::local_device(mount); !device.empty()) paths.push_back(device);
   const auto sockets = policy::engine_sockets(settings, environment);
   paths.insert(paths.end(), sockets.begin(), sockets.end());
   return paths;
@@ -474,7 +525,7 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   if (!launch.has_executor_info()) throw Error("Launch has no executor_info");
   const std::string& sandbox = launch.directory();
   if (sandbox.empty() || sandbox[0] != '/') throw Error("Launch has no absolute directory (the sandbox)");
-  if (climbs(sandbox)) throw Error("sandbox directory '" + sandbox + "' has a '..' component");
+  if (policy::climbs(sandbox)) throw Error("sandbox directory '" + sandbox + "' has a '..' component");
   policy::Policy policy = policy::from(settings);
   for (const auto& socket : policy::engine_sockets(settings, inputs.environment))
     policy.engine_sockets.push_back(resolved(inputs, socket));
@@ -496,13 +547,17 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   add_user(inputs, plan);
   add_resources(launch, settings, plan);
   add_network(launch, info, policy, plan);
-  add_volumes(info, sandbox, settings, policy, inputs, plan);
-  add(plan.args, {"--mount", bind_mount(sandbox, settings.sandbox_directory, false)});
-  add(plan.args, {"--mount", bind_mount(inputs.run_dir, kRunDirPath, false)});
-  add(plan.args, {"--mount", bind_mount(inputs.init, kInitPath, true)});
   auto libexec = inputs.environment.find("MESOS_LIBEXEC_DIRECTORY");
-  if (settings.mount_libexec && inputs.libexec_exists && libexec != inputs.environment.end())
-    add(plan.args, {"--mount", bind_mount(libexec->second, libexec->second, true)});
+  const bool mount_libexec = settings.mount_libexec && inputs.libexec_exists && libexec != inputs.environment.end();
+  Taken taken;
+  taken.own = {policy::normalize(settings.sandbox_directory), kRunDirPath, kInitPath};
+  if (mount_libexec) taken.own.push_back(policy::normalize(libexec->second));
+  taken.paths.insert(taken.own.begin(), taken.own.end());
+  add_volumes(launch, info, sandbox, settings, policy, inputs, taken, plan);
+  add(plan.args, {"--mount", mount_value("bind", sandbox, settings.sandbox_directory, false)});
+  add(plan.args, {"--mount", mount_value("bind", inputs.run_dir, kRunDirPath, false)});
+  add(plan.args, {"--mount", mount_value("bind", inputs.init, kInitPath, true)});
+  if (mount_libexec) add(plan.args, {"--mount", mount_value("bind", libexec->second, libexec->second, true)});
   add_parameters(launch, info, policy, plan);
   add(plan.args, {"-w", settings.sandbox_directory});
   for (const auto& [key, value] : container_environment(launch, settings, mode, inputs.environment, info, plan))

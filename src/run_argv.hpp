@@ -11,6 +11,7 @@
 
 #include "containerizer.pb.h"
 #include "settings.hpp"
+#include "volumes.hpp"
 
 namespace dc {
 
@@ -81,6 +82,7 @@ struct RunPlan {
   std::string network;                   // host, bridge, none or a user network's name
   std::vector<std::string> ports;        // published: HOST_PORT->CONTAINER_PORT/PROTO
   std::vector<std::string> warnings;     // what was skipped (labels docker would refuse)
+  std::vector<volumes::Mount> volumes;   // persistent and named volumes: launch prepares them
   std::optional<HostExecutor> host_executor;
 };
 

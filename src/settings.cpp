@@ -84,6 +84,9 @@ void add_flags(CLI::App& app, Settings& s) {
   option(app, "allow-privileged", s.allow_privileged, "allow DockerInfo.privileged");
   option(app, "host-volumes", s.host_volumes,
          "host paths frameworks may name in volumes and local URIs: none, any or prefixes, comma-separated");
+  option(app, "volume-drivers", s.volume_drivers,
+         "docker volume drivers frameworks may name (named volumes, DockerInfo.volume_driver): any or names, "
+         "comma-separated");
   option(app, "docker-config", s.docker_config, "docker config.json for pulls: a path or the JSON itself");
   option(app, "hooks-dir", s.hooks_dir, "directory of the executables `launched` and `ended` (default: no hooks)");
   option(app, "hooks-required", s.hooks_required, "a failed `launched` hook fails the launch");

@@ -41,6 +41,7 @@ struct Settings {
   std::string global_container_mounts;      // host:container[:ro|rw],... in every container
   bool allow_privileged = false;            // DockerInfo.privileged
   std::string host_volumes = "none";        // any | none | host path prefixes, comma-separated
+  std::string volume_drivers = "local";     // any | docker volume drivers, comma-separated
   std::string docker_config;                // docker config.json for pulls: a path or the JSON
   // Operator hooks (src/hooks.cpp): executables `launched` and `ended` in hooks_dir.
   std::string hooks_dir;                    // empty: no hooks

@@ -125,6 +125,34 @@ int start_host_executor(const HostExecutor& executor, const std::string& sandbox
   return pid;
 }
 
+// A persistent volume's directory is the agent's to make (when the volume
+// is created): one missing is not of this agent, or gone.
+void check_volume_directories(const RunPlan& plan) {
+  for (const auto& mount : plan.volumes) {
+    std::error_code error;
+    if (!mount.named && !fs::is_directory(mount.source, error))
+      throw Error(mount.what + ": its directory " + mount.source + " does not exist on this agent");
+  }
+}
+
+// The task's user gets a persistent volume's directory the first time, while
+// it still belongs to root as the agent made it (Mesos gives it the
+// sandbox's owner); named volumes are made when absent, with their options.
+void prepare_volumes(const RunPlan& plan, const std::optional<UserIds>& user, const docker::Client& docker) {
+  for (const auto& mount : plan.volumes) {
+    if (mount.named) {
+      if ((!mount.driver.empty() && mount.driver != "local") || !mount.options.empty())
+        docker.ensure_volume(mount.source, mount.driver, mount.options);
+      continue;
+    }
+    struct stat st;
+    if (!user || user->uid == 0 || ::stat(mount.source.c_str(), &st) != 0 || st.st_uid != 0) continue;
+    if (::chown(mount.source.c_str(), user->uid, user->gid) != 0)
+      throw Error("cannot chown " + mount.what + "'s directory " + mount.source + " to uid " +
+                  std::to_string(user->uid) + ": " + strerror(errno));
+  }
+}
+
 state::Record new_record(const Settings& settings, const mesos::containerizer::Launch& message, const RunPlan& plan) {
   state::Record record;
   record.container_id = message.container_id().value();
@@ -217,6 +245,7 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
   // Check everything the Launch asks for before anything exists.
   RunPlan plan = plan_run(message, settings, inputs);
   if (settings.log_max_bytes) check_rotatable(message.directory(), inputs.user);
+  check_volume_directories(plan);
 
   auto locked = state::Locked::create(store, new_record(settings, message, plan));
   try {
@@ -225,6 +254,7 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
     // The fetch may have made links in the sandbox: check and bind where
     // the volumes lead now.
     resolve_host_paths(message, settings, inputs);
+    prepare_volumes(plan, inputs.user, docker);
     locked.record().docker_id = run(docker, settings, message, store, inputs, plan);
     for (const auto& warning : plan.warnings) spdlog::warn("container {}: {}", id, warning);
     locked.record().image_id = inputs.image->id;

@@ -42,6 +42,11 @@ The second form, without --image: the first word is the image.
   --env NAME=VALUE      environment variable (repeatable)
   --network MODE        host (default), bridge, none or user
   --volume HOST:CONTAINER[:ro]   bind mount on the agent (repeatable)
+  --volume named:NAME:CONTAINER[:ro][,driver=DRIVER][,opt=KEY=VALUE...]
+                        a docker named volume on the agent (kept after the task)
+  --volume persistent:ID:CONTAINER[:ro][,size=MIB]   the role's persistent volume ID
+                        from the offer, else RESERVEd and CREATEd of its disk
+                        (default 64 MiB; needs --role and --principal)
   --uri URL[,extract=false][,executable][,cache]   fetched into the sandbox (repeatable)
   --user USER           run the task as this user
   --id ID               task id (default: a fresh one)
@@ -149,13 +154,64 @@ void check(const Options& o) {
     require(e.find('=') != std::string::npos && e[0] != '=', "--env must be NAME=VALUE, not '" + e + "'");
 }
 
+// A named volume's `,driver=D` and `,opt=K=V` fields.
+void add_named_fields(const std::vector<std::string>& fields, const std::string& text,
+                      mesos::Volume::Source::DockerVolume& volume) {
+  for (size_t i = 1; i < fields.size(); ++i) {
+    const std::string& field = fields[i];
+    const auto equals = field.find('=', 4);
+    if (field.rfind("driver=", 0) == 0)
+      volume.set_driver(field.substr(7));
+    else if (field.rfind("opt=", 0) == 0 && equals != std::string::npos && equals > 4) {
+      auto* option = volume.mutable_driver_options()->add_parameter();
+      option->set_key(field.substr(4, equals - 4));
+      option->set_value(field.substr(equals + 1));
+    } else
+      require(false, "--volume " + text + ": '" + field + "' is not driver=DRIVER or opt=KEY=VALUE");
+  }
+}
+
+PersistentVolume persistent_volume(const std::string& text) {
+  const auto fields = split(text.substr(11), ',');
+  const auto parts = split(fields.empty() ? "" : fields[0], ':');
+  PersistentVolume v;
+  bool ok = (parts.size() == 2 || parts.size() == 3) && !parts[0].empty() && !parts[1].empty() &&
+            (parts.size() == 2 || parts[2] == "ro" || parts[2] == "rw") && fields.size() <= 2;
+  if (ok && fields.size() == 2) {
+    ok = fields[1].rfind("size=", 0) == 0;
+    try {
+      v.size = ok ? std::stod(fields[1].substr(5)) : 0;
+    } catch (const std::exception&) {
+      ok = false;
+    }
+    ok = ok && v.size > 0;
+  }
+  require(ok, "--volume persistent: must be persistent:ID:CONTAINER[:ro|:rw][,size=MIB], not '" + text + "'");
+  v.id = parts[0];
+  v.container_path = parts[1];
+  v.readonly = parts.size() == 3 && parts[2] == "ro";
+  return v;
+}
+
+bool is_persistent(const std::string& text) { return text.rfind("persistent:", 0) == 0; }
+
+// HOST:CONTAINER[:ro|:rw], or named:NAME:CONTAINER[:ro|:rw][,driver=D][,opt=K=V...].
 mesos::Volume volume(const std::string& text) {
-  const auto parts = split(text, ':');
+  const bool named = text.rfind("named:", 0) == 0;
+  const auto fields = named ? split(text.substr(6), ',') : std::vector<std::string>{text};
+  const auto parts = split(fields.empty() ? "" : fields[0], ':');
   const bool ok = (parts.size() == 2 || parts.size() == 3) && !parts[0].empty() && !parts[1].empty() &&
                   (parts.size() == 2 || parts[2] == "ro" || parts[2] == "rw");
-  require(ok, "--volume must be HOST:CONTAINER[:ro|:rw], not '" + text + "'");
+  require(ok, "--volume must be HOST:CONTAINER[:ro|:rw] or named:NAME:CONTAINER[:ro|:rw][,driver=D][,opt=K=V], not '" +
+                  text + "'");
   mesos::Volume v;
-  v.set_host_path(parts[0]);
+  if (named) {
+    v.mutable_source()->set_type(mesos::Volume::Source::DOCKER_VOLUME);
+    v.mutable_source()->mutable_docker_volume()->set_name(parts[0]);
+    add_named_fields(fields, text, *v.mutable_source()->mutable_docker_volume());
+  } else {
+    v.set_host_path(parts[0]);
+  }
   v.set_container_path(parts[1]);
   v.set_mode(parts.size() == 3 && parts[2] == "ro" ? mesos::Volume::RO : mesos::Volume::RW);
   return v;
@@ -236,7 +292,9 @@ Options parse(int argc, const char* const* argv, bool& help) {
   if (o.id.empty()) o.id = "launch-" + std::to_string(std::time(nullptr)) + "-" + std::to_string(::getpid());
   check(o);
   o.network = lower(o.network);
-  for (const auto& v : o.volumes) volume(v);
+  for (const auto& v : o.volumes) is_persistent(v) ? void(persistent_volume(v)) : void(volume(v));
+  require(persistent_volumes(o).empty() || (o.role != "*" && !o.principal.empty()),
+          "--volume persistent: needs --role and --principal: a persistent volume is reserved for a role");
   for (const auto& u : o.uris) uri(u);
   return o;
 }
@@ -280,8 +338,16 @@ mesos::ContainerInfo container_info(const Options& o) {
   mesos::ContainerInfo::DockerInfo::Network network = mesos::ContainerInfo::DockerInfo::HOST;
   mesos::ContainerInfo::DockerInfo::Network_Parse(name, &network);  // checked by parse()
   docker->set_network(network);
-  for (const auto& v : o.volumes) *container.add_volumes() = volume(v);
+  for (const auto& v : o.volumes)
+    if (!is_persistent(v)) *container.add_volumes() = volume(v);
   return container;
+}
+
+std::vector<PersistentVolume> persistent_volumes(const Options& o) {
+  std::vector<PersistentVolume> volumes;
+  for (const auto& v : o.volumes)
+    if (is_persistent(v)) volumes.push_back(persistent_volume(v));
+  return volumes;
 }
 
 }  // namespace dc::framework

@@ -18,7 +18,7 @@ struct Options {
   double mem = 128;                    // MiB
   std::vector<std::string> env;        // NAME=VALUE
   std::string network = "host";        // host, bridge, none or user
-  std::vector<std::string> volumes;    // HOST:CONTAINER[:ro|:rw]
+  std::vector<std::string> volumes;    // HOST:CONTAINER[:ro|:rw], named:..., persistent:...
   std::vector<std::string> uris;       // URL[,extract=false][,executable][,cache]
   std::string user;                    // the task's user (default: the agent's choice)
   std::string id;                      // task id (default launch-<time>-<pid>)
@@ -58,6 +58,16 @@ mesos::CommandInfo command_info(const Options& options);
 
 // The task's DOCKER ContainerInfo: image, network, volumes.
 mesos::ContainerInfo container_info(const Options& options);
+
+// A persistent volume the task asks for (--volume persistent:ID:PATH[:ro][,size=MIB]):
+// the one of the role the offer holds, else made of its unreserved disk.
+struct PersistentVolume {
+  std::string id;
+  std::string container_path;
+  bool readonly = false;
+  double size = 64;  // MiB, when it is made
+};
+std::vector<PersistentVolume> persistent_volumes(const Options& options);
 
 // The task's command health check, with --health-cmd.
 std::optional<mesos::HealthCheck> health_check(const Options& options);

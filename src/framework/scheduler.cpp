@@ -148,6 +148,7 @@ void Scheduler::on_offers(const Event::Offers& offers, Step& step) {
     if (phase_ == Phase::offered && fits(offer, options_)) {
       Call accept = call(Call::ACCEPT);
       *accept.mutable_accept()->add_offer_ids() = offer.id();
+      for (auto& made : volume_operations(offer, options_)) *accept.mutable_accept()->add_operations() = made;
       auto* operation = accept.mutable_accept()->add_operations();
       operation->set_type(mesos::scheduler::Offer::Operation::LAUNCH);
       *operation->mutable_launch()->add_task_infos() = task_for(offer, options_);

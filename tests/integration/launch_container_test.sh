@@ -28,6 +28,21 @@ CONTAINERIZER_HOST_VOLUMES=none "$LC" --image "$TEST_IMAGE" --id "$(cid no-volum
 equals "unless CONTAINERIZER_HOST_VOLUMES in the environment refuses them" 1 "$?"
 contains "saying so" "volume host_path '$T/data' is refused" "$(cat "$T/no-volume.err")"
 
+# Volumes by hand (issue 22): a persistent volume as an agent keeps it, and
+# a named volume (dc-test-<pid>-..., removed at exit), each found again by a
+# second run.
+named_volume=dc-test-$$-$RUN-lc
+on_exit "docker rm -f -v \$(docker ps -aq --filter label=docker-containerizer.work-directory=$MESOS_WORK_DIRECTORY) >/dev/null 2>&1; docker volume rm -f $named_volume >/dev/null 2>&1"
+"$LC" --image "$TEST_IMAGE" --id "$(cid pv-write)" --volume persistent:pv-lc:data \
+  --volume "named:$named_volume:/named,opt=type=tmpfs,opt=device=tmpfs" -- \
+  'echo persisted >data/file; grep -q " /named tmpfs " /proc/mounts && echo named-tmpfs' >"$T/pv.out" 2>"$T/pv.err"
+equals "persistent: and named: volumes" "named-tmpfs" "$(cat "$T/pv.out")"
+equals "the persistent volume's directory is where an agent keeps it" persisted \
+  "$(cat "$MESOS_WORK_DIRECTORY/volumes/roles/launch-container/pv-lc/file")"
+"$LC" --image "$TEST_IMAGE" --id "$(cid pv-read)" --volume persistent:pv-lc:/pv:ro -- 'cat /pv/file' >"$T/pv2.out" 2>/dev/null
+equals "the next run finds its data" persisted "$(cat "$T/pv2.out")"
+equals "the named volume is kept, with its options" tmpfs "$(docker volume inspect -f '{{.Options.type}}' "$named_volume")"
+
 "$LC" --image "$TEST_IMAGE" --id "$(cid killed)" -- 'echo started; exec sleep 600' >"$T/kill.out" 2>"$T/kill.err" &
 launcher=$!
 eventually 20 grep -q started "$T/kill.out"

@@ -12,6 +12,12 @@ sees: one JSON object per line on stdout, flushed at once, e.g.
 It exits 0 once every task has reached a terminal state, after a TEARDOWN;
 1 (with a line on stderr) on an error or when --timeout passes first.
 
+With --role, --principal and --volume ID MIB CONTAINER_PATH every task gets
+the persistent volume ID: from an offer that holds it already, or else made
+on the first fitting offer by RESERVE of MIB of its unreserved disk for the
+role and CREATE of the volume, in the ACCEPT that launches the tasks
+  {"event": "VOLUME", "id": "...", "created": true}
+
 Only the standard library: tests run it with the system's python3.
 """
 import argparse
@@ -33,6 +39,29 @@ def emit(**fields):
 
 def scalar(name, value):
     return {"name": name, "type": "SCALAR", "scalar": {"value": value}, "role": "*"}
+
+
+def persistent_volume(offer, volume_id):
+    """The offer's persistent volume `volume_id`, or None."""
+    for r in offer.get("resources", []):
+        if r.get("disk", {}).get("persistence", {}).get("id") == volume_id:
+            return r
+    return None
+
+
+def volume_operations(args, offer):
+    """(operations before LAUNCH, the volume's resource, created) for --volume, or None when the offer cannot hold it."""
+    volume_id, mib, path = args.volume[0], float(args.volume[1]), args.volume[2]
+    existing = persistent_volume(offer, volume_id)
+    if existing:
+        return [], existing, False
+    if offered(offer, "disk") < mib:
+        return None
+    reserved = dict(scalar("disk", mib), role=args.role, reservation={"principal": args.principal})
+    volume = dict(reserved, disk={"persistence": {"id": volume_id, "principal": args.principal},
+                                  "volume": {"container_path": path, "mode": "RW"}})
+    return [{"type": "RESERVE", "reserve": {"resources": [reserved]}},
+            {"type": "CREATE", "create": {"volumes": [volume]}}], volume, True
 
 
 def offered(offer, name):
@@ -103,6 +132,10 @@ def main():
     parser.add_argument("--task", nargs=4, action="append", required=True, metavar=("ID", "CPUS", "MEM", "COMMAND"),
                         help="a command task (shell), its cpus and memory (MiB); repeatable")
     parser.add_argument("--checkpoint", action="store_true")
+    parser.add_argument("--role", help="the framework's role (default: none, i.e. *)")
+    parser.add_argument("--principal", help="the framework's principal")
+    parser.add_argument("--volume", nargs=3, metavar=("ID", "MIB", "CONTAINER_PATH"),
+                        help="a persistent volume for every task (needs --role and --principal)")
     parser.add_argument("--timeout", type=float, default=120, help="seconds until every task has ended")
     args = parser.parse_args()
     tasks = [{"id": t[0], "cpus": float(t[1]), "mem": float(t[2]), "command": t[3]} for t in args.task]
@@ -111,7 +144,12 @@ def main():
 
     master = Master(args.master)
     events = queue.Queue()
+    if args.volume and not (args.role and args.principal):
+        parser.error("--volume needs --role and --principal")
     framework_info = {"user": "root", "name": args.name, "checkpoint": args.checkpoint}
+    for key in ("role", "principal"):
+        if getattr(args, key):
+            framework_info[key] = getattr(args, key)
     deadline = time.monotonic() + args.timeout
     launched = False
     ended = set()
@@ -134,21 +172,24 @@ def main():
                     # 0.24-0.27 name the agent slave_id, later versions agent_id.
                     agent_key = "agent_id" if "agent_id" in offer else "slave_id"
                     fits = offered(offer, "cpus") >= need_cpus - 1e-9 and offered(offer, "mem") >= need_mem
-                    if launched or not fits:
+                    volume = volume_operations(args, offer) if args.volume and fits else ([], None, False)
+                    if launched or not fits or volume is None:
                         master.call({"type": "DECLINE", "decline": {
                             "offer_ids": [offer["id"]], "filters": {"refuse_seconds": 1 if not launched else 3600}}})
                         continue
                     infos = [{
                         "name": t["id"], "task_id": {"value": t["id"]}, agent_key: offer[agent_key],
-                        "resources": [scalar("cpus", t["cpus"]), scalar("mem", t["mem"])],
+                        "resources": [scalar("cpus", t["cpus"]), scalar("mem", t["mem"])] + ([volume[1]] if volume[1] else []),
                         "command": {"value": t["command"], "shell": True},
                         "container": {"type": "DOCKER", "docker": {"image": args.image}},
                     } for t in tasks]
                     master.call({"type": "ACCEPT", "accept": {
                         "offer_ids": [offer["id"]],
-                        "operations": [{"type": "LAUNCH", "launch": {"task_infos": infos}}],
+                        "operations": volume[0] + [{"type": "LAUNCH", "launch": {"task_infos": infos}}],
                         "filters": {"refuse_seconds": 3600}}})
                     launched = True
+                    if args.volume:
+                        emit(event="VOLUME", id=args.volume[0], created=volume[2])
                     emit(event="LAUNCHED", agent_id=offer[agent_key]["value"], tasks=[t["id"] for t in tasks])
             elif kind == "UPDATE":
                 status = event["update"]["status"]

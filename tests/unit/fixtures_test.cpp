@@ -221,3 +221,37 @@ TEST_CASE("the 0.20 frame needs a default image and then runs its command in a s
   CHECK(value_of(options, "--memory") == std::to_string(1ull << 30));
   CHECK(command_of(plan) == Args{"--", "/bin/sh", "-c", "echo 'No such file or directory'; exit 1"});
 }
+
+// Recorded from a 1.0.1 agent with --resources=cpus:4;mem:4096;disk:1024
+// (tests/real_agent/record_launch.py): a framework of role dc-test RESERVEd
+// 64 MiB of disk, CREATEd the persistent volume pv-1 on it (container_path
+// data) and LAUNCHed the writer in one ACCEPT; a second framework of the
+// role launched the reader on the volume it was offered.
+TEST_CASE("the 1.0.1 persistent volume frames mount the agent's volume directory in every mode") {
+  const std::string work = "/tmp/dc22-rec/run.101/agent/work";
+  const dc::RunInputs inputs = inputs_with({{"MESOS_WORK_DIRECTORY", work}, {"MESOS_AGENT_ENDPOINT", "127.0.0.1:5051"}});
+  for (const auto& [file, size] : {std::pair{"launch-mesos-1.0.1-persistent-volume-writer.bin", 1020},
+                                   std::pair{"launch-mesos-1.0.1-persistent-volume-reader.bin", 968}}) {
+    INFO(file);
+    const Launch launch = read_launch(file, size);
+    // The agent puts the volume in the task's resources and in its command executor's.
+    const auto& disk = launch.task_info().resources(2);
+    CHECK(disk.name() == "disk");
+    CHECK(disk.role() == "dc-test");
+    CHECK(disk.disk().persistence().id() == "pv-1");
+    CHECK(disk.disk().volume().container_path() == "data");
+    CHECK(disk.disk().volume().mode() == mesos::Volume::RW);
+    CHECK(launch.executor_info().resources(2).disk().persistence().id() == "pv-1");
+    for (const char* mode : {"auto", "host", "executor"}) {
+      INFO(mode);
+      dc::Settings settings;
+      settings.task_mode = mode;
+      const dc::RunPlan plan = dc::plan_run(launch, settings, inputs);
+      // Mounted once, read-write, from where the agent keeps it.
+      CHECK(values_of(docker_options(plan), "-v") ==
+            Args{work + "/volumes/roles/dc-test/pv-1:/mnt/mesos/sandbox/data:rw"});
+      REQUIRE(plan.volumes.size() == 1);
+      CHECK(plan.volumes[0].source == work + "/volumes/roles/dc-test/pv-1");
+    }
+  }
+}

@@ -771,10 +771,144 @@ TEST_CASE("a volume path with ':' or ',' becomes a --mount with CSV quoting") {
   CHECK_FALSE(has(volume_options(volume("/data", "/srv/a:b")), "-v"));
 }
 
-TEST_CASE("a volume driver is passed on") {
-  CHECK(value_of(options(launch(container("volume_driver: \"rexray\"", volume("/data", "vol1")))), "--volume-driver") ==
-        "rexray");
+TEST_CASE("a volume driver the operator allows is passed on; others are refused") {
+  dc::Settings s = settings();
+  s.volume_drivers = "local,rexray";
+  CHECK(value_of(options(launch(container("volume_driver: \"rexray\"", volume("/data", "vol1"))), s),
+                 "--volume-driver") == "rexray");
   CHECK_FALSE(has(options(launch(container(""))), "--volume-driver"));
+  CHECK_THAT(refusal(launch(container("volume_driver: \"rexray\""))),
+             Contains("DockerInfo.volume_driver: volume driver 'rexray' is refused (CONTAINERIZER_VOLUME_DRIVERS lists "
+                      "the drivers allowed: local)"));
+}
+
+// ------------------------------------------- persistent and named volumes
+
+namespace {
+
+// A persistent volume's disk resource (role dc-test), as the agent sends it.
+std::string persistent(const std::string& id, const std::string& container_path, const std::string& extra = "",
+                       const std::string& role = "dc-test") {
+  return "resources { name: \"disk\" type: SCALAR scalar { value: 64 } role: \"" + role +
+         "\" disk { persistence { id: \"" + id + "\" } volume { container_path: \"" + container_path +
+         "\" mode: RW } " + extra + " } } ";
+}
+
+std::string named_volume(const std::string& name, const std::string& container_path, const std::string& more = "") {
+  return "volumes { container_path: \"" + container_path + "\" mode: RW source { type: DOCKER_VOLUME docker_volume { name: \"" +
+         name + "\" " + more + " } } } ";
+}
+
+}  // namespace
+
+TEST_CASE("a persistent volume is bound from the agent's work directory under the sandbox") {
+  const auto p = plan(command_task("task_info { " + persistent("pv-1", "data") + "} " +
+                                   executor_resources(persistent("pv-1", "data"))));
+  // The executor holds the task's resources too: one mount.
+  CHECK(values_of(docker_options(p), "-v") ==
+        Args{"/var/lib/mesos/volumes/roles/dc-test/pv-1:/mnt/mesos/sandbox/data:rw"});
+  REQUIRE(p.volumes.size() == 1);
+  CHECK_FALSE(p.volumes[0].named);
+  CHECK(p.volumes[0].what == "persistent volume 'pv-1' of role 'dc-test'");
+}
+
+TEST_CASE("persistent volumes of PATH and MOUNT disks, nested, absolute and read-only") {
+  const auto opts = options(launch(executor_resources(
+      persistent("pv-2", "deep/er/data", "source { type: PATH path { root: \"/mnt/disk1\" } }") +
+      persistent("pv-3", "/srv/db", "source { type: MOUNT mount { root: \"/mnt/disk2\" } }") +
+      "resources { name: \"disk\" type: SCALAR scalar { value: 8 } role: \"r\" disk { persistence { id: \"ro\" } "
+      "volume { container_path: \"ro\" mode: RO } } }")));
+  CHECK(values_of(opts, "-v") == Args{"/mnt/disk1/volumes/roles/dc-test/pv-2:/mnt/mesos/sandbox/deep/er/data:rw",
+                                      "/mnt/disk2:/srv/db:rw", "/var/lib/mesos/volumes/roles/r/ro:/mnt/mesos/sandbox/ro:ro"});
+}
+
+TEST_CASE("marathon-style persistence ids are plain names too") {
+  CHECK(values_of(options(launch(executor_resources(persistent("app#data#0a1b", "data")))), "-v") ==
+        Args{"/var/lib/mesos/volumes/roles/dc-test/app#data#0a1b:/mnt/mesos/sandbox/data:rw"});
+}
+
+TEST_CASE("bad persistent volumes are refused") {
+  CHECK_THAT(refusal(launch(executor_resources(persistent("a/b", "data")))), Contains("invalid persistence id 'a/b'"));
+  CHECK_THAT(refusal(launch(executor_resources(persistent("..", "data")))), Contains("invalid persistence id '..'"));
+  CHECK_THAT(refusal(launch(executor_resources(persistent("pv", "data", "", "../x")))),
+             Contains("invalid role of persistent volume 'pv' '../x'"));
+  CHECK_THAT(refusal(launch(executor_resources(persistent("pv", "data", "", "*")))), Contains("has no role"));
+  CHECK_THAT(refusal(launch(executor_resources(persistent("pv", "a/../../b")))),
+             Contains("container_path 'a/../../b' has a '..' component"));
+  CHECK_THAT(refusal(launch(executor_resources(persistent("pv", "data", "source { type: PATH path { root: \"rel\" } }")))),
+             Contains("its PATH disk's root 'rel' is not an absolute path"));
+  CHECK_THAT(refusal(launch(executor_resources(persistent("pv", "data"))), settings(),
+                     inputs_without("MESOS_WORK_DIRECTORY")),
+             Contains("MESOS_WORK_DIRECTORY is not set"));
+  CHECK_THAT(refusal(launch(executor_resources(persistent("pv", "data") + persistent("other", "./data")))),
+             Contains("two volumes on one path: persistent volume 'other' of role 'dc-test' at '/mnt/mesos/sandbox/./data'"));
+}
+
+TEST_CASE("a named volume becomes -v NAME:PATH, and --mount type=volume where ':' would split it") {
+  const auto p = plan(launch(container("", named_volume("db-data", "/var/lib/db") + named_volume("cache", "c:d"))));
+  CHECK(values_of(docker_options(p), "-v") == Args{"db-data:/var/lib/db:rw"});
+  CHECK(has(values_of(docker_options(p), "--mount"), "type=volume,source=cache,target=/mnt/mesos/sandbox/c:d"));
+  REQUIRE(p.volumes.size() == 2);
+  CHECK(p.volumes[0].named);
+  CHECK(p.volumes[0].driver.empty());
+}
+
+TEST_CASE("a named volume's driver must be allowed; its options are kept for its creation") {
+  const std::string flocker = named_volume("v1", "/data", "driver: \"flocker\" driver_options { parameter { key: \"size\" value: \"10G\" } }");
+  CHECK_THAT(refusal(launch(container("", flocker))),
+             Contains("docker volume 'v1': volume driver 'flocker' is refused (CONTAINERIZER_VOLUME_DRIVERS lists the "
+                      "drivers allowed: local)"));
+  dc::Settings s = settings();
+  s.volume_drivers = "any";
+  const auto p = plan(launch(container("", flocker)), s);
+  REQUIRE(p.volumes.size() == 1);
+  CHECK(p.volumes[0].driver == "flocker");
+  CHECK(p.volumes[0].options == std::vector<std::pair<std::string, std::string>>{{"size", "10G"}});
+  // DockerInfo.volume_driver is the driver of a named volume that names none.
+  s.volume_drivers = "rexray";
+  CHECK(plan(launch(container("volume_driver: \"rexray\"", named_volume("v1", "/data"))), s).volumes[0].driver == "rexray");
+}
+
+TEST_CASE("a local named volume that binds a host path asks CONTAINERIZER_HOST_VOLUMES") {
+  const auto bind = [](const std::string& device) {
+    return launch(container("", named_volume("v1", "/data", "driver: \"local\" driver_options { parameter { key: \"o\" value: \"bind\" } "
+                                                           "parameter { key: \"device\" value: \"" + device + "\" } }")));
+  };
+  CHECK_THAT(refusal(bind("/etc")), Contains("docker volume 'v1' (device /etc) is refused (CONTAINERIZER_HOST_VOLUMES=none"));
+  CHECK_THAT(refusal(bind("etc")), Contains("binds a relative path"));
+  dc::Settings s = settings();
+  s.host_volumes = "/srv";
+  CHECK(plan(bind("/srv/x"), s).volumes.size() == 1);
+  // tmpfs is no host path.
+  CHECK(plan(launch(container("", named_volume("v2", "/t", "driver_options { parameter { key: \"type\" value: \"tmpfs\" } "
+                                                         "parameter { key: \"device\" value: \"tmpfs\" } }")))).volumes.size() == 1);
+}
+
+TEST_CASE("bad named volumes are refused") {
+  CHECK_THAT(refusal(launch(container("", named_volume("../etc", "/data")))), Contains("invalid docker volume name '../etc'"));
+  CHECK_THAT(refusal(launch(container("", named_volume("-rm", "/data")))), Contains("invalid docker volume name '-rm'"));
+  CHECK_THAT(refusal(launch(container("", named_volume("v", "/a/../b")))), Contains("has a '..' component"));
+  CHECK_THAT(refusal(launch(container("", "volumes { container_path: \"/d\" host_path: \"x\" source { type: DOCKER_VOLUME "
+                                          "docker_volume { name: \"v\" } } }"))),
+             Contains("docker volume 'v' has a host_path too"));
+  CHECK_THAT(refusal(launch(container("", named_volume("v", "/d", "driver_options { parameter { key: \"a=b\" value: \"c\" } }")))),
+             Contains("driver option 'a=b' is not key=value"));
+}
+
+TEST_CASE("no volume may take the path of another mount or of the program's own") {
+  for (const std::string& path : std::vector<std::string>{"/mnt/mesos/sandbox", "/mnt/mesos/sandbox/", dc::kInitPath,
+                                                          dc::kRunDirPath, "/usr/libexec/mesos"})
+    CHECK_THAT(refusal(launch(container("", named_volume("v", path)))), Contains("two volumes on one path"));
+  CHECK_THAT(refusal(launch(container("", named_volume("v", "/data") + volume("/data", "cache")))),
+             Contains("two volumes on one path: volume 'cache' at '/data'"));
+  dc::Settings s = settings();
+  s.global_container_mounts = "/etc/ssl/certs:/certs:ro";
+  CHECK_THAT(refusal(launch(container("", named_volume("v", "/certs"))), s), Contains("two volumes on one path"));
+  // Above them: docker would make their mount points in the volume.
+  for (const std::string& path : std::vector<std::string>{"/", "/mnt", "/mnt/mesos/", "/usr"})
+    CHECK_THAT(refusal(launch(executor_resources(persistent("pv", path)))),
+               Contains("persistent volume 'pv' of role 'dc-test' at '" + path + "' would hold the container's own mount"));
+  CHECK(options(launch(container("", named_volume("v", "/mnt/data")))).size() > 0);
 }
 
 // ------------------------------------------------------------ parameters

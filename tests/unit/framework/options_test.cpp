@@ -228,3 +228,36 @@ TEST_CASE("the secret: --secret-file, $DEFAULT_SECRET and $DEFAULT_PRINCIPAL; --
              Contains("give one"));
   std::remove(file.c_str());
 }
+
+TEST_CASE("--volume persistent: needs a role and a principal, and a well-formed spec") {
+  CHECK_THAT(refusal({"--master", "m:1", "--image", "i", "--volume", "persistent:pv:data", "true"}),
+             Contains("--volume persistent: needs --role and --principal"));
+  CHECK_THAT(refusal({"--master", "m:1", "--image", "i", "--role", "r", "--principal", "p", "--volume",
+                      "persistent:pv:data,size=x", "true"}),
+             Contains("must be persistent:ID:CONTAINER[:ro|:rw][,size=MIB]"));
+  const Options o = parse({"--master", "m:1", "--image", "i", "--role", "r", "--principal", "p", "--volume",
+                           "persistent:pv:/srv/db:ro,size=256", "true"});
+  const auto volumes = dc::framework::persistent_volumes(o);
+  REQUIRE(volumes.size() == 1);
+  CHECK(volumes[0].id == "pv");
+  CHECK(volumes[0].container_path == "/srv/db");
+  CHECK(volumes[0].readonly);
+  CHECK(volumes[0].size == 256);
+}
+
+TEST_CASE("--volume named: is a docker named volume, with its driver and options") {
+  Options o = parse({"--master", "m:1", "--image", "i", "--volume", "named:db:/var/lib/db:ro,driver=local,opt=type=tmpfs,"
+                     "opt=o=size=8m", "true"});
+  const mesos::Volume v = dc::framework::container_info(o).volumes(0);
+  CHECK_FALSE(v.has_host_path());
+  CHECK(v.container_path() == "/var/lib/db");
+  CHECK(v.mode() == mesos::Volume::RO);
+  CHECK(v.source().type() == mesos::Volume::Source::DOCKER_VOLUME);
+  CHECK(v.source().docker_volume().name() == "db");
+  CHECK(v.source().docker_volume().driver() == "local");
+  REQUIRE(v.source().docker_volume().driver_options().parameter_size() == 2);
+  CHECK(v.source().docker_volume().driver_options().parameter(1).key() == "o");
+  CHECK(v.source().docker_volume().driver_options().parameter(1).value() == "size=8m");
+  CHECK_THAT(refusal({"--master", "m:1", "--image", "i", "--volume", "named:db:/d,size=1", "true"}),
+             Contains("'size=1' is not driver=DRIVER or opt=KEY=VALUE"));
+}

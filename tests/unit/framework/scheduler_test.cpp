@@ -168,6 +168,50 @@ TEST_CASE("the task takes the role's reservation first, then unreserved resource
   CHECK(task.resources(2).name() == "mem");
 }
 
+TEST_CASE("a persistent volume is RESERVEd and CREATEd with the LAUNCH, or taken from the offer that holds it") {
+  using Operation = mesos::scheduler::Offer::Operation;
+  Options o = options();
+  o.role = "db";
+  o.principal = "ops";
+  o.volumes = {"persistent:pv-1:data,size=100"};
+  // Too little unreserved disk to make it: declined.
+  mesos::scheduler::Offer small = offer("small", 1, 128);
+  add(small, "disk", 50);
+  CHECK_FALSE(dc::framework::fits(small, o));
+
+  Scheduler s(o);
+  s.on_event(subscribed());
+  mesos::scheduler::Offer plain = offer("o1", 1, 128);
+  add(plain, "disk", 1000);
+  Step step = s.on_event(offers({plain}));
+  REQUIRE(types(step) == std::vector<Call::Type>{Call::ACCEPT});
+  const auto& ops = step.calls[0].accept().operations();
+  REQUIRE(ops.size() == 3);
+  CHECK(ops[0].type() == Operation::RESERVE);
+  const mesos::Resource& reserved = ops[0].reserve().resources(0);
+  CHECK(reserved.role() == "db");
+  CHECK(reserved.reservation().principal() == "ops");
+  CHECK(reserved.scalar().value() == 100);
+  CHECK_FALSE(reserved.has_disk());
+  CHECK(ops[1].type() == Operation::CREATE);
+  const mesos::Resource& made = ops[1].create().volumes(0);
+  CHECK(made.disk().persistence().id() == "pv-1");
+  CHECK(made.disk().volume().container_path() == "data");
+  CHECK(ops[2].type() == Operation::LAUNCH);
+  const mesos::TaskInfo& task = ops[2].launch().task_infos(0);
+  REQUIRE(task.resources_size() == 3);
+  CHECK(task.resources(2).SerializeAsString() == made.SerializeAsString());
+  CHECK(task.container().volumes_size() == 0);
+
+  // An offer that holds the volume (a later run): used as offered, nothing made.
+  mesos::scheduler::Offer again = offer("o2", 1, 128);
+  *again.add_resources() = made;
+  again.mutable_resources()->rbegin()->mutable_disk()->mutable_volume()->set_container_path("as-created");
+  CHECK(dc::framework::fits(again, o));
+  CHECK(dc::framework::volume_operations(again, o).empty());
+  CHECK(dc::framework::task_for(again, o).resources(2).disk().volume().container_path() == "as-created");
+}
+
 TEST_CASE("updates are printed and acknowledged; the tail starts once the task runs") {
   Scheduler s = launched();
   Step step = s.on_event(update(mesos::TASK_RUNNING));
