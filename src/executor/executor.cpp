@@ -89,6 +89,7 @@ class Executor {
   void deliver();
   void attempt(std::unique_lock<std::mutex>& lock, const mesos::TaskStatus& update);
   void probe(std::unique_lock<std::mutex>& lock);
+  bool answers(std::unique_lock<std::mutex>& lock) const;
   void watch();
   void inspect();
   void take_inputs();
@@ -378,7 +379,8 @@ void Executor::attempt(std::unique_lock<std::mutex>& lock, const mesos::TaskStat
   changed_.notify_all();
 }
 
-void Executor::probe(std::unique_lock<std::mutex>& lock) {
+// GET /health, without the lock: whether the agent answered.
+bool Executor::answers(std::unique_lock<std::mutex>& lock) const {
   lock.unlock();
   bool answered = true;
   try {
@@ -387,7 +389,11 @@ void Executor::probe(std::unique_lock<std::mutex>& lock) {
     answered = false;
   }
   lock.lock();
-  if (answered) heard_at_ = Clock::now();
+  return answered;
+}
+
+void Executor::probe(std::unique_lock<std::mutex>& lock) {
+  if (answers(lock)) heard_at_ = Clock::now();
   changed_.notify_all();
 }
 
@@ -441,17 +447,7 @@ void Executor::await_recovery(std::unique_lock<std::mutex>& lock) {
                    id_, std::chrono::duration_cast<std::chrono::seconds>(kAgentRecovery).count());
       return;
     }
-    if (!answering_since) {
-      lock.unlock();
-      bool answered = true;
-      try {
-        agent_.health();
-      } catch (const Error&) {
-        answered = false;
-      }
-      lock.lock();
-      if (answered) answering_since = Clock::now();
-    }
+    if (!answering_since && answers(lock)) answering_since = Clock::now();
     changed_.wait_for(lock, answering_since ? 100ms : 1s, [this] { return quitting_; });
   }
 }
