@@ -78,6 +78,20 @@ Look until(const Settings& settings, const std::string& id, bool settle, Done do
   }
 }
 
+// The agent reads our result through a pipe; a file (tests, a person) or a
+// terminal has no reader to wait for or to lose.
+bool is_pipe(int fd) {
+  struct stat st;
+  return ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+// Within `timeout_ms`: the pipe's reader closed its end (POLLERR on ours;
+// nothing else is reported to a writer that asks for no events).
+bool reader_gone(int fd, int timeout_ms) {
+  struct pollfd writer = {fd, 0, 0};
+  return ::poll(&writer, 1, timeout_ms) > 0;
+}
+
 // Mesos's external containerizer reads a wait's result in a blocking read
 // that a busy agent starts late, on a descriptor it closes as soon as it
 // has reaped the wait: a wait that exits before it was read fails with
@@ -85,15 +99,13 @@ Look until(const Settings& settings, const std::string& id, bool settle, Done do
 // 0.20 to 1.0). So on a pipe, stay until the reader has taken every byte,
 // or has gone; a file (tests, a person) needs nothing.
 void await_read(int fd) {
-  struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) return;
+  if (!is_pipe(fd)) return;
   constexpr int kTickMs = 10, kLimitMs = 120'000;
   for (int waited = 0; waited < kLimitMs; waited += kTickMs) {
     int unread = 0;
     if (::ioctl(fd, FIONREAD, &unread) != 0 || unread == 0) return;
-    // POLLERR: the reader closed its end. Nothing signals "read": tick.
-    struct pollfd writer = {fd, 0, 0};
-    if (::poll(&writer, 1, kTickMs) > 0) return;
+    // Nothing signals "read": tick.
+    if (reader_gone(fd, kTickMs)) return;
   }
 }
 
@@ -114,14 +126,6 @@ void note_waiter(const Settings& settings, const std::string& id, bool gone) {
   locked->save(false);
 }
 
-// The agent reads our result through a pipe; POLLERR: it closed its end.
-bool reader_gone(int fd) {
-  struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) return false;
-  struct pollfd writer = {fd, 0, 0};
-  return ::poll(&writer, 1, 0) > 0 && (writer.revents & POLLERR);
-}
-
 }  // namespace
 
 int wait(const Settings& settings) {
@@ -129,10 +133,11 @@ int wait(const Settings& settings) {
   const std::string& id = message.container_id().value();
   Look end = for_container(id, [&] {
     note_waiter(settings, id, false);
+    const bool piped = is_pipe(STDOUT_FILENO);
     bool gone = false;
     // After each look: at the latest each second.
     return until(settings, id, true, [&](const Look& l) {
-      if (!gone && reader_gone(STDOUT_FILENO)) note_waiter(settings, id, gone = true);
+      if (piped && !gone && reader_gone(STDOUT_FILENO, 0)) note_waiter(settings, id, gone = true);
       return l.termination.has_value();
     });
   });
