@@ -85,23 +85,22 @@ check "no check process is left" eventually 10 test "$(processes "$mark")" -eq 0
 stop_agent "$n"
 
 # --- check commands that do not exist ----------------------------------------------------------
-n=nosuch-exec-$RUN
-agent "$n"
-check "a check of a program the container lacks (no shell): launch" \
-  launch_checked "$n" 'grace_period_seconds: 0 consecutive_failures: 1 command { shell: false value: "nosuch-check" arguments: "nosuch-check" }' \
-  'sleep 300'
-wait_for "$n"
-unhealthy_end "$n" TASK_KILLED "failed 1 time, the last: cannot execute nosuch-check: No such file or directory"
-stop_agent "$n"
-
-n=nosuch-shell-$RUN
-agent "$n"
-check "a shell check of a command the container lacks: launch" \
-  launch_checked "$n" 'grace_period_seconds: 0 consecutive_failures: 2 command { value: "nosuch-check" }' \
-  'sleep 300'
-wait_for "$n"
-unhealthy_end "$n" TASK_KILLED "failed 2 times in a row, the last: exit status 127"
-stop_agent "$n"
+# nosuch NAME WHAT HEALTH_FIELDS FAILURE: a long task whose check cannot
+# run is killed for it, with FAILURE in its message.
+nosuch() {
+  n=$1-$RUN
+  agent "$n"
+  check "$2: launch" launch_checked "$n" "$3" 'sleep 300'
+  wait_for "$n"
+  unhealthy_end "$n" TASK_KILLED "$4"
+  stop_agent "$n"
+}
+nosuch nosuch-exec "a check of a program the container lacks (no shell)" \
+  'grace_period_seconds: 0 consecutive_failures: 1 command { shell: false value: "nosuch-check" arguments: "nosuch-check" }' \
+  "failed 1 time, the last: cannot execute nosuch-check: No such file or directory"
+nosuch nosuch-shell "a shell check of a command the container lacks" \
+  'grace_period_seconds: 0 consecutive_failures: 2 command { value: "nosuch-check" }' \
+  "failed 2 times in a row, the last: exit status 127"
 
 # --- the task ends during a check ------------------------------------------------------------------
 n=during-$RUN

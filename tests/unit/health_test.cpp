@@ -22,6 +22,14 @@ mesos::HealthCheck shell_check(const std::string& value) {
   return check;
 }
 
+// With its grace period and the failures in a row that kill.
+mesos::HealthCheck shell_check(const std::string& value, double grace_seconds, uint32_t failures) {
+  auto check = shell_check(value);
+  check.set_grace_period_seconds(grace_seconds);
+  check.set_consecutive_failures(failures);
+  return check;
+}
+
 }  // namespace
 
 TEST_CASE("health check defaults are Mesos 1.0.1's") {
@@ -46,9 +54,7 @@ TEST_CASE("schedule: the first check after the delay, each next one an interval 
 
 TEST_CASE("schedule: the first result and every change are told, repeats are not") {
   const auto t0 = Schedule::Clock::now();
-  auto check = shell_check("true");
-  check.set_grace_period_seconds(0);
-  check.set_consecutive_failures(10);
+  const auto check = shell_check("true", 0, 10);
   Schedule schedule(check, t0);
   auto first = schedule.passed(t0 + 1s);
   CHECK(first.healthy == std::optional<bool>(true));
@@ -66,10 +72,7 @@ TEST_CASE("schedule: the first result and every change are told, repeats are not
 
 TEST_CASE("schedule: failures within the grace period count for nothing") {
   const auto t0 = Schedule::Clock::now();
-  auto check = shell_check("[ -f ready ]");
-  check.set_grace_period_seconds(10);
-  check.set_consecutive_failures(2);
-  Schedule schedule(check, t0);
+  Schedule schedule(shell_check("[ -f ready ]", 10, 2), t0);
   for (auto at : {1s, 5s, 10s}) {
     auto verdict = schedule.failed("exit status 1", t0 + at);
     CHECK_FALSE(verdict.healthy);
