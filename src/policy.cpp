@@ -34,7 +34,7 @@ const char* const kHostPathOptions[] = {"volume", "v", "mount", "volumes-from", 
 // The host's (or another container's) namespaces, cgroups, devices,
 // capabilities and confinement: what privileged gives at once.
 const char* const kPrivilegedOptions[] = {"privileged", "pid", "ipc", "uts", "userns", "cgroupns",
-                                          "cgroup-parent", "network", "net", "device", "device-cgroup-rule",
+                                          "cgroup-parent", "device", "device-cgroup-rule",
                                           "gpus", "cap-add", "security-opt"};
 
 // docker run options the program sets itself, or whose meaning it owns:
@@ -422,8 +422,9 @@ void check_local_volume(const Policy& policy, const std::string& what, const Par
     const bool sized = tmpfs && number && (name == "size" || name == "nr_inodes" || name == "nr_blocks" ||
                                            name == "mode" || name == "uid" || name == "gid");
     const bool flag = value.empty() && (name == "nosuid" || name == "nodev" || name == "noexec" || name == "ro");
-    bind = bind || (!tmpfs && item == "bind");
-    if (!sized && !flag && !(!tmpfs && item == "bind")) throw Error(refused + "'o=" + given["o"] + "' (" + item + ")" + allows);
+    const bool binds = !tmpfs && item == "bind";
+    bind = bind || binds;
+    if (!sized && !flag && !binds) throw Error(refused + "'o=" + given["o"] + "' (" + item + ")" + allows);
   }
   if (!tmpfs && !bind) throw Error(refused + "'device=" + device + "' without o=bind" + allows);
 }
