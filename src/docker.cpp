@@ -294,18 +294,20 @@ void Client::update(const std::string& name, const std::vector<std::string>& opt
   if (result.exit_code != 0) throw Error("docker update " + name + " failed: " + result.message());
 }
 
-void Client::ensure_volume(const std::string& name, const std::string& driver,
-                           const std::vector<std::pair<std::string, std::string>>& options) const {
-  Result found = call({"volume", "inspect", "--format", "{{.Name}}", name});
-  if (found.exit_code == 0) return;
-  if (found.err.find("no such volume") == std::string::npos && found.err.find("No such volume") == std::string::npos)
-    throw Error("docker volume inspect " + name + " failed: " + found.message());
+std::string Client::ensure_volume(const std::string& name, const std::string& driver,
+                                  const std::vector<std::pair<std::string, std::string>>& options,
+                                  const std::string& label, const std::string& value) const {
   std::vector<std::string> args = {"volume", "create"};
   if (!driver.empty()) args.insert(args.end(), {"--driver", driver});
-  for (const auto& [key, value] : options) args.insert(args.end(), {"--opt", key + "=" + value});
-  args.push_back(name);
+  for (const auto& [key, option] : options) args.insert(args.end(), {"--opt", key + "=" + option});
+  args.insert(args.end(), {"--label", label + "=" + value, name});
   Result created = call(args);
   if (created.exit_code != 0) throw Error("docker volume create " + name + " failed: " + created.message());
+  Result found = call({"volume", "inspect", "--format", "{{index .Labels \"" + label + "\"}}", name});
+  if (found.exit_code != 0) throw Error("docker volume inspect " + name + " failed: " + found.message());
+  std::string owner = found.out;
+  while (!owner.empty() && (owner.back() == '\n' || owner.back() == '\r')) owner.pop_back();
+  return owner;
 }
 
 std::optional<Image> Client::image(const std::string& name) const {

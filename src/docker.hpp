@@ -78,10 +78,13 @@ class Client {
   // docker rm -f -v (anonymous volumes too); false when there was none.
   bool remove(const std::string& name) const;
   void update(const std::string& name, const std::vector<std::string>& options) const;
-  // docker volume create --driver DRIVER --opt KEY=VALUE... NAME, unless
-  // the engine has a volume NAME already (whatever its driver and options).
-  void ensure_volume(const std::string& name, const std::string& driver,
-                     const std::vector<std::pair<std::string, std::string>>& options) const;
+  // docker volume create --driver DRIVER --opt KEY=VALUE... --label
+  // LABEL=VALUE NAME (the engine keeps a volume NAME it has already, with
+  // its own options and labels), then the value of LABEL on the volume the
+  // engine has: "" when it has none.
+  std::string ensure_volume(const std::string& name, const std::string& driver,
+                            const std::vector<std::pair<std::string, std::string>>& options,
+                            const std::string& label, const std::string& value) const;
   // docker image inspect; nullopt when the engine has no such image.
   std::optional<Image> image(const std::string& name) const;
   // docker pull, with the client configuration in `config_dir` unless it

@@ -10,6 +10,8 @@ inline constexpr const char* kWorkDirectory = "docker-containerizer.work-directo
 inline constexpr const char* kFrameworkId = "docker-containerizer.framework-id";
 inline constexpr const char* kExecutorId = "docker-containerizer.executor-id";
 inline constexpr const char* kSandbox = "docker-containerizer.sandbox";
+// On the named volumes the program makes: the role they belong to.
+inline constexpr const char* kRole = "docker-containerizer.role";
 // Task and executor labels become docker-containerizer.label.<key>.
 inline constexpr const char* kFrameworkLabelPrefix = "docker-containerizer.label.";
 

@@ -140,6 +140,13 @@ void add_resources(const Launch& launch, const Settings& settings, RunPlan& plan
   }
 }
 
+// CONTAINERIZER_PIDS_LIMIT bounds a fork bomb to its container; a
+// pids-limit among the operator's default parameters takes its place.
+void add_pids_limit(const Settings& settings, const policy::Policy& policy, RunPlan& plan) {
+  if (settings.pids_limit && !policy::defaults_set(policy, "pids-limit"))
+    add(plan.args, {"--pids-limit", std::to_string(settings.pids_limit)});
+}
+
 // The executor's and the task's labels (the task's win), under our prefix
 // so that they can never replace the program's own; keys docker's CLI
 // refuses (whitespace) or splits ('=') are skipped.
@@ -271,10 +278,10 @@ void add_agent_volumes(const Launch& launch, const ContainerInfo* info, const Se
   for (const auto& mount : plan.volumes) {
     claim(taken, mount.target, mount.what);
     if (mount.named) {
+      if (plan.role.empty()) plan.role = volumes::role_of(launch);
       policy::check_volume_driver(policy, mount.what, mount.driver);
+      if (mount.driver.empty() || mount.driver == "local") policy::check_local_volume(policy, mount.what, mount.options);
       const std::string device = volumes::local_device(mount);
-      if (!device.empty() && device[0] != '/')
-        throw Error(mount.what + ": driver option device '" + device + "' binds a relative path");
       if (!device.empty()) policy::check_host_path(policy, mount.what + " (device " + device + ")", resolved(inputs, device));
     }
     add_mount(mount.named ? "volume" : "bind", mount.source, mount.target, mount.readonly, plan);
@@ -316,14 +323,18 @@ void add_volumes(const Launch& launch, const ContainerInfo* info, const std::str
   }
 }
 
+// The operator's default parameters, then the framework's: its
+// DockerInfo.parameters and legacy options, as the policy allows them.
 void add_parameters(const Launch& launch, const ContainerInfo* info, const policy::Policy& policy, RunPlan& plan) {
-  const auto options = policy::parameter_options(
+  auto given = policy::framework_parameters(
       policy, info ? info->docker().parameters() : ContainerInfo::DockerInfo::default_instance().parameters());
-  plan.args.insert(plan.args.end(), options.begin(), options.end());
   for (const auto* command : {&launch.task_info().command(), &launch.executor_info().command()}) {
-    const auto legacy = policy::legacy_options(policy, command->container().options());
-    plan.args.insert(plan.args.end(), legacy.begin(), legacy.end());
+    const auto legacy = policy::legacy_parameters(policy, command->container().options());
+    given.insert(given.end(), legacy.begin(), legacy.end());
   }
+  const auto options = policy::docker_options(policy, given);
+  plan.args.insert(plan.args.end(), options.args.begin(), options.args.end());
+  plan.warnings.insert(plan.warnings.end(), options.warnings.begin(), options.warnings.end());
 }
 
 void merge(const CommandInfo& command, Environment& into) {
@@ -538,7 +549,7 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   plan.name = ids::container_name(launch.slave_id().value(), id);
   const TaskMode mode = task_mode(launch, settings, inputs.environment);
   const ContainerInfo* info = container_info(launch);
-  plan.force_pull = info && info->docker().force_pull_image();
+  plan.force_pull = settings.always_pull || (info && info->docker().force_pull_image());
   if (inputs.image) plan.image_digest = repo_digest(plan.image, inputs.image->repo_digests);
 
   // Launch pulls the image itself (credentials, progress, its digest).
@@ -546,6 +557,7 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   add_labels(launch, inputs, sandbox, plan);
   add_user(inputs, plan);
   add_resources(launch, settings, plan);
+  add_pids_limit(settings, policy, plan);
   add_network(launch, info, policy, plan);
   auto libexec = inputs.environment.find("MESOS_LIBEXEC_DIRECTORY");
   const bool mount_libexec = settings.mount_libexec && inputs.libexec_exists && libexec != inputs.environment.end();

@@ -83,6 +83,7 @@ struct RunPlan {
   std::vector<std::string> ports;        // published: HOST_PORT->CONTAINER_PORT/PROTO
   std::vector<std::string> warnings;     // what was skipped (labels docker would refuse)
   std::vector<volumes::Mount> volumes;   // persistent and named volumes: launch prepares them
+  std::string role;                      // with named volumes: the Launch's role (volumes::role_of), their owner
   std::optional<HostExecutor> host_executor;
 };
 

@@ -88,6 +88,13 @@ void add_flags(CLI::App& app, Settings& s) {
          "docker volume drivers frameworks may name (named volumes, DockerInfo.volume_driver): any or names, "
          "comma-separated");
   option(app, "docker-config", s.docker_config, "docker config.json for pulls: a path or the JSON itself");
+  option(app, "docker-parameter-keys", s.docker_parameter_keys,
+         "docker run options frameworks may pass besides the harmless ones, comma-separated (e.g. ulimit,tmpfs)");
+  option(app, "foreign-volumes", s.foreign_volumes,
+         "named volumes a task may use besides its role's: none, outside (made outside the containerizer) or any");
+  option(app, "pids-limit", s.pids_limit, "processes and threads each container may have (0: no limit)");
+  option(app, "always-pull", s.always_pull,
+         "pull the image at every launch, with the launch's credentials, even when the engine has it");
   option(app, "hooks-dir", s.hooks_dir, "directory of the executables `launched` and `ended` (default: no hooks)");
   option(app, "hooks-required", s.hooks_required, "a failed `launched` hook fails the launch");
   option(app, "hooks-timeout", s.hooks_timeout, "seconds a hook may run before it is killed");

@@ -43,6 +43,10 @@ struct Settings {
   std::string host_volumes = "none";        // any | none | host path prefixes, comma-separated
   std::string volume_drivers = "local";     // any | docker volume drivers, comma-separated
   std::string docker_config;                // docker config.json for pulls: a path or the JSON
+  std::string docker_parameter_keys;        // docker run options added to the harmless ones frameworks may pass
+  std::string foreign_volumes = "none";     // none | outside | any: named volumes not of the Launch's role
+  uint64_t pids_limit = 4096;               // --pids-limit of every container; 0: none
+  bool always_pull = false;                 // pull at every launch, present or not (registry credentials)
   // Operator hooks (src/hooks.cpp): executables `launched` and `ended` in hooks_dir.
   std::string hooks_dir;                    // empty: no hooks
   bool hooks_required = false;              // a failed `launched` fails the launch

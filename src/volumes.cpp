@@ -95,6 +95,18 @@ Mount named(const mesos::Volume& volume, const mesos::ContainerInfo& info, const
 
 }  // namespace
 
+std::string role_of(const mesos::containerizer::Launch& launch) {
+  std::string role = "*";
+  for (const auto* list : {&launch.task_info().resources(), &launch.executor_info().resources()})
+    for (const auto& resource : *list) {
+      if (resource.role() == "*" || resource.role() == role) continue;
+      if (role != "*")
+        throw Error("the Launch's resources are reserved for two roles, '" + role + "' and '" + resource.role() + "'");
+      role = resource.role();
+    }
+  return role;
+}
+
 bool is_named(const mesos::Volume& volume) {
   return volume.has_source() && volume.source().type() == mesos::Volume::Source::DOCKER_VOLUME;
 }

@@ -34,6 +34,12 @@ struct Mount {
 std::vector<Mount> of(const mesos::containerizer::Launch& launch, const mesos::ContainerInfo* info,
                       const std::string& work_directory, const std::string& sandbox);
 
+// The role a Launch runs for, as its resources tell it: the role its
+// task's and executor's reserved resources belong to, "*" when all are
+// unreserved (a Launch carries no FrameworkInfo). Throws for resources
+// reserved for two roles: asked only for a Launch with named volumes.
+std::string role_of(const mesos::containerizer::Launch& launch);
+
 // True when `volume` is a named docker volume (source DOCKER_VOLUME).
 bool is_named(const mesos::Volume& volume);
 

@@ -17,6 +17,7 @@
 #include "fetch/client.hpp"
 #include "hooks.hpp"
 #include "ids.hpp"
+#include "labels.hpp"
 #include "log.hpp"
 #include "messages.hpp"
 #include "policy.hpp"
@@ -137,12 +138,14 @@ void check_volume_directories(const RunPlan& plan) {
 
 // The task's user gets a persistent volume's directory the first time, while
 // it still belongs to root as the agent made it (Mesos gives it the
-// sandbox's owner); named volumes are made when absent, with their options.
-void prepare_volumes(const RunPlan& plan, const std::optional<UserIds>& user, const docker::Client& docker) {
+// sandbox's owner); named volumes are made when absent, with their options
+// and the Launch's role, and used only by a Launch their owner allows.
+void prepare_volumes(const Settings& settings, const RunPlan& plan, const std::optional<UserIds>& user,
+                     const docker::Client& docker) {
   for (const auto& mount : plan.volumes) {
     if (mount.named) {
-      if ((!mount.driver.empty() && mount.driver != "local") || !mount.options.empty())
-        docker.ensure_volume(mount.source, mount.driver, mount.options);
+      const std::string owner = docker.ensure_volume(mount.source, mount.driver, mount.options, labels::kRole, plan.role);
+      policy::check_volume_owner(policy::from(settings), mount.what, owner, plan.role);
       continue;
     }
     struct stat st;
@@ -254,7 +257,7 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
     // The fetch may have made links in the sandbox: check and bind where
     // the volumes lead now.
     resolve_host_paths(message, settings, inputs);
-    prepare_volumes(plan, inputs.user, docker);
+    prepare_volumes(settings, plan, inputs.user, docker);
     locked.record().docker_id = run(docker, settings, message, store, inputs, plan);
     for (const auto& warning : plan.warnings) spdlog::warn("container {}: {}", id, warning);
     locked.record().image_id = inputs.image->id;

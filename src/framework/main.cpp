@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   try {
     bool help = false;
     options = dc::framework::parse(argc, argv, help);
+    dc::framework::hide_credentials(argc, argv);
     if (help) {
       std::fputs(dc::framework::usage().c_str(), stdout);
       return 0;

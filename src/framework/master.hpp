@@ -47,10 +47,6 @@ class Master {
   // Thread-safe: ends the stream; next_event() returns nullopt.
   void cancel();
 
-  // Headers every request to the cluster carries (basic auth), also for the
-  // agent's endpoints.
-  const http::Headers& auth() const { return auth_; }
-
  private:
   http::Request request(const mesos::scheduler::Call& call) const;
   // The masters to try now: the leader in ZooKeeper, else those named.

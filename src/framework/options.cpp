@@ -3,8 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <regex>
@@ -116,7 +118,15 @@ void check_master(const std::string& master) {
   if (master.rfind("file://", 0) == 0) return;  // read when the run starts
   for (const auto& one : split(master, ','))
     require(one.find(':') != std::string::npos && one.find('/') == std::string::npos,
-            "--master must be HOST:PORT[,HOST:PORT...], zk://... or file://..., not '" + master + "'");
+            "--master must be HOST:PORT[,HOST:PORT...], zk://... or file://..., not '" + zk::redacted(master) + "'");
+}
+
+// zk:// credentials on the command line, as --secret: warned of (main
+// hides them from ps, but only once it runs).
+void warn_of_credentials(Options& o) {
+  if (o.master.rfind("zk://", 0) == 0 && !zk::parse_url(o.master).credentials.empty())
+    o.warnings.push_back("zk:// credentials in --master are visible in ps until launch-container starts; "
+                         "put the URL in a file and use --master file://PATH");
 }
 
 // The secret without --secret: the file's first line, else $DEFAULT_SECRET.
@@ -237,6 +247,19 @@ mesos::CommandInfo::URI uri(const std::string& text) {
 
 std::string usage() { return kUsage; }
 
+void hide_credentials(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    char* url = std::strstr(argv[i], "zk://");
+    if (!url) continue;
+    char* start = url + 5;
+    char* end = start + std::strcspn(start, "/");
+    char* at = nullptr;
+    for (char* c = start; c < end; ++c)
+      if (*c == '@') at = c;
+    if (at) std::fill(start, at, '*');
+  }
+}
+
 Options parse(int argc, const char* const* argv, bool& help) {
   Options o;
   if (const char* principal = std::getenv("DEFAULT_PRINCIPAL")) o.principal = principal;
@@ -291,6 +314,7 @@ Options parse(int argc, const char* const* argv, bool& help) {
     if (const char* image = std::getenv("MESOS_DEFAULT_CONTAINER_IMAGE")) o.image = image;
   if (o.id.empty()) o.id = "launch-" + std::to_string(std::time(nullptr)) + "-" + std::to_string(::getpid());
   check(o);
+  warn_of_credentials(o);
   o.network = lower(o.network);
   for (const auto& v : o.volumes) is_persistent(v) ? void(persistent_volume(v)) : void(volume(v));
   require(persistent_volumes(o).empty() || (o.role != "*" && !o.principal.empty()),

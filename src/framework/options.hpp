@@ -50,6 +50,10 @@ Options parse(int argc, const char* const* argv, bool& help);
 // `text` cut at every `separator` ("a,,b," -> a, "", b, "").
 std::vector<std::string> split(const std::string& text, char separator);
 
+// Overwrites the credentials of every zk:// URL in argv with '*': what ps
+// shows of this process (/proc/PID/cmdline is argv's memory). After parse.
+void hide_credentials(int argc, char** argv);
+
 // The usage text.
 std::string usage();
 

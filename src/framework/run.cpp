@@ -84,7 +84,6 @@ class Connection {
       : options_(options), master_(options), inbox_(std::move(inbox)) {}
   ~Connection() { stop(); }
 
-  Master& master() { return master_; }
   int subscription() const { return subscription_; }
 
   // Subscribes (looking for the leader for up to `timeout`) and starts reading.
@@ -154,10 +153,10 @@ class Connection {
 class Tail {
  public:
   // Starts reading the task's sandbox on its agent.
-  void start(const Scheduler& scheduler, const Master& master) {
+  void start(const Scheduler& scheduler) {
     if (sandbox_ || broken_ || !scheduler.agent()) return;
     try {
-      sandbox_.emplace(*scheduler.agent(), scheduler.framework_id(), scheduler.task_id(), master.auth());
+      sandbox_.emplace(*scheduler.agent(), scheduler.framework_id(), scheduler.task_id());
     } catch (const std::exception& e) {
       print(std::string("cannot tail the task's sandbox: ") + e.what());
       broken_ = true;
@@ -221,7 +220,7 @@ int run(const Options& options) {
       connection.lost(happening->why, scheduler);
     }
     connection.apply(step, scheduler);
-    if (step.tail || scheduler.task_ended()) tail.start(scheduler, connection.master());
+    if (step.tail || scheduler.task_ended()) tail.start(scheduler);
     if (!scheduler.finished() && tail.due(Clock::now())) tail.poll(Clock::now());
   }
   if (scheduler.task_ended()) tail.finish();

@@ -37,8 +37,8 @@ std::string executor_directory(const std::string& state_json, const std::string&
   return "";
 }
 
-Sandbox::Sandbox(const Agent& agent, std::string framework_id, std::string task_id, http::Headers auth)
-    : framework_id_(std::move(framework_id)), task_id_(std::move(task_id)), auth_(std::move(auth)) {
+Sandbox::Sandbox(const Agent& agent, std::string framework_id, std::string task_id)
+    : framework_id_(std::move(framework_id)), task_id_(std::move(task_id)) {
   const auto& address = agent.url.address();
   const std::string host = !address.ip().empty() ? address.ip() : address.hostname();
   authority_ = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(address.port());
@@ -50,9 +50,10 @@ http::Url Sandbox::url(const std::string& target) const { return http::Url::pars
 
 bool Sandbox::locate() {
   if (!directory_.empty()) return true;
-  const http::Response r = http::send(url(state_path_), {"GET", state_path_, auth_, ""}, kTimeout);
+  const http::Response r = http::send(url(state_path_), {"GET", state_path_, {}, ""}, kTimeout);
   if (r.status != 200)
-    throw Error("the agent at " + authority_ + " answered " + std::to_string(r.status) + " for " + state_path_);
+    throw Error("the agent at " + authority_ + " answered " + std::to_string(r.status) + " for " + state_path_ +
+                (r.status == 401 ? " (it asks for credentials; the principal's go to masters only)" : ""));
   directory_ = executor_directory(r.body, framework_id_, task_id_);
   return !directory_.empty();
 }
@@ -60,7 +61,7 @@ bool Sandbox::locate() {
 bool Sandbox::read(const std::string& name, long& offset, std::FILE* to) {
   const std::string target = "/files/read?path=" + http::percent_encode(directory_ + "/" + name) +
                              "&offset=" + std::to_string(offset);
-  const http::Response r = http::send(url(target), {"GET", target, auth_, ""}, kTimeout);
+  const http::Response r = http::send(url(target), {"GET", target, {}, ""}, kTimeout);
   if (r.status == 404) return false;  // not made yet
   if (r.status != 200)
     throw Error("the agent at " + authority_ + " answered " + std::to_string(r.status) + " for " + name);

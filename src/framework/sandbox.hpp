@@ -13,7 +13,8 @@ namespace dc::framework {
 
 class Sandbox {
  public:
-  Sandbox(const Agent& agent, std::string framework_id, std::string task_id, http::Headers auth);
+  // No credentials: the principal's go to masters only, never to agents.
+  Sandbox(const Agent& agent, std::string framework_id, std::string task_id);
 
   // Copies what the task's stdout and stderr gained since the last call to
   // `out` and `err`; returns whether anything came. Finds the directory
@@ -35,7 +36,6 @@ class Sandbox {
   std::string hostname_;
   std::string framework_id_;
   std::string task_id_;
-  http::Headers auth_;
   std::string directory_;
   long stdout_offset_ = 0;
   long stderr_offset_ = 0;

@@ -201,6 +201,14 @@ class Session {
 
 }  // namespace
 
+std::string redacted(const std::string& text) {
+  const size_t scheme = text.find("://");
+  const size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  const size_t at = text.substr(0, text.find('/', start)).rfind('@');
+  if (at == std::string::npos || at < start) return text;
+  return text.substr(0, start) + "***" + text.substr(at);
+}
+
 Url parse_url(const std::string& text) {
   std::string s = trim(text);
   if (s.rfind("file://", 0) == 0) {
@@ -211,7 +219,7 @@ Url parse_url(const std::string& text) {
     s = trim(content.str());
     if (s.rfind("file://", 0) == 0) throw Error(path + " names another file, not a zk:// URL");
   }
-  if (s.rfind("zk://", 0) != 0) throw Error("'" + s + "' is not a zk:// URL");
+  if (s.rfind("zk://", 0) != 0) throw Error("'" + redacted(s) + "' is not a zk:// URL");
   s = s.substr(5);
   Url url;
   const size_t slash = s.find('/');
@@ -223,9 +231,9 @@ Url parse_url(const std::string& text) {
     s = s.substr(at + 1);
   }
   url.servers = s;
-  if (url.servers.empty()) throw Error("the zk:// URL '" + trim(text) + "' names no server");
+  if (url.servers.empty()) throw Error("the zk:// URL '" + redacted(trim(text)) + "' names no server");
   // MasterDetector::create refuses the root as well.
-  if (url.path == "/") throw Error("the zk:// URL '" + trim(text) + "' needs a path such as /mesos");
+  if (url.path == "/") throw Error("the zk:// URL '" + redacted(trim(text)) + "' needs a path such as /mesos");
   return url;
 }
 

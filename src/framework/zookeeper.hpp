@@ -22,6 +22,11 @@ struct Url {
   std::string path;         // "/mesos"
 };
 
+// `text` (a --master value) with the credentials of a zk:// URL, what lies
+// between "://" and the last '@' before the path, shown as "***": for
+// error lines and warnings.
+std::string redacted(const std::string& text);
+
 // Parses a zk:// URL; "file://PATH" names a file holding one (trimmed),
 // as MasterDetector::create accepts it. Throws dc::Error with one line.
 Url parse_url(const std::string& text);

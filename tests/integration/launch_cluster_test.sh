@@ -51,6 +51,9 @@ ended
 equals "TASK_FAILED exits with the command's status" 3 "$RC"
 contains "the failure is printed" "TASK_FAILED on agent agent-o1 (standin-o1): Command exited with status 3" \
   "$(cat "$T/failed/err")"
+contains "the sandbox was read from the agent" "sandbox: standin-o1:" "$(cat "$T/failed/err")"
+equals "without the principal's credentials: those go to masters only (issue 30)" "" \
+  "$(grep AGENT-AUTHORIZATION "$T/failed/record")"
 
 master refused --offer o1:1:256 --principal ops --secret s3cret
 echo wrong >"$T/secret"

@@ -86,8 +86,25 @@ check "file:// finds the leader" eventually 20 recorded e ACCEPT
 tell e "update TASK_FINISHED"
 ended
 equals "and the task runs to its end" 0 "$RC"
+# On the command line the credentials are warned of, as --secret, and hidden from ps (issue 30).
+MASTER=zk://ops:secret@$ZK/redirect launch inargv -- true
+check "zk:// credentials on the command line find the leader" \
+  eventually 20 eval '[ "$(grep -c ^ACCEPT "$T/e/record")" = 2 ]'
+cmdline=$(tr '\0' ' ' <"/proc/$LAUNCHER/cmdline")
+contains "ps shows the zk:// URL" "zk://" "$cmdline"
+equals "but not its credentials" "" "$(grep -o 'ops:secret' <<<"$cmdline")"
+equals "which are warned of" \
+  "launch-container: warning: zk:// credentials in --master are visible in ps until launch-container starts; put the URL in a file and use --master file://PATH" \
+  "$(head -n 1 "$T/inargv/err")"
+tell e "update TASK_FINISHED"
+ended
+MASTER="zk://ops:secret@$ZK" launch nopath -- true
+ended
+equals "a zk:// URL without a path is refused" 2 "$RC"
+equals "in one line that does not echo its credentials" \
+  "launch-container: the zk:// URL 'zk://***@$ZK' needs a path such as /mesos (--help for usage)" "$(cat "$T/nopath/err")"
 MASTER=127.0.0.1:$F launch redirected -- true
-check "a non-leader's 307 is followed to the leader" eventually 20 eval '[ "$(grep -c ^ACCEPT "$T/e/record")" = 2 ]'
+check "a non-leader's 307 is followed to the leader" eventually 20 eval '[ "$(grep -c ^ACCEPT "$T/e/record")" = 3 ]'
 tell e "update TASK_FINISHED"
 ended
 equals "the redirected run ends as well" 0 "$RC"

@@ -26,7 +26,9 @@
 // (the agent's status update manager keeps one unacknowledged update in
 // flight per task). A KILL queues TASK_KILLED as the command executor sends
 // it. The agent's endpoints are served on the same port: /slave(1)/state
-// (the task's executor with `directory` DIR) and /files/read (src/files/files.cpp).
+// (the task's executor with `directory` DIR) and /files/read (src/files/files.cpp);
+// a request to them with an Authorization header is recorded as
+// "AGENT-AUTHORIZATION PATH".
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/core/detail/base64.hpp>
@@ -513,10 +515,13 @@ void serve(tcp::socket socket) {
       } else {
         response = handle_call(request, call);
       }
-    } else if (path == "/slave(1)/state") {
-      response = state(request);
-    } else if (path == "/files/read") {
-      response = read_file(request);
+    } else if (path == "/slave(1)/state" || path == "/files/read") {
+      // A scheduler's credentials are the master's to see, never an agent's.
+      if (request.count(http::field::authorization) > 0) {
+        std::lock_guard<std::mutex> lock(master.mutex);
+        record("AGENT-AUTHORIZATION " + path);
+      }
+      response = path == "/files/read" ? read_file(request) : state(request);
     } else {
       response = reply(request, http::status::not_found);
     }

@@ -32,7 +32,7 @@ equals "an allowed parameter reaches the container" 67108864 "$(inspect params '
 equals "repeated keys are kept, in order" '["first:127.0.0.2","second:127.0.0.3"]' \
   "$(inspect params '{{json .HostConfig.ExtraHosts}}')"
 CONTAINERIZER_ALLOW_DOCKER_PARAMETERS=true refused "keys the program sets itself stay refused when allowed" \
-  "docker parameter 'name' is not allowed" "$(cid reserved)" \
+  "docker parameter 'name=x' is not allowed" "$(cid reserved)" \
   "$(policy_frame reserved 'parameters { key: "name" value: "x" }')"
 
 legacy="command { value: \"sleep 30\" container { image: \"docker:///$TEST_IMAGE\" options: \"--add-host\" options: \"legacy:127.0.0.4\" } }"
@@ -41,15 +41,44 @@ refused "legacy CommandInfo.container.options are refused by default" \
 CONTAINERIZER_ALLOW_DOCKER_PARAMETERS=true launches "allowed legacy options launch" legacy "$(exec_frame legacy "$legacy")"
 equals "allowed legacy options reach the container" '["legacy:127.0.0.4"]' "$(inspect legacy '{{json .HostConfig.ExtraHosts}}')"
 
-# --- default parameters -----------------------------------------------------------
-export CONTAINERIZER_DEFAULT_DOCKER_PARAMETERS=read-only=true,tmpfs=/tmp,tmpfs=/run
+# Issue 30: with parameters allowed, only harmless options pass; never one the program sets itself.
+leaked=(user=0 label=docker-containerizer.sandbox=/etc memory=64g cpu-shares=100000 pids-limit=-1 oom-kill-disable=true
+  oom-score-adj=-1000 volume-driver=local runtime=runc log-driver=none group-add=0 publish=2222:22 network=host
+  env=LD_PRELOAD=/x.so workdir=/ ulimit=nproc=-1)
+for option in "${leaked[@]}"; do
+  n=$((${n:-0} + 1))
+  CONTAINERIZER_ALLOW_DOCKER_PARAMETERS=true refused "with parameters allowed, $option is refused" \
+    "docker parameter '$option' is not" "$(cid "leak-$n")" \
+    "$(policy_frame "leak-$n" "parameters { key: \"${option%%=*}\" value: \"${option#*=}\" }")"
+done
+CONTAINERIZER_ALLOW_DOCKER_PARAMETERS=true refused "a label under the program's prefix, hidden in the key" \
+  "labels under docker-containerizer. are the containerizer's own" "$(cid leak-key)" \
+  "$(policy_frame leak-key 'parameters { key: "label=docker-containerizer.sandbox" value: "/etc" }')"
+CONTAINERIZER_ALLOW_DOCKER_PARAMETERS=true CONTAINERIZER_DOCKER_PARAMETER_KEYS=ulimit launches \
+  "CONTAINERIZER_DOCKER_PARAMETER_KEYS adds an option" ulimit "$(policy_frame ulimit 'parameters { key: "ulimit" value: "nofile=512:512" }')"
+contains "which reaches the container" '"Name":"nofile","Hard":512,"Soft":512' "$(inspect ulimit '{{json .HostConfig.Ulimits}}')"
+
+# --- default parameters and the pids limit ----------------------------------------------
+export CONTAINERIZER_DEFAULT_DOCKER_PARAMETERS=read-only=true,tmpfs=/tmp,tmpfs=/run,cap-drop=NET_RAW,pids-limit=77
 launches "a container without parameters launches with the defaults" defaults "$(policy_frame defaults '')"
 equals "default parameters: read-only" true "$(inspect defaults '{{.HostConfig.ReadonlyRootfs}}')"
 equals "default parameters: repeated tmpfs" '{"/run":"","/tmp":""}' "$(inspect defaults '{{json .HostConfig.Tmpfs}}')"
 CONTAINERIZER_ALLOW_DOCKER_PARAMETERS=true launches "a container with parameters of its own" own \
-  "$(policy_frame own 'parameters { key: "shm-size" value: "64m" }')"
-equals "gets none of the defaults" "false null" "$(inspect own '{{.HostConfig.ReadonlyRootfs}} {{json .HostConfig.Tmpfs}}')"
+  "$(policy_frame own 'parameters { key: "shm-size" value: "64m" } parameters { key: "read-only" value: "false" }
+    parameters { key: "cap-drop" value: "MKNOD" }')"
+equals "keeps the operator's defaults (issue 37), and adds its own" 'true {"/run":"","/tmp":""} 77 67108864' \
+  "$(inspect own '{{.HostConfig.ReadonlyRootfs}} {{json .HostConfig.Tmpfs}} {{.HostConfig.PidsLimit}} {{.HostConfig.ShmSize}}')"
+contains "the operator's cap-drop" NET_RAW "$(inspect own '{{json .HostConfig.CapDrop}}')"
+contains "and the framework's" MKNOD "$(inspect own '{{json .HostConfig.CapDrop}}')"
 unset CONTAINERIZER_DEFAULT_DOCKER_PARAMETERS
+launches "a container gets a pids limit by default" pids "$(policy_frame pids '')"
+equals "of 4096" 4096 "$(inspect pids '{{.HostConfig.PidsLimit}}')"
+# A fork bomb ends in its own container: the shell cannot fork past the limit.
+CONTAINERIZER_PIDS_LIMIT=16 launches "a fork bomb under CONTAINERIZER_PIDS_LIMIT=16" bomb \
+  "$(policy_frame bomb '' '' 'for i in $(seq 64); do sleep 600 & done; echo all-forked')"
+contains "is bounded: the wait ends with the shell's failure" "status: 512" "$(termination_of "$(cid bomb)")"
+contains "fork failed" "can't fork" "$(cat "$(sandbox_of bomb)/stderr")"
+equals "and never got past it" "" "$(grep all-forked "$(sandbox_of bomb)/stdout")"
 
 # --- global container mounts --------------------------------------------------------
 mkdir -p "$T/global"
@@ -166,7 +195,7 @@ unset CONTAINERIZER_HOST_VOLUMES
 # --- options that reach beyond the container (issue 26) ----------------------------------
 # By default docker parameters and legacy options are refused whatever they
 # are; allowed, each of these needs the setting that opens the same door.
-privileged_options=(pid=host ipc=host uts=host userns=host cgroupns=host cgroup-parent=/ network=container:x
+privileged_options=(pid=host ipc=host uts=host userns=host cgroupns=host cgroup-parent=/
   device=/dev/mem device-cgroup-rule=a gpus=all cap-add=SYS_ADMIN security-opt=seccomp=unconfined privileged=true)
 host_path_options=(volume=/:/host mount=type=bind,src=/,dst=/host volumes-from=other env-file=/etc/shadow
   label-file=/etc/shadow cidfile=/etc/cron.d/x)
@@ -182,7 +211,7 @@ for option in "${privileged_options[@]}" "${host_path_options[@]}"; do
   check "and says which setting allows it" grep -qF "($setting allows it)" "$T/err"
 done
 for words in '"--pid=host"' '"--pid" "host"' '"--cap-add=ALL"' '"--device" "/dev/mem"' '"-v" "/:/host"' \
-  '"-Pv" "/:/host"' '"--volumes-from" "other"' '"--userns=host"' '"--cgroup-parent" "/"'; do
+  '"--read-only" "-v/:/host"' '"--volumes-from" "other"' '"--userns=host"' '"--cgroup-parent" "/"'; do
   n=$((n + 1))
   options=$(for word in $words; do printf 'options: %s ' "$word"; done)
   frame=$(exec_frame "reach-$n" "command { value: \"sleep 30\" container { image: \"docker:///$TEST_IMAGE\" $options } }")

@@ -100,4 +100,20 @@ frame sandbox-wins
 echo "{\"$registry\": {\"auth\": \"$(printf 'x:y' | base64)\"}}" >"$(sandbox_of sandbox-wins)/.dockercfg"
 CONTAINERIZER_DOCKER_CONFIG=$T/operator-config.json refused "the sandbox's credentials win over the setting" \
   "docker pull $REPO:1 from $registry failed" "$(cid sandbox-wins)" "$T/launch.sandbox-wins.bin"
+
+# --- an image another framework pulled with its credentials (issue 37) -------------------
+# with_credentials NAME: the sandbox of NAME's frame holds the registry's credentials.
+with_credentials() {
+  frame "$1"
+  mkdir -p "$(sandbox_of "$1")/.docker"
+  echo "$config" >"$(sandbox_of "$1")/.docker/config.json"
+}
+with_credentials owner
+pulls "a framework pulls the private image with its credentials" owner
+frame freeloader
+check "another framework without credentials runs it too, as with Mesos" call launch "$T/launch.freeloader.bin"
+CONTAINERIZER_ALWAYS_PULL=true refused "with CONTAINERIZER_ALWAYS_PULL=true it must pull it first, and cannot" \
+  "docker pull $REPO:1 from $registry failed" "$(cid freeloader-pulls)" "$(pull_frame freeloader-pulls "$REPO:1" true)"
+with_credentials owner-again
+CONTAINERIZER_ALWAYS_PULL=true pulls "with credentials, it pulls the image the engine has, and runs it" owner-again
 finish

@@ -105,6 +105,8 @@ equals "leaves its owner as it is" "1234:1234" "$(stat -c '%u:%g' "$ROLES/dc-tes
 CONTAINERIZER_REMOVE_DELAY=600 ends named-writer "a task writes into a named volume (local driver)" \
   "$(vol_frame named-writer 'echo named-kept >/data/file' '' "$(nv "$(named kept)" /data local)")"
 equals "it is mounted as that volume" "volume $(named kept) true" "$(mount_of named-writer /data)"
+equals "it belongs to the task's role, * on unreserved resources" "*" \
+  "$(docker volume inspect -f '{{index .Labels "docker-containerizer.role"}}' "$(named kept)")"
 check "destroy" call destroy "$(frame_for Destroy "$(cid named-writer)")"
 check "the named volume survives destroy" volume_exists "$(named kept)"
 ends named-reader "a second task on the named volume" \
@@ -150,9 +152,49 @@ refused "DockerInfo.volume_driver too" "DockerInfo.volume_driver: volume driver 
 refused "a local volume that binds a host path, under CONTAINERIZER_HOST_VOLUMES=none" \
   "docker volume '$(named bind)' (device /etc) is refused (CONTAINERIZER_HOST_VOLUMES=none" "$(cid bind)" \
   "$(vol_frame bind true '' "$(nv "$(named bind)" /data local "$(opt type none) $(opt o bind) $(opt device /etc)")")"
-for volume in flocker twice over bind; do
+# Issue 30: the local driver's options are an allow-list; host file systems never come through it.
+refused "a local volume of the host's proc" "docker volume '$(named proc)': the local driver's option 'type=proc' is refused" \
+  "$(cid proc)" "$(vol_frame proc true '' "$(nv "$(named proc)" /data local "$(opt type proc) $(opt device proc)")")"
+refused "a local volume binding a path relative to dockerd's directory" \
+  "docker volume '$(named rbind)': the local driver's option 'device=../../etc' is refused" "$(cid rbind)" \
+  "$(vol_frame rbind true '' "$(nv "$(named rbind)" /data local "$(opt type none) $(opt o rbind) $(opt device ../../etc)")")"
+mkdir -p "$T/allowed" "$T/other"
+CONTAINERIZER_HOST_VOLUMES=$T/allowed refused "a local volume binding a path outside CONTAINERIZER_HOST_VOLUMES" \
+  "docker volume '$(named outside-bind)' (device $T/other) is outside CONTAINERIZER_HOST_VOLUMES" "$(cid outside-bind)" \
+  "$(vol_frame outside-bind true '' "$(nv "$(named outside-bind)" /data local "$(opt o bind) $(opt device "$T/other")")")"
+echo bound >"$T/allowed/file"
+CONTAINERIZER_HOST_VOLUMES=$T/allowed ends inside-bind "a local volume binding a path CONTAINERIZER_HOST_VOLUMES allows" \
+  "$(vol_frame inside-bind 'grep -q bound /data/file' '' "$(nv "$(named inside-bind)" /data local "$(opt type none) $(opt o bind) $(opt device "$T/allowed")")")"
+for volume in flocker twice over bind proc rbind outside-bind; do
   check "no docker volume was made for the refused $volume" eval "! volume_exists $(named $volume)"
 done
+
+# --- named volumes belong to a role (issue 30) ---------------------------------------------
+# role_frame NAME ROLE COMMAND VOLUME: a task on cpus reserved for ROLE with the named VOLUME at /data.
+role_frame() {
+  vol_frame "$1" "$3" "resources { name: \"cpus\" type: SCALAR scalar { value: 0.1 } role: \"$2\" }" \
+    "$(nv "$(named "$4")" /data)"
+}
+CONTAINERIZER_REMOVE_DELAY=600 ends team-a "a task of role team-a makes a named volume" \
+  "$(role_frame team-a team-a 'echo private >/data/file' shared)"
+equals "labelled with its role" team-a \
+  "$(docker volume inspect -f '{{index .Labels "docker-containerizer.role"}}' "$(named shared)")"
+refused "a task of another role cannot use it, and is told whose it is" \
+  "docker volume '$(named shared)' belongs to role 'team-a', not to this task's role 'team-b' (CONTAINERIZER_FOREIGN_VOLUMES=any allows it)" \
+  "$(cid team-b)" "$(role_frame team-b team-b 'cat /data/file' shared)"
+refused "nor can a task on unreserved resources" "belongs to role 'team-a', not to this task's role '*'" \
+  "$(cid unreserved)" "$(vol_frame unreserved 'cat /data/file' '' "$(nv "$(named shared)" /data)")"
+ends team-a-again "a second task of role team-a uses it" "$(role_frame team-a-again team-a 'grep -q private /data/file' shared)"
+CONTAINERIZER_FOREIGN_VOLUMES=any ends team-b-any "CONTAINERIZER_FOREIGN_VOLUMES=any lets another role use it" \
+  "$(role_frame team-b-any team-b 'grep -q private /data/file' shared)"
+docker volume create "$(named by-hand)" >/dev/null
+refused "a volume made outside the program is refused" \
+  "docker volume '$(named by-hand)' was made outside the containerizer, so no role owns it; this task's role is 'team-a' (CONTAINERIZER_FOREIGN_VOLUMES=outside allows it)" \
+  "$(cid by-hand)" "$(role_frame by-hand team-a true by-hand)"
+CONTAINERIZER_FOREIGN_VOLUMES=outside ends by-hand-allowed "CONTAINERIZER_FOREIGN_VOLUMES=outside allows it" \
+  "$(role_frame by-hand-allowed team-a true by-hand)"
+equals "and leaves it unlabelled" "" \
+  "$(docker volume inspect -f '{{index .Labels "docker-containerizer.role"}}' "$(named by-hand)")"
 
 # --- the frames of a real 1.0.1 agent, in host mode ------------------------------------------
 # Recorded with tests/real_agent/record_launch.py from a 1.0.1 agent with

@@ -343,6 +343,10 @@ TEST_CASE("launch pulls the image itself, always with force_pull_image; docker r
   const std::string task_forces = "task_info { container { type: DOCKER docker { image: \"x\" force_pull_image: true } } }";
   CHECK(plan(command_task(task_forces)).force_pull);
   CHECK(value_of(options(command_task(task_forces)), "--pull") == "never");
+  // CONTAINERIZER_ALWAYS_PULL: every launch pulls, with its own credentials (issue 37).
+  dc::Settings always = settings();
+  always.always_pull = true;
+  CHECK(plan(launch(), always).force_pull);
 }
 
 TEST_CASE("select_image takes the first image found, in order") {
@@ -406,15 +410,12 @@ TEST_CASE("legacy CommandInfo.container.options are refused unless docker parame
   CHECK_THAT(refusal(l), Contains("CONTAINERIZER_ALLOW_DOCKER_PARAMETERS=true"));
   dc::Settings allowed = settings();
   allowed.allow_docker_parameters = true;
-  const Args opts = options(l, allowed);
-  const auto at = std::find(opts.begin(), opts.end(), "--add-host");
-  REQUIRE(at != opts.end());
-  CHECK(*(at + 1) == "a:127.0.0.2");
+  CHECK(has(options(l, allowed), "--add-host=a:127.0.0.2"));
   // Capabilities, like every option that reaches beyond the container, need more.
   const Launch cap = launch(where + " { command { container { image: \"docker:///busybox\" options: \"--cap-add\" options: \"SYS_ADMIN\" } } }");
   CHECK_THAT(refusal(cap, allowed), Contains("CONTAINERIZER_ALLOW_PRIVILEGED=true allows it"));
   allowed.allow_privileged = true;
-  CHECK(has(options(cap, allowed), "--cap-add"));
+  CHECK(has(options(cap, allowed), "--cap-add=SYS_ADMIN"));
 }
 
 // -------------------------------------------------------------- commands
@@ -875,13 +876,27 @@ TEST_CASE("a local named volume that binds a host path asks CONTAINERIZER_HOST_V
                                                            "parameter { key: \"device\" value: \"" + device + "\" } }")));
   };
   CHECK_THAT(refusal(bind("/etc")), Contains("docker volume 'v1' (device /etc) is refused (CONTAINERIZER_HOST_VOLUMES=none"));
-  CHECK_THAT(refusal(bind("etc")), Contains("binds a relative path"));
+  CHECK_THAT(refusal(bind("etc")), Contains("docker volume 'v1': the local driver's option 'device=etc' is refused"));
   dc::Settings s = settings();
   s.host_volumes = "/srv";
   CHECK(plan(bind("/srv/x"), s).volumes.size() == 1);
   // tmpfs is no host path.
   CHECK(plan(launch(container("", named_volume("v2", "/t", "driver_options { parameter { key: \"type\" value: \"tmpfs\" } "
                                                          "parameter { key: \"device\" value: \"tmpfs\" } }")))).volumes.size() == 1);
+}
+
+TEST_CASE("named volumes belong to the Launch's reserved resources' role, * when none is reserved (issue 30)") {
+  // The executor's resources with a ContainerInfo holding a named volume.
+  auto with_named = [](const std::string& resources) {
+    return launch(executor_resources(resources + "container { type: DOCKER docker { image: \"busybox:1\" } " +
+                                     named_volume("v", "/v") + "} "));
+  };
+  CHECK(plan(with_named("")).role == "*");
+  CHECK(plan(with_named(persistent("pv", "data"))).role == "dc-test");
+  const std::string web = "resources { name: \"cpus\" type: SCALAR scalar { value: 1 } role: \"web\" } ";
+  CHECK(plan(with_named(web)).role == "web");
+  CHECK_THAT(refusal(with_named(persistent("pv", "data") + web)), Contains("reserved for two roles, 'dc-test' and 'web'"));
+  CHECK(plan(launch(executor_resources(persistent("pv", "data") + web))).role.empty());
 }
 
 TEST_CASE("bad named volumes are refused") {
@@ -926,15 +941,24 @@ TEST_CASE("docker parameters are refused unless allowed, naming the setting") {
 
 TEST_CASE("allowed docker parameters become --key=value, repeated keys in order") {
   const Args opts = options(launch(container("parameters { key: \"shm-size\" value: \"256m\" } "
-                                             "parameters { key: \"tmpfs\" value: \"/b\" } "
-                                             "parameters { key: \"ulimit\" value: \"nofile=1024:2048\" } "
-                                             "parameters { key: \"tmpfs\" value: \"/a\" }")),
+                                             "parameters { key: \"add-host\" value: \"b:127.0.0.2\" } "
+                                             "parameters { key: \"dns\" value: \"10.0.0.1\" } "
+                                             "parameters { key: \"add-host\" value: \"a:127.0.0.3\" }")),
                             parameters_allowed());
   Args given;
   for (const auto& arg : opts)
-    if (arg.rfind("--shm-size", 0) == 0 || arg.rfind("--tmpfs", 0) == 0 || arg.rfind("--ulimit", 0) == 0)
+    if (arg.rfind("--shm-size", 0) == 0 || arg.rfind("--add-host", 0) == 0 || arg.rfind("--dns", 0) == 0)
       given.push_back(arg);
-  CHECK(given == Args{"--shm-size=256m", "--tmpfs=/b", "--ulimit=nofile=1024:2048", "--tmpfs=/a"});
+  CHECK(given == Args{"--shm-size=256m", "--add-host=b:127.0.0.2", "--dns=10.0.0.1", "--add-host=a:127.0.0.3"});
+}
+
+TEST_CASE("framework parameters never override what the program sets (issue 30)") {
+  for (const std::string parameter : {"user\" value: \"0", "pids-limit\" value: \"-1", "memory\" value: \"64g",
+                                      "label\" value: \"docker-containerizer.sandbox=/etc", "ulimit\" value: \"nproc=-1"}) {
+    CAPTURE(parameter);
+    CHECK_THAT(refusal(launch(container("parameters { key: \"" + parameter + "\" }")), parameters_allowed()),
+               Contains("docker parameter '"));
+  }
 }
 
 TEST_CASE("parameters the containerizer sets itself are refused even when allowed") {
@@ -962,9 +986,28 @@ TEST_CASE("default docker parameters apply to containers without parameters of t
   s.allow_docker_parameters = false;
   CHECK(has(options(launch(), s), "--read-only=true"));
   s.allow_docker_parameters = true;
-  const Args own = options(launch(container("parameters { key: \"shm-size\" value: \"1g\" }")), s);
-  CHECK(has(own, "--shm-size=1g"));
-  CHECK_FALSE(has(own, "--read-only=true"));
+  // A framework's parameter adds to them (issue 37); one that would undo one is dropped, said in a warning.
+  const auto p = plan(launch(container("parameters { key: \"shm-size\" value: \"1g\" } "
+                                       "parameters { key: \"read-only\" value: \"false\" }")), s);
+  CHECK(has(docker_options(p), "--shm-size=1g"));
+  CHECK(has(docker_options(p), "--read-only=true"));
+  CHECK_FALSE(has(docker_options(p), "--read-only=false"));
+  CHECK(has(docker_options(p), "--tmpfs=/tmp"));
+  REQUIRE(p.warnings.size() == 1);
+  CHECK_THAT(p.warnings[0], Contains("docker parameter 'read-only=false' dropped"));
+}
+
+TEST_CASE("every container gets CONTAINERIZER_PIDS_LIMIT, unless the operator's defaults set one (issue 37)") {
+  CHECK(value_of(options(launch()), "--pids-limit") == "4096");
+  dc::Settings s = settings();
+  s.pids_limit = 100;
+  CHECK(value_of(options(launch(), s), "--pids-limit") == "100");
+  s.pids_limit = 0;
+  CHECK_FALSE(has(options(launch(), s), "--pids-limit"));
+  s.pids_limit = 100;
+  s.default_docker_parameters = "pids-limit=50";
+  CHECK_FALSE(has(options(launch(), s), "--pids-limit"));
+  CHECK(has(options(launch(), s), "--pids-limit=50"));
 }
 
 // ----------------------------------------------------------- environment
