@@ -153,6 +153,10 @@ n=issue
 launch_checked $n "$(shell_check "touch $HOST_MARK-1; id > $HOST_MARK-1")" && ok "$n: launch"
 ran_in_container $n "$HOST_MARK-1" "$(docker exec "$(name $n)" id)"
 check "$n: the task runs to its end" eventually 60 finished $n
+equals "$n: the agent's checker got the executor's other flags as they were" \
+  '["--executor=executor@127.0.0.1:1", "--task_id=task"]' \
+  "$(python3 -c 'import json, sys; a = json.load(open(sys.argv[1])); print(json.dumps(a[1:2] + a[3:]))' \
+    "$(sandbox_of $n)/health-checker-argv")"
 
 # --- hostile command strings: quotes, $(), backticks, newlines, backslashes ---------------------
 n=hostile
