@@ -102,7 +102,7 @@ int run(int argc, char** argv) {
   const std::vector<std::string> words = command_words(argc, argv);
   auto* enter = app.add_subcommand(
       "enter", "run a command inside a running container as a health check runs (its namespaces, cgroups, user, "
-               "environment; no docker client): enter ID -- COMMAND [ARG...]");
+               "environment; no docker client): enter ID [--env NAME=VALUE]... -- COMMAND [ARG...]");
   enter->add_option("container_id", container_id)->required();
   std::vector<std::string> variables;
   enter->add_option("--env", variables, "NAME=VALUE: a variable of the command's environment (repeatable)");

@@ -36,7 +36,7 @@ int enter(const Settings& settings, const std::string& id, const std::vector<std
     enter::Command entered{command[0], command, target.environment()};
     for (const auto& variable : variables) {
       const size_t equals = variable.find('=');
-      if (equals == 0 || equals == std::string::npos) throw Error("--env " + variable + ": not NAME=VALUE");
+      if (equals == 0 || equals == std::string::npos) throw Error("--env takes NAME=VALUE, with a name");
       entered.environment[variable.substr(0, equals)] = variable.substr(equals + 1);
     }
     constexpr double kNoLimit = 365.0 * 24 * 3600;
