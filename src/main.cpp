@@ -13,6 +13,7 @@
 #include "executor/executor.hpp"
 #include "log.hpp"
 #include "messages.hpp"
+#include "override_check.hpp"
 #include "settings.hpp"
 
 namespace {
@@ -101,9 +102,11 @@ int run(int argc, char** argv) {
   const std::vector<std::string> words = command_words(argc, argv);
   auto* enter = app.add_subcommand(
       "enter", "run a command inside a running container as a health check runs (its namespaces, cgroups, user, "
-               "environment; no docker client): enter ID -- COMMAND [ARG...]");
+               "environment; no docker client): enter ID [--env NAME=VALUE]... -- COMMAND [ARG...]");
   enter->add_option("container_id", container_id)->required();
-  enter->callback([&] { chosen = [&](const Settings& s) { return dc::commands::enter(s, container_id, words); }; log_name = "enter"; });
+  std::vector<std::string> variables;
+  enter->add_option("--env", variables, "NAME=VALUE: a variable of the command's environment (repeatable)");
+  enter->callback([&] { chosen = [&](const Settings& s) { return dc::commands::enter(s, container_id, variables, words); }; log_name = "enter"; });
   auto* await = app.add_subcommand("await", "internal: wait for a container and exit with its exit code");
   await->add_option("container_id", container_id)->required();
   await->callback([&] { chosen = [&](const Settings& s) { return dc::commands::await(s, container_id); }; log_name = "await"; });
@@ -139,6 +142,10 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   // A reader that goes away must surface as EPIPE from write(), not kill us.
   std::signal(SIGPIPE, SIG_IGN);
+  // Mesos's command executor runs this program as its health checker in
+  // override mode (src/override_check.hpp).
+  const std::string name = argc > 0 ? argv[0] : "";
+  if (name.substr(name.rfind('/') + 1) == dc::override_check::kCheckerName) return dc::override_check::run(argc, argv);
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {

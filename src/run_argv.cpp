@@ -7,6 +7,7 @@
 #include "error.hpp"
 #include "ids.hpp"
 #include "labels.hpp"
+#include "override_check.hpp"
 #include "policy.hpp"
 #include "resources.hpp"
 
@@ -457,6 +458,10 @@ HostExecutor host_executor(const Launch& launch, const Settings& settings, const
   }
   executor.environment = inputs.environment;
   executor.environment["LIBPROCESS_PORT"] = "0";
+  // Its health checks through our mesos-health-check, into the container.
+  executor.environment["MESOS_LAUNCHER_DIR"] = inputs.launcher_dir;
+  executor.environment[override_check::kContainerVariable] = launch.container_id().value();
+  executor.environment[override_check::kStateDirVariable] = settings.state_dir;
   return executor;
 }
 

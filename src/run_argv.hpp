@@ -46,6 +46,7 @@ struct RunInputs {
   std::string run_dir;                   // host directory bind-mounted at kRunDirPath
   std::string init;                      // host path of containerizer-init
   std::string self;                      // this program, for override mode's await
+  std::string launcher_dir;              // override mode: the executor's MESOS_LAUNCHER_DIR (override_check.hpp)
   bool libexec_exists = false;           // MESOS_LIBEXEC_DIRECTORY is a directory on the host
   // Known once launch has the image; before, plan_run only checks the Launch.
   std::optional<Image> image;

@@ -28,8 +28,10 @@ int codec(const Settings& settings, const std::string& command, const std::strin
 int version(const Settings& settings);
 
 // Debugging: runs `command` inside the running container of `container_id`
-// as its health checks run (src/enter.hpp); its exit code.
-int enter(const Settings& settings, const std::string& container_id, const std::vector<std::string>& command);
+// as its health checks run (src/enter.hpp), with `variables` (NAME=VALUE)
+// over the container's environment; its exit code.
+int enter(const Settings& settings, const std::string& container_id, const std::vector<std::string>& variables,
+          const std::vector<std::string>& command);
 
 // Internal, for override mode's host executor: waits for the container of
 // `container_id` and exits with its exit code.

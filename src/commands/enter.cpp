@@ -27,12 +27,18 @@ int init_pid(const Settings& settings, const std::string& id) {
 
 }  // namespace
 
-int enter(const Settings& settings, const std::string& id, const std::vector<std::string>& command) {
+int enter(const Settings& settings, const std::string& id, const std::vector<std::string>& variables,
+          const std::vector<std::string>& command) {
   return for_container(id, [&] {
     ids::validate("container id", id);
     if (command.empty()) throw Error("no command to run");
     const enter::Target target(init_pid(settings, id));
-    const enter::Command entered{command[0], command, target.environment()};
+    enter::Command entered{command[0], command, target.environment()};
+    for (const auto& variable : variables) {
+      const size_t equals = variable.find('=');
+      if (equals == 0 || equals == std::string::npos) throw Error("--env takes NAME=VALUE, with a name");
+      entered.environment[variable.substr(0, equals)] = variable.substr(equals + 1);
+    }
     constexpr double kNoLimit = 365.0 * 24 * 3600;
     const auto outcome = enter::run(target, entered, kNoLimit, -1, STDOUT_FILENO, STDERR_FILENO);
     if (!outcome.error.empty()) throw Error(outcome.error);

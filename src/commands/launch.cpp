@@ -20,6 +20,7 @@
 #include "labels.hpp"
 #include "log.hpp"
 #include "messages.hpp"
+#include "override_check.hpp"
 #include "policy.hpp"
 #include "process.hpp"
 #include "registry.hpp"
@@ -239,6 +240,7 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
   inputs.run_dir = store.run_dir(id);
   inputs.init = settings.init;
   inputs.self = self_path();
+  inputs.launcher_dir = store.dir(id) + "/launcher";
   auto libexec = inputs.environment.find("MESOS_LIBEXEC_DIRECTORY");
   std::error_code ignored;
   inputs.libexec_exists = libexec != inputs.environment.end() && fs::is_directory(libexec->second, ignored);
@@ -265,8 +267,10 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
     // Before the host executor starts: a required hook that fails leaves
     // only the container to remove.
     run_launched_hook(settings, docker, locked);
-    if (plan.host_executor)
+    if (plan.host_executor) {
+      override_check::link_checker(inputs.launcher_dir, inputs.self);
       locked.record().supervisor_pid = start_host_executor(*plan.host_executor, message.directory(), inputs.run_dir);
+    }
     locked.save(false);
   } catch (const Error& e) {
     // Leave nothing half-done: a container docker created but could not

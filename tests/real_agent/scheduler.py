@@ -18,6 +18,10 @@ on the first fitting offer by RESERVE of MIB of its unreserved disk for the
 role and CREATE of the volume, in the ACCEPT that launches the tasks
   {"event": "VOLUME", "id": "...", "created": true}
 
+With --check ID COMMAND task ID gets a command health check (shell), run at
+once and every second, whose first failure kills the task; its updates say
+  {"event": "UPDATE", ..., "healthy": true}
+
 Only the standard library: tests run it with the system's python3.
 """
 import argparse
@@ -136,9 +140,14 @@ def main():
     parser.add_argument("--principal", help="the framework's principal")
     parser.add_argument("--volume", nargs=3, metavar=("ID", "MIB", "CONTAINER_PATH"),
                         help="a persistent volume for every task (needs --role and --principal)")
+    parser.add_argument("--check", nargs=2, action="append", default=[], metavar=("ID", "COMMAND"),
+                        help="a health check (shell command) for task ID; repeatable")
     parser.add_argument("--timeout", type=float, default=120, help="seconds until every task has ended")
     args = parser.parse_args()
     tasks = [{"id": t[0], "cpus": float(t[1]), "mem": float(t[2]), "command": t[3]} for t in args.task]
+    checks = {task_id: {"command": {"value": command, "shell": True}, "delay_seconds": 0, "interval_seconds": 1,
+                        "timeout_seconds": 20, "consecutive_failures": 1, "grace_period_seconds": 0}
+              for task_id, command in args.check}
     need_cpus = sum(t["cpus"] for t in tasks)
     need_mem = sum(t["mem"] for t in tasks)
 
@@ -183,6 +192,9 @@ def main():
                         "command": {"value": t["command"], "shell": True},
                         "container": {"type": "DOCKER", "docker": {"image": args.image}},
                     } for t in tasks]
+                    for info in infos:
+                        if info["name"] in checks:
+                            info["health_check"] = checks[info["name"]]
                     master.call({"type": "ACCEPT", "accept": {
                         "offer_ids": [offer["id"]],
                         "operations": volume[0] + [{"type": "LAUNCH", "launch": {"task_infos": infos}}],
@@ -194,9 +206,12 @@ def main():
             elif kind == "UPDATE":
                 status = event["update"]["status"]
                 agent = status.get("agent_id") or status.get("slave_id") or {}
-                emit(event="UPDATE", task_id=status["task_id"]["value"], state=status["state"],
-                     message=status.get("message", ""), reason=status.get("reason", ""),
-                     source=status.get("source", ""), agent_id=agent.get("value", ""))
+                update = dict(task_id=status["task_id"]["value"], state=status["state"],
+                              message=status.get("message", ""), reason=status.get("reason", ""),
+                              source=status.get("source", ""), agent_id=agent.get("value", ""))
+                if "healthy" in status:
+                    update["healthy"] = status["healthy"]
+                emit(event="UPDATE", **update)
                 if "uuid" in status:
                     master.call({"type": "ACKNOWLEDGE", "acknowledge": {
                         "agent_id" if "agent_id" in status else "slave_id": agent,

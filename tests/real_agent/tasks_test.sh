@@ -5,7 +5,8 @@
 # limits in the agent's /monitor/statistics, an OOM kill reported as such.
 # Through mesos-execute everywhere, and through scheduler.py (the v1
 # scheduler API, 0.24 and later), which sees each update's message and reason
-# on every version (mesos-execute prints them only from 1.0).
+# on every version (mesos-execute prints them only from 1.0). In override
+# mode, with the v1 scheduler, health checks run in the task's container.
 source "$(dirname "$0")/lib.sh"
 MiB=1048576
 # A task that runs until the test creates `release` in its sandbox.
@@ -71,6 +72,40 @@ oom_waited() {
   fi
 }
 
+# healthy_seen SCHEDULER TASK: an update of TASK said healthy=true.
+healthy_seen() { grep -qs "\"task_id\": \"$2\".*\"healthy\": true" "$RA_DIR/$1.sched"; }
+
+# Override mode's health checks (issue 36): Mesos's command executor on the
+# host starts them; each must run in the task's container, confined as the
+# container is. A check that writes a file writes it in the container (the
+# task waits for it and prints it), not on the host; a check comparing its
+# own confinement with the container's init is healthy; a failing check
+# still kills the task, as Mesos's executor does.
+override_checks() {
+  local what=$1 s=$2-checks mark=/tmp/dc-ra-health-$RUN-$2
+  local same='for f in CapEff CapBnd Seccomp NoNewPrivs; do [ "$(grep "^$f:" /proc/self/status)" = "$(grep "^$f:" /proc/1/status)" ] || exit 1; done'
+  if ! has_v1_scheduler; then
+    skip "$what health checks in the container" "mesos-execute $RA_VERSION sets none, and no v1 scheduler API before 0.24"
+    return
+  fi
+  on_exit "rm -f $mark"
+  schedule "$s" --timeout 120 \
+    --task marked 0.1 32 "i=0; while [ ! -s $mark ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done; cat $mark" \
+    --check marked "touch $mark; id > $mark" \
+    --task confined 0.1 32 "$HOLD" --check confined "$same" \
+    --task failing 0.1 32 "$HOLD" --check failing 'exit 1'
+  check "$what checks: the confinement check reports healthy" poll 60 healthy_seen "$s" confined
+  touch "$(sandbox_of confined)/release"
+  check "$what checks: the scheduler sees every task end" ended "$s"
+  equals "$what checks: the task that waits for the check's file ends TASK_FINISHED" TASK_FINISHED \
+    "$(update_of "$s" marked state)"
+  check "$what checks: with the check's file from the container in its stdout" grep -q '^uid=' "$(sandbox_of marked)/stdout"
+  check "$what checks: which the host has not" test ! -e "$mark"
+  equals "$what checks: the confined task ends TASK_FINISHED" TASK_FINISHED "$(update_of "$s" confined state)"
+  equals "$what checks: a failing check kills its task: TASK_KILLED" TASK_KILLED "$(update_of "$s" failing state)"
+  equals "$what checks: unhealthy" False "$(update_of "$s" failing healthy)"
+}
+
 # The same through mesos-execute, where no v1 scheduler API exists (0.20):
 # the states only.
 without_scheduler() {
@@ -108,6 +143,7 @@ tasks_in() {
   check "$what the task's stdout is in the sandbox" grep -qx to-stdout "$sandbox/stdout"
   check "$what its stderr too" grep -qx to-stderr "$sandbox/stderr"
   if has_v1_scheduler; then with_scheduler "$what" "$mode"; else without_scheduler "$what" "$mode"; fi
+  [ "$(mode_of "$mode")" = override ] && override_checks "$what" "$mode"
   nothing_left "$what no container and no process is left"
   stop_pid "$RA_AGENT_PID"
 }

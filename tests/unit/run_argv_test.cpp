@@ -20,6 +20,7 @@ namespace {
 
 const std::string kSandbox = "/var/lib/mesos/slaves/S1/frameworks/F1/executors/exec-1/runs/c1";
 const std::string kRunDir = "/var/lib/mesos/docker-containerizer/containers/c1/run";
+const std::string kLauncherDir = "/var/lib/mesos/docker-containerizer/containers/c1/launcher";
 const std::string kInit = "/usr/lib/docker-containerizer/containerizer-init";
 const std::string kSelf = "/usr/bin/docker-containerizer";
 const std::string kStateDir = "/var/lib/mesos/docker-containerizer";
@@ -148,6 +149,7 @@ dc::RunInputs inputs() {
   inputs.run_dir = kRunDir;
   inputs.init = kInit;
   inputs.self = kSelf;
+  inputs.launcher_dir = kLauncherDir;
   inputs.libexec_exists = true;
   return inputs;
 }
@@ -1095,6 +1097,10 @@ TEST_CASE("override mode runs the task's command in the container, the executor 
                                       kSelf, "--state-dir", kStateDir, "await", "c1"});
   dc::Environment expected = agent_environment();
   expected["LIBPROCESS_PORT"] = "0";
+  // Its health checks through this program's mesos-health-check (issue 36).
+  expected["MESOS_LAUNCHER_DIR"] = kLauncherDir;
+  expected["DOCKER_CONTAINERIZER_CONTAINER_ID"] = "c1";
+  expected["DOCKER_CONTAINERIZER_STATE_DIR"] = kStateDir;
   CHECK(p.host_executor->environment == expected);
 }
 
