@@ -153,13 +153,14 @@ shift
 exit 0
 EOF
 chmod 755 "$MESOS_LIBEXEC_DIRECTORY/mesos-executor"
+launch_override() { CONTAINERIZER_TASK_MODE=override call launch "$1"; }
 for user in root nobody; do
   n=override-$user
   [ "$user" = root ] || chown nobody:nogroup "$(new_sandbox "$n")"
   frame=$(host_frame "$n" "ln -s $HOSTFILE /mnt/mesos/containerizer/executor-exit.tmp; exit 0" 64)
   "$DC" decode Launch <"$frame" | sed -e "s|/usr/libexec/mesos|$MESOS_LIBEXEC_DIRECTORY|g" \
     -e "s|user: \"root\"|user: \"$user\"|" | encode Launch >"$frame.override"
-  check "override mode, $user: launch" env CONTAINERIZER_TASK_MODE=override call launch "$frame.override"
+  check "override mode, $user: launch" launch_override "$frame.override"
   call_async "$n-wait" wait "$(frame_for Wait "$(cid "$n")")"
   ended_in_time "$n" "override mode, $user"
   equals "override mode, $user: the executor's status" 0 "$(status_of "$n")"
