@@ -551,9 +551,10 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   const bool mount_libexec = settings.mount_libexec && inputs.libexec_exists && libexec != inputs.environment.end();
   Taken taken;
   const std::string sandbox_dir = policy::normalize(settings.sandbox_directory);
-  taken.own = {sandbox_dir, sandbox_dir + "/stdout", sandbox_dir + "/stderr", kRunDirPath, kInitPath};
+  taken.own = {sandbox_dir, kRunDirPath, kInitPath};
   if (mount_libexec) taken.own.push_back(policy::normalize(libexec->second));
   taken.paths.insert(taken.own.begin(), taken.own.end());
+  taken.paths.insert({sandbox_dir + "/stdout", sandbox_dir + "/stderr"});
   add_volumes(launch, info, sandbox, settings, policy, inputs, taken, plan);
   add(plan.args, {"--mount", mount_value("bind", sandbox, settings.sandbox_directory, false)});
   // Each log file a mount point of its own: the task gets EBUSY when it

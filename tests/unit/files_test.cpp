@@ -106,7 +106,7 @@ TEST_CASE("log lines escape every control character of a framework string") {
   CHECK(escaped("plain text, ünïcode") == "plain text, ünïcode");
   CHECK(escaped("true\n* * * * * root cmd\n") == "true\\n* * * * * root cmd\\n");
   CHECK(escaped("a\rb\tc\\d") == "a\\rb\\tc\\\\d");
-  CHECK(escaped(std::string("\x1b[31mred\x7f\0z", 10)) == "\\x1b[31mred\\x7f\\x00z");
+  CHECK(escaped(std::string("\x1b[31mred\x7f\0z", 11)) == "\\x1b[31mred\\x7f\\x00z");
   // C1 controls (NEL, CSI) and the Unicode line and paragraph separators.
   CHECK(escaped("a\xc2\x85" "b\xc2\x9b" "c\xe2\x80\xa8" "d\xe2\x80\xa9") ==
         "a\\u{0085}b\\u{009b}c\\u{2028}d\\u{2029}");

@@ -900,6 +900,7 @@ TEST_CASE("bad named volumes are refused") {
 
 TEST_CASE("no volume may take the path of another mount or of the program's own") {
   for (const std::string& path : std::vector<std::string>{"/mnt/mesos/sandbox", "/mnt/mesos/sandbox/", dc::kInitPath,
+                                                          "/mnt/mesos/sandbox/stdout", "/mnt/mesos/sandbox/stderr",
                                                           dc::kRunDirPath, "/usr/libexec/mesos"})
     CHECK_THAT(refusal(launch(container("", named_volume("v", path)))), Contains("two volumes on one path"));
   CHECK_THAT(refusal(launch(container("", named_volume("v", "/data") + volume("/data", "cache")))),
