@@ -9,10 +9,10 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
+#include "error.hpp"
+#include "files.hpp"
 #include "hooks.hpp"
 #include "log.hpp"
 #include "process.hpp"
@@ -26,16 +26,23 @@ namespace fs = std::filesystem;
 // How long docker may take to notice that a container's init died.
 constexpr auto kDockerLag = std::chrono::seconds(10);
 
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) return std::nullopt;
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
+// A status file is two short lines; /proc's stat and cgroup files are a
+// few hundred bytes.
+constexpr size_t kSmallFile = 64 * 1024;
+
+// `name` in `dir`: nullopt when it is absent or anything but a small
+// regular file. The run directory is the container's: its task may have
+// put a link, a FIFO or a directory there, which tells nothing.
+std::optional<std::string> read_file(const std::string& dir, const std::string& name) {
+  try {
+    return files::read_beneath(dir, name, kSmallFile);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
 }
 
-std::optional<Exit> status_file(const state::Store& store, const state::Record& record, const char* name) {
-  auto text = read_file(store.run_dir(record.container_id) + "/" + name);
+std::optional<Exit> status_file(const std::string& dir, const std::string& name) {
+  auto text = read_file(dir, name);
   return text ? termination::parse_status_file(*text) : std::nullopt;
 }
 
@@ -93,12 +100,12 @@ void confirm_image(state::Locked& locked, const docker::Container& container, co
 bool init_alive(const state::Record& record) {
   if (record.pid <= 0) return false;
   const std::string proc = "/proc/" + std::to_string(record.pid);
-  auto stat = read_file(proc + "/stat");
+  auto stat = read_file(proc, "stat");
   if (!stat) return false;
   // A zombie has exited already: field 3, after the parenthesised name.
   auto close = stat->rfind(')');
   if (close == std::string::npos || close + 2 >= stat->size() || (*stat)[close + 2] == 'Z') return false;
-  auto cgroup = read_file(proc + "/cgroup");
+  auto cgroup = read_file(proc, "cgroup");
   return cgroup && (record.docker_id.empty() || cgroup->find(record.docker_id) != std::string::npos);
 }
 
@@ -111,7 +118,8 @@ bool refresh_pid(state::Locked& locked, const docker::Client& docker) {
 
 std::optional<Exit> container_exit(state::Locked& locked, const state::Store& store, const docker::Client& docker) {
   auto& record = locked.record();
-  if (auto exit = status_file(store, record, "exit")) {
+  const std::string run_dir = store.run_dir(record.container_id);
+  if (auto exit = status_file(run_dir, "exit")) {
     // Ended before any look learned it: this is the first, and the last,
     // chance to confirm its image (saved with the Termination).
     if (record.pid == 0)
@@ -124,7 +132,7 @@ std::optional<Exit> container_exit(state::Locked& locked, const state::Store& st
     auto container = docker.inspect(record.name);
     // Gone from the engine with no status file: nothing tells how it ended.
     if (!container) return Exit{SIGKILL, false};
-    if (auto exit = status_file(store, record, "exit")) return exit;
+    if (auto exit = status_file(run_dir, "exit")) return exit;
     if (!container->running) return termination::from_docker(container->exit_code, container->oom_killed);
     if (container->pid != record.pid) {
       learn(locked, *container, docker);
@@ -136,11 +144,16 @@ std::optional<Exit> container_exit(state::Locked& locked, const state::Store& st
   }
 }
 
+std::string executor_exit_file(const state::Store& store, const std::string& id) {
+  return store.dir(id) + "/executor-exit";
+}
+
 std::optional<int> executor_status(const state::Record& record, const state::Store& store) {
-  if (auto exit = status_file(store, record, "executor-exit")) return exit->status;
+  const std::string dir = store.dir(record.container_id);
+  if (auto exit = status_file(dir, "executor-exit")) return exit->status;
   if (record.supervisor_pid > 0 && ::kill(record.supervisor_pid, 0) != 0 && errno == ESRCH) {
     // The supervisor may have written the file just before exiting.
-    if (auto exit = status_file(store, record, "executor-exit")) return exit->status;
+    if (auto exit = status_file(dir, "executor-exit")) return exit->status;
     return SIGKILL;
   }
   return std::nullopt;
@@ -173,6 +186,9 @@ mesos::containerizer::Termination settle(const Settings& settings, state::Locked
 Watch::Watch(const std::string& run_dir, int pid) {
   inotify_ = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
   if (inotify_ >= 0) ::inotify_add_watch(inotify_, run_dir.c_str(), IN_MOVED_TO | IN_CLOSE_WRITE);
+  // Its parent, the container's state directory, gets override mode's
+  // executor-exit (renamed into place).
+  if (inotify_ >= 0) ::inotify_add_watch(inotify_, (run_dir + "/..").c_str(), IN_MOVED_TO);
   if (pid > 0) pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
 }
 

@@ -33,6 +33,11 @@ bool refresh_pid(state::Locked& locked, const docker::Client& docker);
 std::optional<termination::Exit> container_exit(state::Locked& locked, const state::Store& store,
                                                  const docker::Client& docker);
 
+// Override mode: where the host executor's supervisor writes its waitpid
+// status, in the container's state directory (never the run directory,
+// which the container can write).
+std::string executor_exit_file(const state::Store& store, const std::string& id);
+
 // Override mode: the host executor's waitpid status, once its supervisor
 // wrote it (or SIGKILL when the supervisor itself vanished).
 std::optional<int> executor_status(const state::Record& record, const state::Store& store);
@@ -44,7 +49,8 @@ mesos::containerizer::Termination settle(const Settings& settings, state::Locked
                                          const termination::Exit& container, std::optional<int> executor_status);
 
 // Blocks until something may have changed for the container: its run
-// directory got a file, its init exited, or `timeout_ms` passed.
+// directory got a file, its state directory an executor-exit, its init
+// exited, or `timeout_ms` passed.
 class Watch {
  public:
   Watch(const std::string& run_dir, int pid);

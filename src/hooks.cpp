@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "error.hpp"
+#include "files.hpp"
 #include "log.hpp"
 #include "process.hpp"
 #include "termination.hpp"
@@ -25,17 +26,6 @@ std::string join(const std::vector<std::string>& words) {
   for (const auto& word : words) joined += (joined.empty() ? "" : " ") + word;
   return joined;
 }
-
-class Descriptor {
- public:
-  explicit Descriptor(int fd) : fd(fd) {}
-  Descriptor(const Descriptor&) = delete;
-  Descriptor& operator=(const Descriptor&) = delete;
-  ~Descriptor() {
-    if (fd >= 0) ::close(fd);
-  }
-  const int fd;
-};
 
 // The hook to run for `event`, nullopt when the directory has none; throws
 // dc::Error for one that cannot run (the operator put it there to run).
@@ -62,9 +52,16 @@ std::optional<std::string> failure(const Settings& settings, const state::Record
     process::Program program{*path, {*path}, environment(record, event), -1};
     const char* search = std::getenv("PATH");
     program.environment["PATH"] = search && *search ? search : kDefaultPath;
-    // Its output belongs with the container's, where the operator looks.
-    const Descriptor output{::open((record.sandbox + "/stderr").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC)};
-    program.output_fd = output.fd;
+    // Its output belongs with the container's, where the operator looks;
+    // nowhere when the task made that file something else (the hook must
+    // still run: it may deregister what `launched` registered).
+    files::Fd output;
+    try {
+      output = files::open_beneath(record.sandbox, "stderr", O_WRONLY | O_APPEND);
+    } catch (const Error& e) {
+      spdlog::warn("container {}: hook {}'s output is discarded: {}", record.container_id, *path, e.what());
+    }
+    program.output_fd = output.get();
     const process::Outcome outcome = process::run(program, settings.hooks_timeout);
     if (outcome.timed_out)
       return "hook " + *path + " did not finish within " + fmt::format("{:g}", settings.hooks_timeout) +

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "files.hpp"
 #include "log.hpp"
 
 namespace dc::registry {
@@ -23,8 +24,8 @@ using nlohmann::json;
 // makes the docker CLI run a program or talk elsewhere.
 const char* const kCredentialFields[] = {"auth", "username", "password", "identitytoken", "registrytoken"};
 
-// Config files from the sandbox are the framework's: a regular file of
-// sane size, never a fifo or /dev/zero behind a symlink.
+// The operator's config file (CONTAINERIZER_DOCKER_CONFIG), which may be a
+// link: a regular file of sane size.
 std::optional<std::string> read_small_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
@@ -50,10 +51,12 @@ json parse_object(const std::string& text, const std::string& source) {
 }
 
 // The sandbox's own file (fetched there with the task's URIs), as Mesos
-// uses it: .docker/config.json, else the older .dockercfg.
+// uses it: .docker/config.json, else the older .dockercfg. The framework's:
+// never through a link (to the host's own credentials), a FIFO or a device.
 std::string pull_config(const Settings& settings, const std::string& sandbox) {
-  for (const char* name : {"/.docker/config.json", "/.dockercfg"})
-    if (auto text = read_small_file(sandbox + name)) return credentials_only(*text, "the sandbox's " + std::string(name + 1));
+  for (const char* name : {".docker/config.json", ".dockercfg"})
+    if (auto text = files::read_beneath(sandbox, name, 1 << 20))
+      return credentials_only(*text, "the sandbox's " + std::string(name));
   return settings.docker_config.empty() ? "" : operator_config(settings.docker_config);
 }
 

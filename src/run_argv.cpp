@@ -567,11 +567,19 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   auto libexec = inputs.environment.find("MESOS_LIBEXEC_DIRECTORY");
   const bool mount_libexec = settings.mount_libexec && inputs.libexec_exists && libexec != inputs.environment.end();
   Taken taken;
-  taken.own = {policy::normalize(settings.sandbox_directory), kRunDirPath, kInitPath};
+  const std::string sandbox_dir = policy::normalize(settings.sandbox_directory);
+  taken.own = {sandbox_dir, kRunDirPath, kInitPath};
   if (mount_libexec) taken.own.push_back(policy::normalize(libexec->second));
   taken.paths.insert(taken.own.begin(), taken.own.end());
+  taken.paths.insert({sandbox_dir + "/stdout", sandbox_dir + "/stderr"});
   add_volumes(launch, info, sandbox, settings, policy, inputs, taken, plan);
   add(plan.args, {"--mount", mount_value("bind", sandbox, settings.sandbox_directory, false)});
+  // Each log file a mount point of its own: the task gets EBUSY when it
+  // unlinks or renames one, even as root, so the file the agent opens by
+  // name as root (SANDBOX/stderr, for every call) stays this one and
+  // never becomes the task's link.
+  for (const char* log : {"stdout", "stderr"})
+    add(plan.args, {"--mount", mount_value("bind", join_path(sandbox, log), sandbox_dir + "/" + log, false)});
   add(plan.args, {"--mount", mount_value("bind", inputs.run_dir, kRunDirPath, false)});
   add(plan.args, {"--mount", mount_value("bind", inputs.init, kInitPath, true)});
   if (mount_libexec) add(plan.args, {"--mount", mount_value("bind", libexec->second, libexec->second, true)});

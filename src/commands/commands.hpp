@@ -18,6 +18,11 @@ int destroy(const Settings& settings);
 int containers(const Settings& settings);
 int recover(const Settings& settings);
 
+// Before a call on an existing container writes a line: its lines stay off
+// a stderr that is not its sandbox's own (log::guard_stderr), the sandbox
+// taken from the container's record (src/commands/stderr.cpp).
+void guard_stderr(const Settings& settings, const std::string& id);
+
 // Debugging: `command` is encode (protobuf text format -> framed binary) or
 // decode (the reverse) of `message`; replaces this process with the codec
 // program, so it returns only by throwing.

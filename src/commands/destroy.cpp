@@ -44,6 +44,7 @@ void stop_host_executor(const state::Record& record) {
 
 int destroy(const Settings& settings) {
   auto message = messages::read_stdin<mesos::containerizer::Destroy>(settings.frame_limit);
+  guard_stderr(settings, message.container_id().value());
   const std::string& id = message.container_id().value();
   for_container(id, [&] {
     ids::validate("container id", id);

@@ -14,6 +14,7 @@
 #include "docker.hpp"
 #include "ending.hpp"
 #include "error.hpp"
+#include "files.hpp"
 #include "fetch/client.hpp"
 #include "hooks.hpp"
 #include "ids.hpp"
@@ -49,22 +50,44 @@ std::optional<UserIds> resolve_user(const std::string& name) {
   return ids;
 }
 
+// The sandbox's stdout and stderr, opened before the container starts and
+// kept: the host executor writes to these files, whatever becomes of their
+// names.
+struct SandboxLogs {
+  files::Fd out, err;
+};
+
+void give(int fd, const std::string& path, const std::optional<UserIds>& user) {
+  if (user && ::fchown(fd, user->uid, user->gid) != 0)
+    throw Error("cannot chown " + path + " to uid " + std::to_string(user->uid) + ": " + strerror(errno));
+}
+
 // The container's user must be able to append to the sandbox's log files
-// and write its status file into the run directory.
-void prepare_files(const std::string& sandbox, const std::string& run_dir, const std::optional<UserIds>& user) {
+// and write its status file into the run directory. The sandbox is the
+// task user's: its log files are opened without following links.
+SandboxLogs prepare_files(const std::string& sandbox, const std::string& run_dir,
+                          const std::optional<UserIds>& user) {
   if (::mkdir(run_dir.c_str(), 0755) != 0 && errno != EEXIST)
     throw Error("cannot create " + run_dir + ": " + strerror(errno));
-  std::vector<std::string> paths = {run_dir};
-  for (const char* log : {"/stdout", "/stderr"}) {
-    int fd = ::open((sandbox + log).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) throw Error("cannot create " + sandbox + log + ": " + strerror(errno));
-    ::close(fd);
-    paths.push_back(sandbox + log);
+  if (user && ::chown(run_dir.c_str(), user->uid, user->gid) != 0)
+    throw Error("cannot chown " + run_dir + " to uid " + std::to_string(user->uid) + ": " + strerror(errno));
+  SandboxLogs logs{files::open_beneath(sandbox, "stdout", O_WRONLY | O_CREAT | O_APPEND),
+                   files::open_beneath(sandbox, "stderr", O_WRONLY | O_CREAT | O_APPEND)};
+  give(logs.out.get(), sandbox + "/stdout", user);
+  give(logs.err.get(), sandbox + "/stderr", user);
+  return logs;
+}
+
+// docker binds SANDBOX/stdout and SANDBOX/stderr by name, following links:
+// they must still be the files opened above (the fetch, or a process of
+// the task's user on this host, may have replaced them since).
+void check_logs_unchanged(const std::string& sandbox, const SandboxLogs& logs) {
+  for (const auto& [name, fd] : {std::pair{"stdout", logs.out.get()}, std::pair{"stderr", logs.err.get()}}) {
+    struct stat entry, opened;
+    if (::lstat((sandbox + "/" + name).c_str(), &entry) != 0 || ::fstat(fd, &opened) != 0 ||
+        !S_ISREG(entry.st_mode) || entry.st_dev != opened.st_dev || entry.st_ino != opened.st_ino)
+      throw Error(sandbox + "/" + name + " was replaced before the container started (by the fetch?)");
   }
-  if (user)
-    for (const auto& path : paths)
-      if (::chown(path.c_str(), user->uid, user->gid) != 0)
-        throw Error("cannot chown " + path + " to uid " + std::to_string(user->uid) + ": " + strerror(errno));
 }
 
 // With rotation, the init (running as the container's user) renames the log
@@ -92,10 +115,10 @@ void check_rotatable(const std::string& sandbox, const std::optional<UserIds>& u
 }
 
 // Override mode: the agent's command executor runs on the host, under a
-// supervisor that records its exit status for wait.
-int start_host_executor(const HostExecutor& executor, const std::string& sandbox, const std::string& run_dir) {
-  int out = ::open((sandbox + "/stdout").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  int err = ::open((sandbox + "/stderr").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+// supervisor that records its exit status for wait in the container's state
+// directory (`exit_file`), where no container can put a link.
+int start_host_executor(const HostExecutor& executor, const std::string& sandbox, const SandboxLogs& logs,
+                        const std::string& exit_file) {
   int pid = process::detached(
       [&] {
         // Lead a process group, so destroy can kill the executor with us.
@@ -110,20 +133,17 @@ int start_host_executor(const HostExecutor& executor, const std::string& sandbox
           ::_exit(127);
         }
         const int status = process::reap(child);
-        const std::string path = run_dir + "/executor-exit";
-        FILE* file = ::fopen((path + ".tmp").c_str(), "w");
+        FILE* file = ::fopen((exit_file + ".tmp").c_str(), "w");
         if (file) {
           fprintf(file, "status %d\n", status);
           fflush(file);
           ::fsync(fileno(file));
           fclose(file);
-          ::rename((path + ".tmp").c_str(), path.c_str());
+          ::rename((exit_file + ".tmp").c_str(), exit_file.c_str());
         }
         return 0;
       },
-      out, err);
-  ::close(out);
-  ::close(err);
+      logs.out.get(), logs.err.get());
   return pid;
 }
 
@@ -254,12 +274,13 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
 
   auto locked = state::Locked::create(store, new_record(settings, message, plan));
   try {
-    prepare_files(message.directory(), inputs.run_dir, inputs.user);
+    const SandboxLogs logs = prepare_files(message.directory(), inputs.run_dir, inputs.user);
     fetch::into_sandbox(settings, message, inputs.user);
     // The fetch may have made links in the sandbox: check and bind where
     // the volumes lead now.
     resolve_host_paths(message, settings, inputs);
     prepare_volumes(settings, plan, inputs.user, docker);
+    check_logs_unchanged(message.directory(), logs);
     locked.record().docker_id = run(docker, settings, message, store, inputs, plan);
     for (const auto& warning : plan.warnings) spdlog::warn("container {}: {}", id, warning);
     locked.record().image_id = inputs.image->id;
@@ -269,7 +290,8 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
     run_launched_hook(settings, docker, locked);
     if (plan.host_executor) {
       override_check::link_checker(inputs.launcher_dir, inputs.self);
-      locked.record().supervisor_pid = start_host_executor(*plan.host_executor, message.directory(), inputs.run_dir);
+      locked.record().supervisor_pid = start_host_executor(*plan.host_executor, message.directory(), logs,
+                                                           ending::executor_exit_file(store, id));
     }
     locked.save(false);
   } catch (const Error& e) {
@@ -296,6 +318,7 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
 
 int launch(const Settings& settings) {
   auto message = messages::read_stdin<mesos::containerizer::Launch>(settings.frame_limit);
+  log::guard_stderr(message.directory(), settings.state_dir);
   // A refusal's one line on stderr says which container.
   return for_container(message.container_id().value(), [&] { return start(settings, message); });
 }

@@ -85,6 +85,7 @@ void update_container(const Settings& settings, const mesos::containerizer::Upda
 
 int update(const Settings& settings) {
   auto message = messages::read_stdin<mesos::containerizer::Update>(settings.frame_limit);
+  guard_stderr(settings, message.container_id().value());
   for_container(message.container_id().value(), [&] { update_container(settings, message); });
   return 0;
 }

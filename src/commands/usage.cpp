@@ -105,6 +105,7 @@ mesos::ResourceStatistics usage_of(const Settings& settings, const std::string& 
 
 int usage(const Settings& settings) {
   auto message = messages::read_stdin<mesos::containerizer::Usage>(settings.frame_limit);
+  guard_stderr(settings, message.container_id().value());
   const std::string& id = message.container_id().value();
   auto result = for_container(id, [&] { return usage_of(settings, id); });
   framing::write_frame(STDOUT_FILENO, result.SerializeAsString());

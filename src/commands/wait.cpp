@@ -130,6 +130,7 @@ void note_waiter(const Settings& settings, const std::string& id, bool gone) {
 
 int wait(const Settings& settings) {
   auto message = messages::read_stdin<mesos::containerizer::Wait>(settings.frame_limit);
+  guard_stderr(settings, message.container_id().value());
   const std::string& id = message.container_id().value();
   Look end = for_container(id, [&] {
     note_waiter(settings, id, false);

@@ -13,8 +13,8 @@
  * COMMAND writes to the stdout and stderr files itself, unless
  * --log-max-size is given: then its stdout and stderr are pipes, and the init
  * appends what comes through them to the files, rotating each one past BYTES
- * (PATH becomes PATH.1, PATH.1 becomes PATH.2, ..., up to PATH.N; the file
- * beyond N is deleted).
+ * (PATH.1 becomes PATH.2, ..., up to PATH.N, the file beyond N is deleted;
+ * PATH is copied to PATH.1 and truncated).
  *
  * Built with -static: the image may contain no libc and no shell, and this
  * binary is bind-mounted read-only into it as the entrypoint.
@@ -32,6 +32,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -64,11 +65,11 @@ static _Noreturn void die(const char *fmt, ...)
 	exit(127);
 }
 
-static int open_log(const char *path)
+static int open_log(const char *path, int access)
 {
 	/* O_APPEND: the kernel positions every write at the end, so the task's
 	 * output lands in the sandbox file exactly once, with no log follower. */
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+	int fd = open(path, access | O_APPEND | O_CREAT, 0644);
 
 	if (fd < 0)
 		die("cannot open %s: %s", path, strerror(errno));
@@ -188,9 +189,9 @@ static bool on_signal(int sig, pid_t child, int *status)
 /* --- Rotation (--log-max-size) ---------------------------------------------
  *
  * The task writes into a pipe per stream; the init reads it into one static
- * buffer and appends that to the file, which it can therefore rename and
- * replace: a task writing to the file itself would go on writing into the
- * renamed one. One read is written out before the next: nothing is held
+ * buffer and appends that to the file, which it can therefore copy out and
+ * truncate: a task writing to the file itself would not notice the
+ * truncation, and its offset would leave a hole. One read is written out before the next: nothing is held
  * back, and a byte lands in exactly one file.
  *
  * The buffer is all the memory the init adds, and it never grows. An OOM
@@ -301,18 +302,56 @@ static void stuck(struct log *l, int err)
 		l->path, strerror(err));
 }
 
+/* PATH's content goes to a new PATH.1, whole: a copy, never a rename. The
+ * host makes PATH a mount point of its own in the container (the agent
+ * opens it by name as root, so the task must not be able to replace it),
+ * and a mount point cannot be renamed. */
+static bool copy_out(struct log *l)
+{
+	char to[PATH_MAX + 24];
+	struct stat st;
+	off_t off = 0;
+	int fd;
+
+	if (!numbered(to, sizeof(to), l->path, 1)) {
+		stuck(l, ENAMETOOLONG);
+		return false;
+	}
+	fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
+	if (fd < 0 || fstat(l->fd, &st) != 0) {
+		stuck(l, errno);
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (off < st.st_size) {
+		ssize_t n = sendfile(fd, l->fd, &off, (size_t)(st.st_size - off));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			stuck(l, n < 0 ? errno : EIO);
+			close(fd);
+			return false;
+		}
+	}
+	close(fd);
+	return true;
+}
+
 /* PATH.(k-1) replaces PATH.k (rename replaces atomically: that deletes the
- * one beyond KEEP), ..., PATH becomes PATH.1, and a new PATH is opened: a
- * reader following PATH by name (tail -F, the agent's sandbox browser)
- * finds the new file. A file missing from the chain (removed by hand) is
- * skipped. On failure, writing goes on in the current file. */
+ * one beyond KEEP), ..., PATH.1 becomes PATH.2, PATH is copied to PATH.1
+ * and truncated: PATH stays the same file, so a reader following it by
+ * name (tail -F, the agent's sandbox browser) sees it shrink and goes on.
+ * A file missing from the chain (removed by hand) is skipped. On failure,
+ * writing goes on in the current file. */
 static void rotate(struct log *l)
 {
 	char from[PATH_MAX + 24], to[PATH_MAX + 24];
 	unsigned long i = l->rotated < keep ? l->rotated + 1 : keep;
-	int fd;
 
-	for (; i >= 1; i--) {
+	for (; i >= 2; i--) {
 		if (!numbered(from, sizeof(from), l->path, i - 1) ||
 		    !numbered(to, sizeof(to), l->path, i)) {
 			stuck(l, ENAMETOOLONG);
@@ -323,23 +362,12 @@ static void rotate(struct log *l)
 			return;
 		}
 	}
-	if (keep == 0 && unlink(l->path) != 0 && errno != ENOENT) {
+	if (keep > 0 && !copy_out(l))
+		return;
+	if (ftruncate(l->fd, 0) != 0) {
 		stuck(l, errno);
 		return;
 	}
-	fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		l->stuck = true;
-		if (keep)
-			trouble(l, "cannot create %s: %s (writing on in %s.1)",
-				l->path, strerror(errno), l->path);
-		else
-			trouble(l, "cannot create %s: %s (output lost)",
-				l->path, strerror(errno));
-		return;
-	}
-	dup2(fd, l->fd);
-	close(fd);
 	l->size = 0;
 	l->line_start = true;
 	if (l->rotated < keep)
@@ -504,10 +532,11 @@ int main(int argc, char **argv)
 
 	/* Open both before redirecting either: an error is reported on the
 	 * original stderr, where the caller (docker logs) can see it. */
+	/* Rotation reads the files back (copy_out). */
 	if (out)
-		ofd = open_log(out);
+		ofd = open_log(out, max_size ? O_RDWR : O_WRONLY);
 	if (err)
-		efd = open_log(err);
+		efd = open_log(err, max_size ? O_RDWR : O_WRONLY);
 	redirect(ofd, STDOUT_FILENO);
 	redirect(efd, STDERR_FILENO);
 

@@ -69,15 +69,22 @@ check "launch a container that will end while no agent waits" launch "$away" \
   "while [ ! -e go ]; do sleep 0.1; done; exit 7"
 # A wait whose agent died: its stdout's reader is gone when it writes.
 mkfifo "$T/dead-agent"
+# Its stderr a pipe, as the agent's (a file other than the sandbox's stderr
+# would get nothing: log.hpp guard_stderr); its copier opened first, so
+# that it holds no reader of the FIFO.
+exec {errfd}> >(exec cat >"$T/dead-wait.err")
+copier=$!
 exec {reader}<>"$T/dead-agent"
-"$DC" wait <"$(frame_for Wait "$away")" >"$T/dead-agent" 2>"$T/dead-wait.err" {reader}>&- &
+"$DC" wait <"$(frame_for Wait "$away")" >"$T/dead-agent" 2>&$errfd {reader}>&- {errfd}>&- &
 dead_wait=$!
+exec {errfd}>&-
 holds_fifo() { [ "$(readlink "/proc/$dead_wait/fd/1")" = "$T/dead-agent" ]; }
 check "a wait blocks on it" eventually 10 holds_fifo
 exec {reader}>&-
 touch "$T/sandboxes/$away/go"
 wait "$dead_wait"
 check "that wait cannot write its result when the container ends: it fails" test $? -ne 0
+wait "$copier"
 contains "saying so" "EPIPE" "$(cat "$T/dead-wait.err")"
 check "it exits" eventually 20 state_is "$away" exited
 check "the agent comes back: recover" call recover

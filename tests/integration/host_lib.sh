@@ -37,7 +37,8 @@ agent_log() { cat "$T/$1.agent.log" 2>/dev/null; }
 # host_frame NAME COMMAND MEM: a command task's Launch as a 1.0 agent sends
 # it (task_info with the command; executor_info the agent's command executor).
 # The caller's HOST_COMMAND, HOST_DOCKER, HOST_CONTAINER and HOST_TASK add
-# text to the task's CommandInfo, DockerInfo, ContainerInfo and TaskInfo.
+# text to the task's CommandInfo, DockerInfo, ContainerInfo and TaskInfo;
+# HOST_USER is its user (root).
 host_frame() {
   local file=$T/launch.$1.bin
   encode Launch >"$file" <<TEXT
@@ -63,7 +64,7 @@ executor_info {
   container { type: DOCKER docker { image: "$TEST_IMAGE" } }
 }
 directory: "$(new_sandbox "$1")"
-user: "root"
+user: "${HOST_USER:-root}"
 TEXT
   echo "$file"
 }

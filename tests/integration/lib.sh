@@ -59,15 +59,20 @@ finish() {
 encode() { "$DC" encode "$1"; }
 
 # call COMMAND [FRAME_FILE]: runs the program like the agent: stdin is a pipe
-# that stays open (the frame, then nothing), stdout and stderr captured in
-# $T/out and $T/err. Returns the program's exit code.
+# that stays open (the frame, then nothing), stdout captured in $T/out, and
+# stderr a pipe copied into $T/err (as the agent copies it into the sandbox's
+# stderr). Returns the program's exit code.
 call() {
-  local fifo=$T/stdin.$BASHPID.$RANDOM
+  local fifo=$T/stdin.$BASHPID.$RANDOM errfd copier
   mkfifo "$fifo"
   { [ -n "${2:-}" ] && cat "$2"; exec sleep 600; } >"$fifo" &
   local holder=$!
-  "$DC" "$1" <"$fifo" >"$T/out" 2>"$T/err"
+  exec {errfd}> >(exec cat >"$T/err")
+  copier=$!
+  "$DC" "$1" <"$fifo" >"$T/out" 2>&$errfd {errfd}>&-
   local rc=$?
+  exec {errfd}>&-
+  wait "$copier"
   kill "$holder" 2>/dev/null
   wait "$holder" 2>/dev/null
   rm -f "$fifo"
@@ -181,9 +186,16 @@ call_async() {
   echo $! >"$T/$1.holder"
   # Inside a subshell with its stderr discarded, so a program killed on
   # purpose (kill -KILL "$(cat "$T/NAME.pid")") brings no "Killed" notice.
-  ( "$DC" "$2" <"$fifo" >"$T/$1.out" 2>"$T/$1.err" &
+  # Its stderr is a pipe, as call's, copied whole before the subshell ends.
+  ( exec {errfd}> >(exec cat >"$T/$1.err")
+    copier=$!
+    "$DC" "$2" <"$fifo" >"$T/$1.out" 2>&$errfd {errfd}>&- &
     echo $! >"$T/$1.pid.tmp" && mv "$T/$1.pid.tmp" "$T/$1.pid"
-    wait $! ) 2>/dev/null &
+    exec {errfd}>&-
+    wait $!
+    rc=$?
+    wait "$copier"
+    exit $rc ) 2>/dev/null &
   echo $! >"$T/$1.job"
   until [ -f "$T/$1.pid" ]; do sleep 0.01; done
 }

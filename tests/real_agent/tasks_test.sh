@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Command tasks on real agents, as a framework sees them, in every task mode
 # of every version in MESOS_BUILDS: exit 0 -> TASK_FINISHED, exit 3 ->
-# TASK_FAILED "Command exited with status 3", the output in the sandbox, the
+# TASK_FAILED "Command exited with status 3", a task's link as its stderr
+# writes no host file, the output in the sandbox, the
 # limits in the agent's /monitor/statistics, an OOM kill reported as such.
 # Through mesos-execute everywhere, and through scheduler.py (the v1
 # scheduler API, 0.24 and later), which sees each update's message and reason
@@ -125,6 +126,23 @@ without_scheduler() {
   oom_waited "$what" "$mode-oom"
 }
 
+# linked_stderr WHAT MODE: a task replaces its sandbox's stderr with a link
+# to a root-only host file no container sees (issue 38). The agent opens
+# SANDBOX/stderr by name, as root, following links, for every call of the
+# program, and the host executor writes its log there: the file must stay
+# as it was, and the task's end be reported all the same.
+linked_stderr() {
+  local hostfile=$RA_DIR/host-file-$2
+  echo "the host's own line" >"$hostfile"
+  chmod 600 "$hostfile"
+  execute "$2-linker" "ln -sf $hostfile \$MESOS_SANDBOX/stderr; sleep 4; exit 3"
+  ended "$2-linker"
+  ends_in "$1 a task that links its stderr to a host file ends TASK_FAILED" "$2-linker" TASK_FAILED
+  equals "$1 that host file is unchanged" "the host's own line" "$(cat "$hostfile")"
+  check "$1 the sandbox's stderr is still a file" test -f "$(sandbox_of "$2-linker")/stderr" -a \
+    ! -L "$(sandbox_of "$2-linker")/stderr"
+}
+
 tasks_in() {
   local mode=$1 what="$RA_VERSION $1:"
   agent_in "$mode" "tasks-$mode" || return
@@ -142,6 +160,7 @@ tasks_in() {
   sandbox=$(sandbox_of "$mode-finished")
   check "$what the task's stdout is in the sandbox" grep -qx to-stdout "$sandbox/stdout"
   check "$what its stderr too" grep -qx to-stderr "$sandbox/stderr"
+  linked_stderr "$what" "$mode"
   if has_v1_scheduler; then with_scheduler "$what" "$mode"; else without_scheduler "$what" "$mode"; fi
   [ "$(mode_of "$mode")" = override ] && override_checks "$what" "$mode"
   nothing_left "$what no container and no process is left"

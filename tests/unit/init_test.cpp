@@ -196,6 +196,27 @@ TEST_CASE("the init rotates each stream past the size, keeping KEEP files of who
   }
 }
 
+TEST_CASE("rotation leaves the log file in place: copied out and truncated, never renamed") {
+  // The host pins SANDBOX/stdout and stderr as mount points in the
+  // container, which a rename cannot move: the file opened before the run
+  // must be the one holding the last lines after it.
+  int held = -1;
+  Run run = run_init({"--log-max-size", "1000", "--log-keep", "2", "--", "/bin/sh", "-c", "seq 1 3000"}, {},
+                     [&held](const fs::path& dir) {
+                       held = ::open((dir / "out").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+                     });
+  REQUIRE(held >= 0);
+  std::string text(4096, '\0');
+  const ssize_t n = ::pread(held, text.data(), text.size(), 0);
+  ::close(held);
+  REQUIRE(n >= 0);
+  text.resize(static_cast<size_t>(n));
+  CHECK(run.code == 0);
+  CHECK(text == run.out);
+  CHECK(run.files.count("out.2"));
+  check_sequence(run.files["out.2"] + run.files["out.1"] + run.out, std::stoi(lines_of(run.files["out.2"])[0]), 3000);
+}
+
 TEST_CASE("a line longer than the size stays whole up to 64 KiB beyond it") {
   Run run = run_init({"--log-max-size", "10", "--log-keep", "5", "--", "/bin/sh", "-c",
                       "echo 0123456789abcdefghij; echo klmnopqrstuvwxyz0123; head -c 102400 /dev/zero | tr '\\0' a; "

@@ -296,9 +296,11 @@ TEST_CASE("CONTAINERIZER_LOG_MAX_SIZE takes 10M, 512K, 1G or bytes; 0 or empty: 
   CHECK_THROWS_WITH(dc::finalize(many), Contains("CONTAINERIZER_LOG_KEEP"));
 }
 
-TEST_CASE("the sandbox, the run directory and the init are mounted") {
+TEST_CASE("the sandbox, its log files (pinned), the run directory and the init are mounted") {
   const Args mounts = values_of(options(launch()), "--mount");
   CHECK(has(mounts, "type=bind,source=" + kSandbox + ",target=/mnt/mesos/sandbox"));
+  CHECK(has(mounts, "type=bind,source=" + kSandbox + "/stdout,target=/mnt/mesos/sandbox/stdout"));
+  CHECK(has(mounts, "type=bind,source=" + kSandbox + "/stderr,target=/mnt/mesos/sandbox/stderr"));
   CHECK(has(mounts, "type=bind,source=" + kRunDir + ",target=/mnt/mesos/containerizer"));
   CHECK(has(mounts, "type=bind,source=" + kInit + ",target=/mnt/mesos/containerizer-init,readonly"));
 }
@@ -320,7 +322,7 @@ TEST_CASE("the libexec directory is mounted only when enabled, present and known
   CAPTURE(mount, exists, known);
   CHECK(has(mounts, "type=bind,source=/usr/libexec/mesos,target=/usr/libexec/mesos,readonly") ==
         (mount && exists && known));
-  CHECK(mounts.size() == (mount && exists && known ? 4u : 3u));
+  CHECK(mounts.size() == (mount && exists && known ? 6u : 5u));
 }
 
 TEST_CASE("a custom sandbox_directory moves the sandbox everywhere") {
@@ -330,6 +332,7 @@ TEST_CASE("a custom sandbox_directory moves the sandbox everywhere") {
   const Args opts = docker_options(p);
   CHECK(value_of(opts, "-w") == "/sandbox");
   CHECK(has(values_of(opts, "--mount"), "type=bind,source=" + kSandbox + ",target=/sandbox"));
+  CHECK(has(values_of(opts, "--mount"), "type=bind,source=" + kSandbox + "/stderr,target=/sandbox/stderr"));
   CHECK(environment_of(p).at("MESOS_SANDBOX") == "/sandbox");
   CHECK(environment_of(p).at("MESOS_DIRECTORY") == "/sandbox");
   CHECK(value_of(init_args(p), "--stdout") == "/sandbox/stdout");
@@ -914,6 +917,7 @@ TEST_CASE("bad named volumes are refused") {
 
 TEST_CASE("no volume may take the path of another mount or of the program's own") {
   for (const std::string& path : std::vector<std::string>{"/mnt/mesos/sandbox", "/mnt/mesos/sandbox/", dc::kInitPath,
+                                                          "/mnt/mesos/sandbox/stdout", "/mnt/mesos/sandbox/stderr",
                                                           dc::kRunDirPath, "/usr/libexec/mesos"})
     CHECK_THAT(refusal(launch(container("", named_volume("v", path)))), Contains("two volumes on one path"));
   CHECK_THAT(refusal(launch(container("", named_volume("v", "/data") + volume("/data", "cache")))),
