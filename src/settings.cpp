@@ -76,14 +76,21 @@ void add_flags(CLI::App& app, Settings& s) {
   option(app, "log-keep", s.log_keep, "rotated stdout.N and stderr.N files kept");
   option(app, "fetch-cache-dir", s.fetch_cache_dir, "shared cache of fetched URIs (default STATE_DIR/fetch-cache)");
   option(app, "fetch-cache-size", s.fetch_cache_size, "fetch cache size limit in bytes");
-  option(app, "fetch-timeout", s.fetch_timeout, "seconds each URI may take to fetch");
+  option(app, "fetch-timeout", s.fetch_timeout, "seconds each URI may take to fetch and extract");
+  option(app, "fetch-max-size", s.fetch_max_size, "bytes one URI may download");
+  option(app, "fetch-extract-max-size", s.fetch_extract_max_size, "bytes one archive may write when extracted");
+  option(app, "fetch-extract-max-entries", s.fetch_extract_max_entries, "entries one archive may hold");
+  option(app, "fetch-deny-local-addresses", s.fetch_deny_local_addresses,
+         "refuse to fetch from loopback and link-local addresses (127/8, ::1, 169.254/16, fe80::/10)");
+  option(app, "fetch-mesos-fetcher-schemes", s.fetch_mesos_fetcher_schemes,
+         "URI schemes handed to $MESOS_LIBEXEC_DIRECTORY/mesos-fetcher, comma-separated");
   option(app, "allow-docker-parameters", s.allow_docker_parameters, "allow DockerInfo.parameters");
   option(app, "default-docker-parameters", s.default_docker_parameters,
          "key=value,... for containers that bring no parameters");
   option(app, "global-container-mounts", s.global_container_mounts, "host:container[:ro|rw],... in every container");
   option(app, "allow-privileged", s.allow_privileged, "allow DockerInfo.privileged");
   option(app, "host-volumes", s.host_volumes,
-         "host paths frameworks may name in volumes and local URIs: none, any or prefixes, comma-separated");
+         "host paths frameworks may name in volumes, and local URIs read as root: none, any or prefixes, comma-separated");
   option(app, "volume-drivers", s.volume_drivers,
          "docker volume drivers frameworks may name (named volumes, DockerInfo.volume_driver): any or names, "
          "comma-separated");
@@ -108,6 +115,10 @@ void finalize(Settings& s) {
   if (s.init.empty()) s.init = directory_of_self() + "/containerizer-init";
   if (s.fetch_cache_dir.empty()) s.fetch_cache_dir = s.state_dir + "/fetch-cache";
   if (s.fetch_timeout <= 0) throw Error("CONTAINERIZER_FETCH_TIMEOUT must be positive");
+  for (auto [value, name] : {std::pair{s.fetch_max_size, "CONTAINERIZER_FETCH_MAX_SIZE"},
+                             {s.fetch_extract_max_size, "CONTAINERIZER_FETCH_EXTRACT_MAX_SIZE"},
+                             {s.fetch_extract_max_entries, "CONTAINERIZER_FETCH_EXTRACT_MAX_ENTRIES"}})
+    if (value == 0) throw Error(std::string(name) + " must be positive");
   if (s.task_mode != "auto" && s.task_mode != "executor" && s.task_mode != "override" && s.task_mode != "host")
     throw Error("CONTAINERIZER_TASK_MODE must be 'auto', 'executor', 'override' or 'host', not '" + s.task_mode +
                 "'");

@@ -34,7 +34,12 @@ struct Settings {
   // Fetching CommandInfo URIs (src/fetch/).
   std::string fetch_cache_dir;              // default: STATE_DIR/fetch-cache
   uint64_t fetch_cache_size = 2ull << 30;   // bytes, least recently used entries evicted beyond it
-  double fetch_timeout = 300;               // seconds per URI
+  double fetch_timeout = 300;               // seconds per URI: its download and its extraction
+  uint64_t fetch_max_size = 2ull << 30;     // bytes one URI may download
+  uint64_t fetch_extract_max_size = 8ull << 30;     // bytes one archive may write
+  uint64_t fetch_extract_max_entries = 100000;      // entries one archive may hold
+  bool fetch_deny_local_addresses = false;  // refuse loopback and link-local addresses (http, https)
+  std::string fetch_mesos_fetcher_schemes = "hdfs,hftp,s3,s3n,ftp,ftps";  // handed to mesos-fetcher
   // Operator policy (src/policy.cpp parses and applies these).
   bool allow_docker_parameters = false;     // DockerInfo.parameters, CommandInfo.container.options
   std::string default_docker_parameters;    // key=value,... for containers with no parameters

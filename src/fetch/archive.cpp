@@ -50,7 +50,35 @@ std::string name_of(struct archive_entry* entry) {
   return name ? name : "";
 }
 
-void check(struct archive_entry* entry) {
+// The limits as extraction goes: entries and bytes so far.
+struct Counter {
+  const Extraction& limits;
+  uint64_t entries = 0;
+  uint64_t bytes = 0;
+
+  void entry() {
+    if (++entries > limits.max_entries)
+      throw Error("the archive has more than " + std::to_string(limits.max_entries) +
+                  " entries (CONTAINERIZER_FETCH_EXTRACT_MAX_ENTRIES)");
+    in_time();
+  }
+  void add(uint64_t size) {
+    if (size > limits.max_bytes - bytes)
+      throw Error("the archive holds more than " + std::to_string(limits.max_bytes) +
+                  " bytes (CONTAINERIZER_FETCH_EXTRACT_MAX_SIZE)");
+    bytes += size;
+    in_time();
+  }
+  void in_time() const {
+    if (std::chrono::steady_clock::now() > limits.deadline)
+      throw Error("extraction did not finish in time (CONTAINERIZER_FETCH_TIMEOUT)");
+  }
+};
+
+void check(struct archive_entry* entry, Counter& counter) {
+  counter.entry();
+  if (archive_entry_size_is_set(entry) && archive_entry_size(entry) > 0)
+    counter.add(static_cast<uint64_t>(archive_entry_size(entry)));
   const std::string name = name_of(entry);
   auto path = entry_path(name);
   if (!path) throw Error("archive entry '" + name + "' would land outside the sandbox");
@@ -75,7 +103,7 @@ void check(struct archive_entry* entry) {
   }
 }
 
-void copy_data(struct archive* reader, struct archive* writer, const std::string& name) {
+void copy_data(struct archive* reader, struct archive* writer, const std::string& name, Counter& counter) {
   const void* block;
   size_t size;
   la_int64_t offset;
@@ -83,6 +111,7 @@ void copy_data(struct archive* reader, struct archive* writer, const std::string
     int status = archive_read_data_block(reader, &block, &size, &offset);
     if (status == ARCHIVE_EOF) return;
     if (status < ARCHIVE_WARN) throw Error(complaint(reader));
+    counter.add(size);
     if (archive_write_data_block(writer, block, size, offset) < ARCHIVE_WARN)
       throw Error("cannot write '" + name + "': " + complaint(writer));
   }
@@ -90,8 +119,12 @@ void copy_data(struct archive* reader, struct archive* writer, const std::string
 
 }  // namespace
 
-void extract(int fd, Archive kind, const std::string& name, Placed& placed) {
-  if (kind != Archive::gzip) for_each_entry(open_reader(fd, kind).get(), check);
+void extract(int fd, Archive kind, const std::string& name, Placed& placed, const Extraction& limits) {
+  if (kind != Archive::gzip) {
+    Counter declared{limits};
+    for_each_entry(open_reader(fd, kind).get(), [&](struct archive_entry* entry) { check(entry, declared); });
+  }
+  Counter written{limits};
 
   Reader reader = open_reader(fd, kind);
   Reader writer(archive_write_disk_new(), archive_write_free);
@@ -102,6 +135,7 @@ void extract(int fd, Archive kind, const std::string& name, Placed& placed) {
                                                    ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                                                    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
   for_each_entry(reader.get(), [&](struct archive_entry* entry) {
+    written.entry();
     std::string path;
     if (kind == Archive::gzip) {
       path = gunzipped_path(name);
@@ -117,7 +151,7 @@ void extract(int fd, Archive kind, const std::string& name, Placed& placed) {
     placed.note(path);
     if (archive_write_header(writer.get(), entry) < ARCHIVE_WARN)
       throw Error("cannot write '" + path + "': " + complaint(writer.get()));
-    copy_data(reader.get(), writer.get(), path);
+    copy_data(reader.get(), writer.get(), path, written);
     if (archive_write_finish_entry(writer.get()) < ARCHIVE_WARN)
       throw Error("cannot write '" + path + "': " + complaint(writer.get()));
   });

@@ -1,6 +1,7 @@
 #pragma once
-// The shared download cache: DIR/entries/<key> (the downloaded file, its
-// mtime the last use), DIR/locks/<key> (a flock per URI: shared while a
+// The shared download cache, 0700: DIR/entries/<key> (the downloaded file,
+// its mtime the last use), DIR/uris/<key> (the user and URI it was fetched
+// for, compared on every hit), DIR/locks/<key> (a flock per URI: shared while a
 // launch copies or extracts the entry, exclusive while one downloads it, so
 // concurrent launches of one URI download it once), DIR/partial/ (downloads
 // in progress). Least recently used entries go when the total exceeds the
@@ -11,10 +12,15 @@
 
 namespace dc::fetch {
 
+// The cache's file name for a URI fetched for `user` (a uid, or "" for
+// none): the SHA-256 of both (Mesos keys its cache by user and URI too),
+// then the URI's basename made safe (for people looking into the cache).
+std::string cache_key(const std::string& user, const std::string& value);
+
 // One URI's file, held (and protected from eviction) while this lives.
 class Held {
  public:
-  Held(int lock_fd, int fd, std::string unlink_path, bool hit);
+  Held(int lock_fd, int fd, bool hit);
   Held(Held&& other) noexcept;
   Held(const Held&) = delete;
   ~Held();
@@ -24,15 +30,17 @@ class Held {
  private:
   int lock_fd_;
   int fd_;
-  std::string unlink_path_;  // a download too big to keep, removed when done
   bool hit_;
 };
 
 class Cache {
  public:
   Cache(std::string dir, uint64_t limit_bytes);
-  // The file for `value`; `download(path)` makes it when the cache has none.
-  Held get(const std::string& value, const std::function<void(const std::string& path)>& download);
+  // The file for `value` fetched for `user`; `download(path, max_bytes)`
+  // makes it when the cache has none, at most the cache's size: it throws
+  // TooLarge beyond (and the caller fetches without the cache).
+  Held get(const std::string& user, const std::string& value,
+           const std::function<void(const std::string& path, uint64_t max_bytes)>& download);
 
  private:
   // Removes least recently used entries other than `keep` until the total

@@ -1,13 +1,18 @@
 #include "fetch/client.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "error.hpp"
 #include "fetch/uri.hpp"
@@ -33,21 +38,48 @@ std::vector<std::string> fetcher_argv(const Settings& settings, const std::strin
                                    "--cache-dir", settings.fetch_cache_dir,
                                    "--cache-size", std::to_string(settings.fetch_cache_size),
                                    "--timeout", std::to_string(settings.fetch_timeout),
+                                   "--max-size", std::to_string(settings.fetch_max_size),
+                                   "--extract-max-size", std::to_string(settings.fetch_extract_max_size),
+                                   "--extract-max-entries", std::to_string(settings.fetch_extract_max_entries),
+                                   "--mesos-fetcher-schemes", settings.fetch_mesos_fetcher_schemes,
                                    "--host-paths", settings.host_volumes,
                                    "--log-level", settings.log_level,
                                    "--frame-limit", std::to_string(settings.frame_limit)};
   const char* libexec = std::getenv("MESOS_LIBEXEC_DIRECTORY");
   if (libexec && *libexec && ::access((std::string(libexec) + "/mesos-fetcher").c_str(), X_OK) == 0)
     argv.insert(argv.end(), {"--mesos-fetcher", std::string(libexec) + "/mesos-fetcher"});
+  if (settings.fetch_deny_local_addresses) argv.push_back("--deny-local-addresses");
   if (user)
     argv.insert(argv.end(), {"--uid", std::to_string(user->uid), "--gid", std::to_string(user->gid),
                              "--groups", join(user->groups)});
   return argv;
 }
 
+// What the fetcher said on stdout until it closed it, or nullopt when
+// `deadline` came first. Waits on the pipe itself.
+std::optional<std::string> read_until(int fd, std::chrono::steady_clock::time_point deadline) {
+  std::string said;
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    struct pollfd ready = {fd, POLLIN, 0};
+    const int n = left > 0 ? ::poll(&ready, 1, static_cast<int>(std::min<long long>(left, 1 << 30))) : 0;
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;
+    char buffer[4096];
+    const ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return said;
+    // Its one line, kept bounded: a runaway child cannot fill our memory.
+    if (said.size() < 65536) said.append(buffer, static_cast<size_t>(got));
+  }
+}
+
 // Runs the fetcher with `input` on its stdin; its stderr is ours, its
-// stdout (the failure's line) is returned with its exit status.
-std::pair<int, std::string> run(const std::vector<std::string>& args, const std::string& input) {
+// stdout (the failure's line) is returned with its exit status. Killed at
+// `deadline` (a stuck child never holds the launch).
+std::pair<int, std::string> run(const std::vector<std::string>& args, const std::string& input,
+                                std::chrono::steady_clock::time_point deadline) {
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
     throw Error(std::string("pipe: ") + strerror(errno));
@@ -74,15 +106,16 @@ std::pair<int, std::string> run(const std::vector<std::string>& args, const std:
     // It went before reading: its exit status says why.
   }
   ::close(in[1]);
-  std::string said;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = ::read(out[0], buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0) said.append(buffer, static_cast<size_t>(n));
+  auto said = read_until(out[0], deadline);
   ::close(out[0]);
+  if (!said) {
+    ::kill(pid, SIGKILL);
+    process::reap(pid);
+    throw Error("docker-containerizer-fetch did not finish in time: killed (CONTAINERIZER_FETCH_TIMEOUT)");
+  }
   const int status = process::reap(pid);
-  while (!said.empty() && (said.back() == '\n' || said.back() == '\r')) said.pop_back();
-  return {status, said};
+  while (!said->empty() && (said->back() == '\n' || said->back() == '\r')) said->pop_back();
+  return {status, *said};
 }
 
 }  // namespace
@@ -93,7 +126,13 @@ void into_sandbox(const Settings& settings, const mesos::containerizer::Launch& 
   if (uris.empty()) return;
   mesos::CommandInfo command;
   for (auto& uri : uris) *command.add_uris() = std::move(uri);
-  auto [status, said] = run(fetcher_argv(settings, launch.directory(), user), command.SerializeAsString());
+  // Each URI may wait for another launch's download of it, then take its
+  // own timeout; one more for the start and the checks.
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(
+                            settings.fetch_timeout * static_cast<double>(2 * command.uris_size() + 1)));
+  auto [status, said] =
+      run(fetcher_argv(settings, launch.directory(), user), command.SerializeAsString(), deadline);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
   if (said.empty()) said = "docker-containerizer-fetch ended with status " + std::to_string(status);
   throw Error(said);

@@ -15,10 +15,15 @@ namespace dc::fetch {
 struct Options {
   std::string cache_dir;
   uint64_t cache_size = 0;
-  double timeout_seconds = 0;     // per URI
+  double timeout_seconds = 0;     // per URI: its download and its extraction
+  uint64_t max_size = 0;          // bytes one URI may download
+  uint64_t extract_max_size = 0;  // bytes one archive may write
+  uint64_t extract_max_entries = 0;
+  bool deny_local_addresses = false;
   std::optional<UserIds> user;    // owns what is fetched; local files are read with its rights
   std::string mesos_fetcher;      // for other schemes; empty when the host has none
-  policy::Policy host_paths;      // the local files URIs may name (CONTAINERIZER_HOST_VOLUMES)
+  std::vector<std::string> mesos_fetcher_schemes;  // the schemes it may be handed
+  policy::Policy host_paths;      // local files read as root (CONTAINERIZER_HOST_VOLUMES)
 };
 
 // Checks every URI, then fetches each; throws dc::Error naming the URI and

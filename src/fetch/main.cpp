@@ -19,11 +19,17 @@
 
 namespace {
 
+std::vector<std::string> items(const std::string& list) {
+  std::vector<std::string> result;
+  std::istringstream stream(list);
+  for (std::string item; std::getline(stream, item, ',');)
+    if (!item.empty()) result.push_back(item);
+  return result;
+}
+
 std::vector<uint32_t> numbers(const std::string& list) {
   std::vector<uint32_t> result;
-  std::istringstream items(list);
-  for (std::string item; std::getline(items, item, ',');)
-    if (!item.empty()) result.push_back(static_cast<uint32_t>(std::stoul(item)));
+  for (const auto& item : items(list)) result.push_back(static_cast<uint32_t>(std::stoul(item)));
   return result;
 }
 
@@ -32,7 +38,7 @@ std::vector<uint32_t> numbers(const std::string& list) {
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"docker-containerizer-fetch: fetches URIs (a framed CommandInfo on stdin) into a sandbox"};
-  std::string sandbox, log_level = "info", groups, host_paths = "none";
+  std::string sandbox, log_level = "info", groups, host_paths = "none", schemes;
   int64_t uid = -1, gid = -1;
   uint64_t frame_limit = 64ull << 20;
   dc::fetch::Options options;
@@ -40,11 +46,16 @@ int main(int argc, char** argv) {
   app.add_option("--cache-dir", options.cache_dir, "the shared download cache")->required();
   app.add_option("--cache-size", options.cache_size, "the cache's size limit in bytes")->required();
   app.add_option("--timeout", options.timeout_seconds, "seconds per URI")->required();
+  app.add_option("--max-size", options.max_size, "bytes one URI may download")->required();
+  app.add_option("--extract-max-size", options.extract_max_size, "bytes one archive may write")->required();
+  app.add_option("--extract-max-entries", options.extract_max_entries, "entries one archive may hold")->required();
+  app.add_flag("--deny-local-addresses", options.deny_local_addresses, "refuse loopback and link-local peers");
   app.add_option("--mesos-fetcher", options.mesos_fetcher, "the agent's fetcher, for other schemes");
+  app.add_option("--mesos-fetcher-schemes", schemes, "the schemes it may be handed, comma-separated");
   app.add_option("--uid", uid, "the Launch's user");
   app.add_option("--gid", gid, "its group");
   app.add_option("--groups", groups, "its supplementary groups, comma-separated");
-  app.add_option("--host-paths", host_paths, "host paths local URIs may name: any, none or prefixes");
+  app.add_option("--host-paths", host_paths, "host paths local URIs are read as root under: any, none or prefixes");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
   app.add_option("--frame-limit", frame_limit, "largest input frame in bytes");
   CLI11_PARSE(app, argc, argv);
@@ -53,6 +64,7 @@ int main(int argc, char** argv) {
     dc::Settings settings;
     settings.host_volumes = host_paths;
     options.host_paths = dc::policy::from(settings);
+    options.mesos_fetcher_schemes = items(schemes);
     if (uid >= 0) options.user = dc::UserIds{static_cast<uint32_t>(uid), static_cast<uint32_t>(gid), numbers(groups)};
     mesos::CommandInfo command;
     if (!command.ParseFromString(dc::framing::read_frame(STDIN_FILENO, frame_limit)))

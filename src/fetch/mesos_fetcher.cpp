@@ -2,14 +2,17 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <spawn.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+#include <climits>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -27,7 +30,8 @@ namespace {
 // src/launcher/fetcher.cpp): 0.22+ a FetcherInfo as JSON in
 // MESOS_FETCHER_INFO (BYPASS_CACHE: straight into sandbox_directory, no
 // user, so nothing is su'd or chowned); 0.20-0.21 MESOS_EXECUTOR_URIS
-// tokens "URI+<0|1 executable><X|N extract>" into MESOS_WORK_DIRECTORY.
+// tokens "URI+<0|1 executable><X|N extract>" into MESOS_WORK_DIRECTORY,
+// split on spaces (uri.cpp's validate() lets none through).
 std::vector<std::string> fetcher_environment(const std::string& value, const std::string& dir) {
   nlohmann::json info = {
       {"sandbox_directory", dir},
@@ -43,64 +47,124 @@ std::vector<std::string> fetcher_environment(const std::string& value, const std
   return env;
 }
 
-pid_t spawn(const std::string& fetcher, std::vector<std::string> env) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  // Its log belongs beside ours (the sandbox's stderr); our stdout is not its.
-  posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
+// Forks and execs `fetcher` as `user` in its own process group, its files
+// bounded by RLIMIT_FSIZE; its log goes beside ours (the sandbox's stderr),
+// our stdout is not its. posix_spawn cannot switch users. Between fork and
+// exec only system calls: nothing that allocates.
+pid_t spawn(const std::string& fetcher, std::vector<std::string> env, const Transfer& transfer) {
   std::vector<char*> argv = {const_cast<char*>(fetcher.c_str()), nullptr}, envp;
   for (auto& entry : env) envp.push_back(entry.data());
   envp.push_back(nullptr);
-  pid_t pid = 0;
-  int failed = posix_spawn(&pid, fetcher.c_str(), &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (failed) throw Error("cannot run " + fetcher + ": " + strerror(failed));
+  const UserIds& user = transfer.fetcher_user;
+  std::vector<gid_t> groups(user.groups.begin(), user.groups.end());
+  const rlim_t most = transfer.max_bytes < RLIM_INFINITY ? transfer.max_bytes : RLIM_INFINITY;
+  const struct rlimit fsize = {most, most};
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + strerror(errno));
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) throw Error(std::string("fork: ") + strerror(errno));
+  if (pid == 0) {
+    process::prepare_child(parent, STDERR_FILENO, STDERR_FILENO);
+    // Changing the user clears the parent-death signal: set it again after.
+    if (::setrlimit(RLIMIT_FSIZE, &fsize) == 0 && ::setgroups(groups.size(), groups.data()) == 0 &&
+        ::setgid(user.gid) == 0 && ::setuid(user.uid) == 0 && ::prctl(PR_SET_PDEATHSIG, SIGKILL) == 0) {
+      if (::getppid() != parent) ::_exit(127);
+      ::execve(fetcher.c_str(), argv.data(), envp.data());
+    }
+    const int error = errno;
+    (void)!::write(report[1], &error, sizeof error);
+    ::_exit(127);
+  }
+  ::close(report[1]);
+  int error = 0;
+  const bool failed = ::read(report[0], &error, sizeof error) == sizeof error;
+  ::close(report[0]);
+  if (failed) {
+    process::reap(pid);
+    throw Error("cannot run " + fetcher + " as uid " + std::to_string(user.uid) + ": " + strerror(error));
+  }
   return pid;
 }
 
-// The exit status, or nullopt after `timeout_seconds` (the process killed).
+// The exit status, or nullopt after `timeout_seconds`. Its whole process
+// group is killed either way: nothing of the user's outlives it to change
+// the directory while we read it.
 std::optional<int> wait_for(pid_t pid, double timeout_seconds) {
-  if (process::exits_within(pid, timeout_seconds)) return process::reap(pid);
-  ::kill(pid, SIGKILL);
-  process::reap(pid);
-  return std::nullopt;
+  std::optional<int> status;
+  if (process::exits_within(pid, timeout_seconds)) status = process::reap(pid);
+  ::kill(-pid, SIGKILL);
+  if (!status) process::reap(pid);
+  return status;
 }
 
-// The one file the fetcher left in `dir`. Not a link: it would land in the
-// sandbox, and the chmod of an executable URI would follow it.
-std::string only_file(const std::string& dir) {
-  std::vector<std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir))
-    if (entry.symlink_status().type() == std::filesystem::file_type::regular) files.push_back(entry.path());
-  if (files.size() != 1) throw Error("mesos-fetcher left " + std::to_string(files.size()) + " files, not one");
-  return files[0];
+[[noreturn]] void fail(int status, const Transfer& transfer) {
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ)
+    throw TooLarge("mesos-fetcher wrote more than " + std::to_string(transfer.max_bytes) + " bytes (" +
+                   transfer.max_bytes_setting + ")");
+  throw Error("mesos-fetcher failed (" +
+              (WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status))
+                                 : "signal " + std::to_string(WTERMSIG(status))) +
+              "; its log is in the stderr above)");
+}
+
+// The one file the fetcher left in `dir`, open. It ran as the task's user
+// in a directory that user owns: a link or anything but a regular file is
+// not taken (a root read would follow it), nor a FIFO waited on.
+int only_file(const std::string& dir) {
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir_fd < 0) throw Error("cannot open " + dir + ": " + strerror(errno));
+  DIR* listing = ::fdopendir(dir_fd);
+  if (!listing) {
+    ::close(dir_fd);
+    throw Error("cannot list " + dir + ": " + strerror(errno));
+  }
+  std::vector<std::string> names;
+  while (const struct dirent* entry = ::readdir(listing))
+    if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0) names.push_back(entry->d_name);
+  int fd = names.size() == 1
+               ? ::openat(dir_fd, names[0].c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+               : -1;
+  ::closedir(listing);
+  struct stat info;
+  if (fd >= 0 && ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) return fd;
+  if (fd >= 0) ::close(fd);
+  throw Error("mesos-fetcher left " + std::to_string(names.size()) + " entries, not one regular file");
 }
 
 }  // namespace
 
-void fetch_with_mesos_fetcher(const std::string& fetcher, const std::string& value, const std::string& path,
-                              double timeout_seconds) {
-  const std::string dir = path + ".mesos-fetcher";
+void fetch_with_mesos_fetcher(const std::string& value, const std::string& path, const Transfer& transfer) {
+  char cwd[PATH_MAX];
+  if (!::getcwd(cwd, sizeof cwd)) throw Error(std::string("getcwd: ") + strerror(errno));
+  const std::string dir = std::string(cwd) + "/.mesos-fetcher-" + std::to_string(::getpid());
   if (::mkdir(dir.c_str(), 0700) != 0) throw Error("cannot create " + dir + ": " + strerror(errno));
-  try {
-    auto status = wait_for(spawn(fetcher, fetcher_environment(value, dir)), timeout_seconds);
-    if (!status)
-      throw Error("mesos-fetcher timed out after " + std::to_string(static_cast<long>(timeout_seconds)) +
-                  " s (CONTAINERIZER_FETCH_TIMEOUT)");
-    if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0)
-      throw Error("mesos-fetcher failed (" +
-                  (WIFEXITED(*status) ? "exit code " + std::to_string(WEXITSTATUS(*status))
-                                      : "signal " + std::to_string(WTERMSIG(*status))) +
-                  "; its log is in the stderr above)");
-    if (::rename(only_file(dir).c_str(), path.c_str()) != 0)
-      throw Error("cannot move mesos-fetcher's file to " + path + ": " + strerror(errno));
-  } catch (...) {
+  auto remove = [&] {
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);
+  };
+  try {
+    if (::lchown(dir.c_str(), transfer.fetcher_user.uid, transfer.fetcher_user.gid) != 0)
+      throw Error("cannot chown " + dir + ": " + strerror(errno));
+    auto status = wait_for(spawn(transfer.mesos_fetcher, fetcher_environment(value, dir), transfer),
+                           transfer.timeout_seconds);
+    if (!status)
+      throw Error("mesos-fetcher timed out after " + std::to_string(static_cast<long>(transfer.timeout_seconds)) +
+                  " s (CONTAINERIZER_FETCH_TIMEOUT)");
+    if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) fail(*status, transfer);
+    const int fd = only_file(dir);
+    try {
+      copy_into(fd, path, 0644);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+    ::close(fd);
+  } catch (...) {
+    remove();
     throw;
   }
-  std::filesystem::remove_all(dir);
+  remove();
 }
 
 }  // namespace dc::fetch

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 #include "error.hpp"
 
@@ -63,15 +63,44 @@ std::vector<Uri> uris_of(const mesos::containerizer::Launch& launch) {
   return result;
 }
 
+void validate(const std::string& value) {
+  for (unsigned char c : value)
+    if (c <= ' ' || c == 0x7f)
+      throw Error("the URI holds whitespace or a control character (byte " + std::to_string(c) + ")");
+}
+
 Scheme scheme_of(const std::string& value) {
+  const std::string name = scheme_name(value);
+  if (name.empty()) {
+    // Not a scheme, so not a path either: Mesos would see one in it.
+    if (value.find("://") != std::string::npos) throw Error("the URI's scheme is malformed");
+    return Scheme::local;
+  }
   if (starts_with_scheme(value, "http://") || starts_with_scheme(value, "https://")) return Scheme::http;
-  if (value.find("://") == std::string::npos || starts_with_scheme(value, "file://")) return Scheme::local;
+  if (starts_with_scheme(value, "file://")) return Scheme::local;
   return Scheme::other;
 }
 
 std::string scheme_name(const std::string& value) {
-  size_t colon = value.find("://");
-  return colon == std::string::npos ? value.substr(0, value.find(':')) : value.substr(0, colon);
+  const size_t end = value.find("://");
+  if (end == std::string::npos || end == 0 || !isalpha(static_cast<unsigned char>(value[0]))) return "";
+  for (size_t i = 1; i < end; ++i)
+    if (!isalnum(static_cast<unsigned char>(value[i])) && !strchr("+.-", value[i])) return "";
+  return value.substr(0, end);
+}
+
+std::string redacted(const std::string& value) {
+  std::string shown;
+  for (unsigned char c : value) {
+    char escaped[5];
+    std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+    shown += c <= ' ' || c >= 0x7f || c == '\\' ? std::string(escaped) : std::string(1, static_cast<char>(c));
+  }
+  const size_t start = shown.find("://");
+  if (start == std::string::npos) return shown;
+  const size_t at = shown.rfind('@', shown.find_first_of("/?#", start + 3));
+  if (at == std::string::npos || at < start + 3) return shown;
+  return shown.substr(0, start + 3) + "***@" + shown.substr(at + 1);
 }
 
 std::string local_path(const std::string& value) {
@@ -143,19 +172,6 @@ bool link_stays_inside(const std::string& entry, const std::string& target) {
     ++climbs;
   }
   return above > 0 && climbs < above;
-}
-
-std::string cache_key(const std::string& value) {
-  // FNV-1a, 64 bits: a file name, not a defence (the cache holds only what
-  // this host's frameworks asked for).
-  uint64_t hash = 14695981039346656037ull;
-  for (unsigned char c : value) hash = (hash ^ c) * 1099511628211ull;
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
-  std::string base = value.substr(value.rfind('/') + 1).substr(0, 64);
-  for (auto& c : base)
-    if (!isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') c = '_';
-  return std::string(hex) + "-" + base;
 }
 
 }  // namespace dc::fetch

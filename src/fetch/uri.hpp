@@ -16,12 +16,22 @@ using Uri = mesos::CommandInfo::URI;
 // agent copies a command task's URIs into the executor it generates.
 std::vector<Uri> uris_of(const mesos::containerizer::Launch& launch);
 
+// Throws dc::Error for a value with whitespace or a control character
+// anywhere: Mesos's fetchers trim a leading space before they look at the
+// scheme (1.0.1, 0.28.2), and 0.20's splits MESOS_EXECUTOR_URIS on spaces,
+// so such a value means one thing here and another there.
+void validate(const std::string& value);
+
 enum class Scheme { local, http, other };
 
+// By the scheme matched exactly (^[A-Za-z][A-Za-z0-9+.-]*://, any case):
 // local: file:// or no scheme at all (a path); http: http:// and https://.
 Scheme scheme_of(const std::string& value);
-// The scheme's name ("hdfs"), for refusals.
+// The scheme's name as written ("hdfs"), empty for a path.
 std::string scheme_name(const std::string& value);
+// The value for logs and refusals: without the user:password@ of its
+// authority, and whitespace, control bytes, bytes past ASCII and '\' as \xNN.
+std::string redacted(const std::string& value);
 // file:///x and file://localhost/x -> /x; a plain absolute path as it is.
 // Throws dc::Error for a relative path or a file URI naming another host.
 std::string local_path(const std::string& value);
@@ -46,9 +56,5 @@ std::optional<std::string> entry_path(const std::string& name);
 // directories above it. Links made by archives that pass this check can
 // never, however they chain, resolve outside the sandbox.
 bool link_stays_inside(const std::string& entry, const std::string& target);
-
-// The cache's file name for a URI: a hash of the whole value, then its
-// basename made safe (for people looking into the cache).
-std::string cache_key(const std::string& value);
 
 }  // namespace dc::fetch

@@ -7,9 +7,15 @@
 #include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/http.hpp>
 
+#include <netdb.h>
+
 #include <atomic>
 #include <cctype>
+#include <csignal>
+#include <cstring>
 #include <limits>
+#include <memory>
+#include <vector>
 
 namespace dc::http {
 namespace {
@@ -37,6 +43,68 @@ Headers headers_of(const Fields& fields) {
   return result;
 }
 
+// One name lookup by getaddrinfo_a, shared by its caller and glibc's
+// completion notice: a lookup the caller gave up on finishes on glibc's
+// thread, and the last of the two frees it.
+struct Lookup {
+  std::string host, port;
+  struct addrinfo hints {};
+  struct gaicb request {};
+  ~Lookup() {
+    if (request.ar_result) ::freeaddrinfo(request.ar_result);
+  }
+};
+
+void release_lookup(union sigval value) { delete static_cast<std::shared_ptr<Lookup>*>(value.sival_ptr); }
+
+// The host's addresses, or an error at `deadline`: getaddrinfo alone (and
+// asio's resolver, whose thread is joined when its io_context goes) waits as
+// long as the name servers take.
+std::vector<tcp::endpoint> resolve(const std::string& where, const std::string& host, const std::string& port,
+                                   Clock::time_point deadline) {
+  auto lookup = std::make_shared<Lookup>();
+  lookup->host = host;
+  lookup->port = port;
+  lookup->hints.ai_family = AF_UNSPEC;
+  lookup->hints.ai_socktype = SOCK_STREAM;
+  lookup->request.ar_name = lookup->host.c_str();
+  lookup->request.ar_service = lookup->port.c_str();
+  lookup->request.ar_request = &lookup->hints;
+  auto* held = new std::shared_ptr<Lookup>(lookup);
+  struct sigevent notice {};
+  notice.sigev_notify = SIGEV_THREAD;
+  notice.sigev_notify_function = release_lookup;
+  notice.sigev_value.sival_ptr = held;
+  struct gaicb* requests[] = {&lookup->request};
+  if (int failed = ::getaddrinfo_a(GAI_NOWAIT, requests, 1, &notice); failed != 0) {
+    delete held;
+    throw Error(where + ": cannot resolve " + host + ": " + ::gai_strerror(failed));
+  }
+  for (;;) {
+    const auto left = std::max(std::chrono::nanoseconds(0), deadline - Clock::now());
+    const struct timespec wait = {static_cast<time_t>(left.count() / 1000000000),
+                                  static_cast<long>(left.count() % 1000000000)};
+    const struct gaicb* waiting[] = {&lookup->request};
+    const int result = ::gai_suspend(waiting, 1, &wait);
+    if (result == EAI_INTR) continue;
+    if (result != EAI_AGAIN) break;
+    // Cancelled before it ran: no notice will come to release it.
+    if (::gai_cancel(&lookup->request) == EAI_CANCELED) delete held;
+    throw Error(where + ": cannot resolve " + host + ": no answer in time");
+  }
+  if (int failed = ::gai_error(&lookup->request); failed != 0)
+    throw Error(where + ": cannot resolve " + host + ": " + ::gai_strerror(failed));
+  std::vector<tcp::endpoint> endpoints;
+  for (const addrinfo* address = lookup->request.ar_result; address; address = address->ai_next) {
+    tcp::endpoint endpoint;
+    if (address->ai_addrlen > endpoint.capacity()) continue;
+    std::memcpy(endpoint.data(), address->ai_addr, address->ai_addrlen);
+    endpoint.resize(address->ai_addrlen);
+    endpoints.push_back(endpoint);
+  }
+  return endpoints;
+}
+
 // One connection with its own io_context. Asio's synchronous calls ignore
 // socket timeouts, so each step is an asynchronous operation run to its end
 // on this thread, with tcp_stream's deadline as the timeout.
@@ -62,12 +130,9 @@ struct Connection {
 
   void connect(const Url& url, Clock::time_point deadline) {
     where = "http://" + url.authority() + url.target;
-    tcp::resolver resolver(io);
-    beast::error_code ec;
-    auto endpoints = resolver.resolve(url.host, url.port, ec);
-    if (ec) fail("cannot resolve " + url.host, ec);
+    const auto endpoints = resolve(where, url.host, url.port, deadline);
     stream.expires_at(deadline);
-    ec = run([&](auto handler) { stream.async_connect(endpoints, handler); });
+    auto ec = run([&](auto handler) { stream.async_connect(endpoints, handler); });
     if (ec) fail("cannot connect", ec);
   }
 

@@ -97,29 +97,58 @@ equals "executable sets the run bits" 755 "$(stat -c %a "$(sandbox_of i10-exec)/
 call launch "$(fetch_frame i10-output "./bin/renamed" "uris { value: \"$URL/tool\" executable: true output_file: \"bin/renamed\" }")"
 equals "output_file names the result, in a directory it makes" "tool ran" "$(output_of i10-output)"
 
-# Local URIs name host paths: CONTAINERIZER_HOST_VOLUMES decides (issue 26).
+# Local URIs are read with the rights of the Launch's user, nobody's for a
+# root task or one with no user; root reads only under
+# CONTAINERIZER_HOST_VOLUMES (issue 30 §5).
 local=$(realpath "$T/local")
+chmod 755 "$local"
 echo "from file uri" >"$local/a.txt"
 echo "from plain path" >"$local/b.txt"
-ln -s /etc/passwd "$local/passwd"
-fetch_refused i10-shadow "uris { value: \"file:///etc/shadow\" }" \
-  "host path '/etc/shadow' is refused (CONTAINERIZER_HOST_VOLUMES=none; a prefix holding it, or any, allows it)" \
-  "by default a local URI is refused, naming the path and the setting"
-fetch_refused i10-upper "uris { value: \"FILE://$local/a.txt\" }" "host path '$local/a.txt' is refused" \
-  "so is one whose scheme is in capitals"
-export CONTAINERIZER_HOST_VOLUMES=$local
+ln -s /etc/shadow "$local/shadow"
+echo secret >"$local/secret.txt"
+chmod 600 "$local/secret.txt"
+nobody="nobody (uid $(id -u nobody))"
 call launch "$(fetch_frame i10-local "cat a.txt b.txt" "uris { value: \"file://$local/a.txt\" } uris { value: \"$local/b.txt\" }")"
-equals "under an allowed prefix, file:// URIs and plain paths are copied" "from file uri
+equals "world-readable files come through file:// URIs and plain paths by default" "from file uri
 from plain path" "$(output_of i10-local)"
-fetch_refused i10-outside "uris { value: \"/etc/passwd\" }" "host path '/etc/passwd' is outside CONTAINERIZER_HOST_VOLUMES ($local;" \
-  "a local URI outside the prefixes is refused"
-fetch_refused i10-link "uris { value: \"$local/passwd\" }" "host path '$local/passwd' (/etc/passwd) is outside" \
-  "a link under the prefix is checked where it leads"
-fetch_refused i10-dotdot "uris { value: \"$local/../local/../../../etc/passwd\" }" "(/etc/passwd) is outside" \
-  "so is a path with .."
-CONTAINERIZER_HOST_VOLUMES=any call launch "$(fetch_frame i10-any "cat passwd" "uris { value: \"/etc/passwd\" }")"
+call launch "$(fetch_frame i10-upper "cat a.txt" "uris { value: \"FILE://$local/a.txt\" }")"
+equals "so through a scheme in capitals" "from file uri" "$(output_of i10-upper)"
+# Aurora copies -thermos_executor_path, a world-readable .pex on every agent.
+mkdir -p "$T/aurora-host"
+chmod 755 "$T/aurora-host"
+printf '#!/bin/sh\necho thermos executor ran\n' >"$T/aurora-host/thermos_executor.pex"
+chmod 755 "$T/aurora-host/thermos_executor.pex"
+for who in root nobody; do
+  user=$([ $who = nobody ] && echo 'user: "nobody"')
+  call launch "$(fetch_frame "i10-aurora-pex-$who" "./thermos_executor.pex" \
+    "uris { value: \"$T/aurora-host/thermos_executor.pex\" executable: true }" "$user")"
+  equals "Aurora's executor (a world-readable .pex) is fetched with default settings ($who task)" \
+    "thermos executor ran" "$(output_of "i10-aurora-pex-$who")"
+  fetch_refused "i10-secret-$who" "uris { value: \"$local/secret.txt\" }" \
+    "cannot read $local/secret.txt as $nobody: Permission denied" \
+    "a root-only file is refused ($who task), naming the user and the setting" "$user"
+  fetch_refused "i10-shadow-$who" "uris { value: \"file:///etc/shadow\" }" "/etc/shadow as $nobody" \
+    "so is /etc/shadow ($who task)" "$user"
+  fetch_refused "i10-link-$who" "uris { value: \"$local/shadow\" }" "as $nobody: Permission denied" \
+    "and a link to it ($who task)" "$user"
+done
+contains "the refusal names the setting that allows it" "CONTAINERIZER_HOST_VOLUMES" "$(cat "$T/err")"
+chown nobody "$local/secret.txt"
+call launch "$(fetch_frame i10-own "cat secret.txt" "uris { value: \"$local/secret.txt\" }" 'user: "nobody"')"
+equals "a file only the task's user may read is fetched for that user" "secret" "$(output_of i10-own)"
+chown root "$local/secret.txt"
+mkfifo -m 644 "$local/fifo"
+CONTAINERIZER_FETCH_TIMEOUT=5 fetch_refused i10-fifo "uris { value: \"$local/fifo\" }" "$local/fifo is not a regular file" \
+  "a FIFO is refused at once, not waited on"
+CONTAINERIZER_FETCH_TIMEOUT=5 CONTAINERIZER_HOST_VOLUMES=$local fetch_refused i10-fifo-root "uris { value: \"$local/fifo\" }" \
+  "$local/fifo is not a regular file" "so when root reads it (under CONTAINERIZER_HOST_VOLUMES)"
+CONTAINERIZER_HOST_VOLUMES=$local call launch "$(fetch_frame i10-prefix "cat secret.txt" \
+  "uris { value: \"$local/secret.txt\" }" 'user: "nobody"')"
+equals "under CONTAINERIZER_HOST_VOLUMES root reads it, as before" "secret" "$(output_of i10-prefix)"
+CONTAINERIZER_HOST_VOLUMES=$local fetch_refused i10-prefix-link "uris { value: \"$local/shadow\" }" \
+  "as $nobody: Permission denied" "a link under the prefix leading outside is read as the user"
+CONTAINERIZER_HOST_VOLUMES=any call launch "$(fetch_frame i10-any "cat shadow" "uris { value: \"/etc/shadow\" }")"
 contains "any fetches every host file, as Mesos" "root:" "$(output_of i10-any)"
-unset CONTAINERIZER_HOST_VOLUMES
 
 call launch "$(fetch_frame i10-redirect "./tool" "uris { value: \"$URL/redirect/tool\" executable: true }")"
 equals "redirects are followed" "tool ran" "$(output_of i10-redirect)"
@@ -157,6 +186,107 @@ for i in $(seq 1 20); do await_call "i10-par-$i" 120 && [ -f "$(sandbox_of "i10-
 equals "twenty parallel launches of one cached URI all get it" 20 "$launched"
 equals "and make one request" 1 "$(requests /parallel.tgz)"
 
+equals "the cache directory is 0700" 700 "$(stat -c %a "$T/cache")"
+# Entries are keyed by the user and the URI, and a hit compares the URI
+# stored with the entry (issue 37 §3).
+cp "$WWW/cached.tgz" "$WWW/users.tgz"
+for who in root nobody root; do
+  user=$([ $who = nobody ] && echo 'user: "nobody"')
+  call launch "$(fetch_frame "i10-users-$who-$RANDOM" "true" "uris { value: \"$URL/users.tgz\" cache: true }" "$user")" ||
+    not_ok "launch fetching users.tgz as $who" "$(cat "$T/err")"
+done
+equals "two users of one URI get an entry each" "2 2" "$(requests /users.tgz) $(ls "$T/cache/entries" | grep -c users.tgz)"
+for stamp in "$T/cache/uris/"*users.tgz; do printf '0\nhttp://elsewhere/users.tgz' >"$stamp"; done
+call launch "$(fetch_frame i10-stamp "cat cached/data.txt" "uris { value: \"$URL/users.tgz\" cache: true }")"
+equals "an entry stored for another URI is a miss" "3 cached data" "$(requests /users.tgz) $(output_of i10-stamp)"
+
+# Sizes (issue 37 §3): downloads, the cache, extraction.
+CONTAINERIZER_FETCH_MAX_SIZE=50000 fetch_refused i10-max "uris { value: \"$URL/big.bin\" }" \
+  "more than 50000 bytes (CONTAINERIZER_FETCH_MAX_SIZE)" "a download beyond CONTAINERIZER_FETCH_MAX_SIZE is refused"
+CONTAINERIZER_FETCH_MAX_SIZE=50000 fetch_refused i10-max-cached "uris { value: \"$URL/big.bin\" cache: true }" \
+  "more than 50000 bytes (CONTAINERIZER_FETCH_MAX_SIZE)" "so is a cached one"
+CONTAINERIZER_FETCH_CACHE_SIZE=50000 call launch "$(fetch_frame i10-uncached "wc -c <big.bin" \
+  "uris { value: \"$URL/big.bin\" cache: true }")"
+equals "a download larger than the whole cache is fetched, not cached" "100000 0 0" \
+  "$(output_of i10-uncached | tr -d ' ') $(ls "$T/cache/entries" | grep -c big.bin) $(ls -A "$T/cache/partial" | wc -l)"
+python3 - "$WWW" <<'PY'
+import gzip, io, os, sys, tarfile, zipfile
+www = sys.argv[1]
+zeros = b"\0" * (20 << 20)
+with gzip.open(os.path.join(www, "zeros.bin.gz"), "wb") as g:
+    g.write(zeros)
+with tarfile.open(os.path.join(www, "zeros.tgz"), "w:gz") as tar:
+    info = tarfile.TarInfo("zeros.bin")
+    info.size = len(zeros)
+    tar.addfile(info, io.BytesIO(zeros))
+with zipfile.ZipFile(os.path.join(www, "many.zip"), "w") as z:
+    for i in range(2000):
+        z.writestr("many/%d" % i, b"")
+PY
+export CONTAINERIZER_FETCH_EXTRACT_MAX_SIZE=1000000 CONTAINERIZER_FETCH_EXTRACT_MAX_ENTRIES=1000
+fetch_refused i10-gzip-bomb "uris { value: \"$URL/zeros.bin.gz\" }" \
+  "more than 1000000 bytes (CONTAINERIZER_FETCH_EXTRACT_MAX_SIZE)" "a gzip bomb is refused, nothing of it kept"
+fetch_refused i10-tar-bomb "uris { value: \"$URL/zeros.tgz\" }" \
+  "more than 1000000 bytes (CONTAINERIZER_FETCH_EXTRACT_MAX_SIZE)" "so is a tar whose entries declare more"
+fetch_refused i10-zip-entries "uris { value: \"$URL/many.zip\" }" \
+  "more than 1000 entries (CONTAINERIZER_FETCH_EXTRACT_MAX_ENTRIES)" "and a zip with too many entries"
+unset CONTAINERIZER_FETCH_EXTRACT_MAX_SIZE CONTAINERIZER_FETCH_EXTRACT_MAX_ENTRIES
+
+# Loopback and link-local addresses, for operators who block them (issue 37 §4).
+export CONTAINERIZER_FETCH_DENY_LOCAL_ADDRESSES=true
+fetch_refused i10-loopback "uris { value: \"$URL/tool\" }" \
+  "refused to connect to 127.0.0.1, a loopback or link-local address (CONTAINERIZER_FETCH_DENY_LOCAL_ADDRESSES)" \
+  "with CONTAINERIZER_FETCH_DENY_LOCAL_ADDRESSES a loopback address is refused"
+fetch_refused i10-localhost "uris { value: \"http://localhost:${URL##*:}/tool\" }" "a loopback or link-local address" \
+  "so is a name that resolves to one"
+fetch_refused i10-metadata "uris { value: \"http://169.254.169.254/latest/meta-data/\" output_file: \"m\" }" \
+  "refused to connect to 169.254.169.254" "and a link-local one"
+outside=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -m1 -E '^[0-9.]+$' || true)
+if [ -n "$outside" ]; then
+  FETCH_SERVER_BIND=$outside python3 "$DC_ROOT/tests/integration/fetch_server.py" "$WWW" "$T/outside-port" \
+    "$T/requests.log" 2>"$T/outside-server.err" &
+  eventually 20 test -s "$T/outside-port"
+  OUTSIDE=http://$outside:$(cat "$T/outside-port")
+  fetch_refused i10-redirect-local "uris { value: \"$OUTSIDE/elsewhere/127.0.0.1:${URL##*:}/tool\" output_file: \"tool\" }" \
+    "refused to connect to 127.0.0.1" "a redirect to a loopback address is refused"
+  unset CONTAINERIZER_FETCH_DENY_LOCAL_ADDRESSES
+  call launch "$(fetch_frame i10-redirect-ok "./tool" \
+    "uris { value: \"$OUTSIDE/elsewhere/127.0.0.1:${URL##*:}/tool\" output_file: \"tool\" executable: true }")"
+  equals "which is followed without the setting" "tool ran" "$(output_of i10-redirect-ok)"
+else
+  ok "# SKIP no address other than loopback to redirect from"
+fi
+unset CONTAINERIZER_FETCH_DENY_LOCAL_ADDRESSES
+
+# Credentials in a URI never reach a log line.
+creds=${URL/http:\/\//http://someone:secretpw@}
+call launch "$(fetch_frame i10-creds "./tool" "uris { value: \"$creds/tool\" executable: true }")"
+cp "$T/err" "$T/creds.err"
+equals "a URI with credentials is fetched" "tool ran" "$(output_of i10-creds)"
+contains "and logged without them" "http://***@127.0.0.1" "$(cat "$T/creds.err")"
+fetch_refused i10-creds-404 "uris { value: \"$creds/missing\" }" "'http://***@127.0.0.1:${URL##*:}/missing': HTTP status 404" \
+  "a refusal names the URI without them"
+check "no log line holds the password" test "$(cat "$T/creds.err" "$T/err" | grep -c secretpw)" = 0
+
+# Links planted in the sandbox before the fetch are not followed.
+echo victim >"$T/victim2"
+chmod 600 "$T/victim2"
+mkdir -p "$T/hostdir"
+ln -s "$T/victim2" "$(new_sandbox i10-planted)/tool"
+ln -s "$T/hostdir" "$(new_sandbox i10-planted-dir)/bin"
+ln -s "$T/hostdir" "$(new_sandbox i10-planted-tgz)/app-tgz"
+call launch "$(fetch_frame i10-planted "./tool" "uris { value: \"$URL/tool\" executable: true }")"
+equals "a link where a URI lands is replaced, not written through" "tool ran 600 victim" \
+  "$(output_of i10-planted) $(stat -c %a "$T/victim2") $(cat "$T/victim2")"
+call launch "$(fetch_frame i10-planted-dir "true" "uris { value: \"$URL/tool\" output_file: \"bin/tool\" }")"
+one_line $? fail "'bin' in the sandbox is not a directory"
+verdict "a link where a URI's directory would be is refused"
+call launch "$(fetch_frame i10-planted-tgz "true" "uris { value: \"$URL/app.tgz\" }")" ||
+  not_ok "launch extracting app.tgz" "$(cat "$T/err")"
+check "an archive's directory replaces a planted link (libarchive's symlink checks)" \
+  test -d "$(sandbox_of i10-planted-tgz)/app-tgz" -a ! -L "$(sandbox_of i10-planted-tgz)/app-tgz"
+equals "nothing landed in the linked host directory" "" "$(ls -A "$T/hostdir")"
+
 export CONTAINERIZER_FETCH_CACHE_SIZE=3000
 for step in a b a; do
   call launch "$(fetch_frame "i10-evict-$step-$RANDOM" "true" "uris { value: \"$URL/evict-$step.bin\" cache: true }")" ||
@@ -172,31 +302,66 @@ call launch "$(fetch_frame i10-owner "cat cached/data.txt" "$cached uris { value
 equals "fetched files belong to the Launch's user" "$uid $uid $uid" \
   "$(stat -c %u "$(sandbox_of i10-owner)"/{tool,cached,cached/data.txt} | tr '\n' ' ' | sed 's/ $//')"
 equals "the user's container reads them" "cached data" "$(output_of i10-owner)"
-echo secret >"$local/secret.txt"
-chmod 600 "$local/secret.txt"
-CONTAINERIZER_HOST_VOLUMES=$local fetch_refused i10-secret "uris { value: \"$local/secret.txt\" }" "Permission denied" \
-  "a local file is read with the user's rights" 'user: "nobody"'
 
 # A stand-in for the agent's mesos-fetcher, copying what 1.0.1's does
-# (src/launcher/fetcher.cpp): it reads MESOS_FETCHER_INFO, fetches each
-# BYPASS_CACHE item into sandbox_directory under the URI's basename, exits 0
-# (1 on failure). Its "hdfs" is a local directory.
+# (src/launcher/fetcher.cpp): it reads MESOS_FETCHER_INFO, trims the URI's
+# leading whitespace, copies a local one (file:// or no scheme), fetches
+# others into sandbox_directory under the URI's basename, exits 0 (1 on
+# failure). Its "hdfs" is a local directory. It records who ran it.
 mkdir -p "$T/libexec" "$T/hdfs/jobs"
+chmod -R 755 "$T/libexec" "$T/hdfs"
 cp "$WWW/cached.tgz" "$T/hdfs/jobs/job.tgz"
+chmod 644 "$T/hdfs/jobs/job.tgz"
+echo "from s3a" >"$T/hdfs/s3a.txt"
+chmod 644 "$T/hdfs/s3a.txt"
+touch "$T/fetcher-runs"
+chmod 666 "$T/fetcher-runs"
 cat >"$T/libexec/mesos-fetcher" <<PY
 #!/usr/bin/env python3
 import json, os, shutil
 info = json.loads(os.environ["MESOS_FETCHER_INFO"])
 for item in info["items"]:
-    value = item["uri"]["value"]
-    shutil.copy("$T/hdfs/" + value.split("/", 3)[3], os.path.join(info["sandbox_directory"], value.rsplit("/", 1)[1]))
+    value = item["uri"]["value"].lstrip()
+    with open("$T/fetcher-runs", "a") as runs:
+        runs.write("%d:%d %s\n" % (os.getuid(), os.getgid(), value))
+    name = os.path.join(info["sandbox_directory"], value.rsplit("/", 1)[1])
+    if value.startswith("file://") or "://" not in value:
+        shutil.copy(value[len("file://"):] if value.startswith("file://") else value, name)
+    else:
+        shutil.copy("$T/hdfs/" + value.split("/", 3)[3], name)
 PY
-chmod +x "$T/libexec/mesos-fetcher"
-MESOS_LIBEXEC_DIRECTORY=$T/libexec call launch "$(fetch_frame i10-other "cat cached/data.txt" "uris { value: \"hdfs://namenode/jobs/job.tgz\" }")"
+chmod 755 "$T/libexec/mesos-fetcher"
+# fetcher_runs: what the stand-in was handed since the last look.
+fetcher_runs() { cat "$T/fetcher-runs"; : >"$T/fetcher-runs"; }
+export MESOS_LIBEXEC_DIRECTORY=$T/libexec
+fetch_refused i10-space "uris { value: \" file:///etc/shadow\" }" "whitespace or a control character" \
+  "a URI with a leading space is refused (Mesos's fetcher would trim it and copy the file as root)"
+fetch_refused i10-control "uris { value: \"http://h/a\\nb\" }" "whitespace or a control character" \
+  "so is one with a control character"
+fetch_refused i10-smuggle "uris { value: \"hdfs://nn/a.tgz+0N file:///etc/shadow\" }" "whitespace" \
+  "and one that would be two URIs to 0.20's fetcher"
+for uri in "s3a://bucket/s3a.txt" "HDFS://namenode/jobs/job.tgz" "gopher://h/x" "fi.le://h/x"; do
+  fetch_refused "i10-scheme-$RANDOM" "uris { value: \"$uri\" }" "is not fetched here (CONTAINERIZER_FETCH_MESOS_FETCHER_SCHEMES)" \
+    "a scheme not in the allow-list ($uri) is refused"
+done
+equals "and none of them reached mesos-fetcher" "" "$(fetcher_runs)"
+call launch "$(fetch_frame i10-other "cat cached/data.txt" "uris { value: \"hdfs://namenode/jobs/job.tgz\" }")"
 equals "other schemes go through \$MESOS_LIBEXEC_DIRECTORY/mesos-fetcher, then are extracted" "cached data" "$(output_of i10-other)"
+equals "mesos-fetcher runs as nobody for a root task" "$(id -u nobody):$(id -g nobody) hdfs://namenode/jobs/job.tgz" \
+  "$(fetcher_runs)"
+call launch "$(fetch_frame i10-other-user "cat cached/data.txt" "uris { value: \"hdfs://namenode/jobs/job.tgz\" }" \
+  'user: "nobody"')"
+equals "and as the task's user for a user's task" "$(id -u nobody):$(id -g nobody) hdfs://namenode/jobs/job.tgz" \
+  "$(fetcher_runs)"
+CONTAINERIZER_FETCH_MESOS_FETCHER_SCHEMES=hdfs,s3a call launch "$(fetch_frame i10-s3a "cat s3a.txt" \
+  "uris { value: \"s3a://bucket/s3a.txt\" }")"
+equals "the operator extends the allow-list" "from s3a" "$(output_of i10-s3a)"
+fetcher_runs >/dev/null
+unset MESOS_LIBEXEC_DIRECTORY
 # One that leaves a link instead of a file: not taken, since an executable
 # URI's chmod (as root) would follow it to the host file.
 mkdir -p "$T/libexec-link"
+chmod 755 "$T/libexec-link"
 echo victim >"$T/victim"
 chmod 600 "$T/victim"
 cat >"$T/libexec-link/mesos-fetcher" <<PY
@@ -205,9 +370,9 @@ import json, os
 info = json.loads(os.environ["MESOS_FETCHER_INFO"])
 os.symlink("$T/victim", os.path.join(info["sandbox_directory"], "tool"))
 PY
-chmod +x "$T/libexec-link/mesos-fetcher"
+chmod 755 "$T/libexec-link/mesos-fetcher"
 MESOS_LIBEXEC_DIRECTORY=$T/libexec-link fetch_refused i10-other-link \
-  "uris { value: \"hdfs://namenode/tool\" executable: true }" "mesos-fetcher left 0 files, not one" \
+  "uris { value: \"hdfs://namenode/tool\" executable: true }" "mesos-fetcher left 1 entries, not one regular file" \
   "a link mesos-fetcher leaves is refused"
 equals "the file it pointed to kept its mode" 600 "$(stat -c %a "$T/victim")"
 

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "error.hpp"
+#include "fetch/cache.hpp"
 
 using dc::fetch::Archive;
 using dc::fetch::Scheme;
@@ -100,10 +101,48 @@ TEST_CASE("symbolic links from archives stay inside the sandbox") {
   CHECK_FALSE(dc::fetch::link_stays_inside("a/up", "../b/../../x"));
 }
 
-TEST_CASE("cache keys: one per URI, readable") {
-  auto a = dc::fetch::cache_key("http://h/v1/app.tgz");
-  CHECK(a.size() > 17);
-  CHECK(a.substr(17) == "app.tgz");
-  CHECK(a != dc::fetch::cache_key("http://h/v2/app.tgz"));
-  CHECK(dc::fetch::cache_key("http://h/x?a=/../b").find('/') == std::string::npos);
+TEST_CASE("cache keys: SHA-256 of the user and the URI, readable") {
+  auto a = dc::fetch::cache_key("1000", "http://h/v1/app.tgz");
+  REQUIRE(a.size() == 64 + 1 + 7);
+  CHECK(a.substr(65) == "app.tgz");
+  CHECK(a != dc::fetch::cache_key("1000", "http://h/v2/app.tgz"));
+  // Two users, one URI: two entries (issue 37 §3).
+  CHECK(a != dc::fetch::cache_key("1001", "http://h/v1/app.tgz"));
+  CHECK(dc::fetch::cache_key("", "http://h/v1/app.tgz") != a);
+  // The user and the URI cannot trade bytes.
+  CHECK(dc::fetch::cache_key("1", "0http://h/x") != dc::fetch::cache_key("10", "http://h/x"));
+  // sha256("1000\0http://h/v1/app.tgz"), as `openssl dgst -sha256` gives it.
+  CHECK(a.substr(0, 64) == "1dd95be40a2f126cab7a11c47b4e339ab9d0c79021d8ef31e28538cfcab4b31c");
+  CHECK(dc::fetch::cache_key("", "http://h/x?a=/../b").find('/') == std::string::npos);
+}
+
+TEST_CASE("a URI with whitespace or a control character is refused before any scheme is chosen") {
+  // Mesos's fetchers trim the leading space and copy /etc/shadow as root
+  // (issue 37 §1); 0.20's splits MESOS_EXECUTOR_URIS on spaces.
+  for (const std::string& value : std::vector<std::string>{" file:///etc/shadow", "\tfile:///etc/shadow", "http://h/a b", "http://h/a\nb",
+                                  "hdfs://nn/x\r", std::string("http://h/a\0b", 12), "http://h/\x7f", "x.tgz "})
+    CHECK_THROWS_AS(dc::fetch::validate(value), dc::Error);
+  CHECK_NOTHROW(dc::fetch::validate("http://h/a%20b?x=1#y"));
+}
+
+TEST_CASE("a scheme is matched exactly") {
+  CHECK(dc::fetch::scheme_name("hdfs://nn/x") == "hdfs");
+  CHECK(dc::fetch::scheme_name("svn+ssh://h/x") == "svn+ssh");
+  CHECK(dc::fetch::scheme_name("/opt/x") == "");
+  CHECK(dc::fetch::scheme_name(" file:///x") == "");
+  CHECK(dc::fetch::scheme_name("1http://h/x") == "");
+  CHECK(dc::fetch::scheme_name("://h/x") == "");
+  // Something before "://" that is no scheme is neither a path nor a scheme.
+  CHECK_THROWS_AS(dc::fetch::scheme_of(" file:///etc/shadow"), dc::Error);
+  CHECK_THROWS_AS(dc::fetch::scheme_of("/opt/a://b"), dc::Error);
+  CHECK(dc::fetch::scheme_of("HTTP://h/x") == Scheme::http);
+  CHECK(dc::fetch::scheme_of("HDFS://nn/x") == Scheme::other);
+}
+
+TEST_CASE("credentials never reach a log line") {
+  CHECK(dc::fetch::redacted("https://user:pass@h/x") == "https://***@h/x");
+  CHECK(dc::fetch::redacted("https://user:p@ss@h:8/x?a=b@c") == "https://***@h:8/x?a=b@c");
+  CHECK(dc::fetch::redacted("http://h/x@y") == "http://h/x@y");
+  CHECK(dc::fetch::redacted("/opt/x") == "/opt/x");
+  CHECK(dc::fetch::redacted(" file:///x\n") == "\\x20file:///x\\x0a");
 }
