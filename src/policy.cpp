@@ -471,6 +471,12 @@ void check_host_volume(const Policy& policy, const std::string& given, const std
   const std::string what = "volume host_path '" + given + "'" + (given == resolved ? "" : " (" + resolved + ")");
   if (absolute(given)) return check_host_path(policy, what, resolved);
   if (!under(resolved, sandbox)) throw Error(what + " leaves the sandbox (" + kHostVolumes + "=any allows it)");
+  // The sandbox again, elsewhere in the container: there its stdout and
+  // stderr are not pinned, and the task could put a link in their place,
+  // which the agent follows as root.
+  if (normalize(resolved) == normalize(sandbox))
+    throw Error(what + " is the sandbox itself, which the container has already (" + kHostVolumes +
+                "=any allows it)");
 }
 
 std::string resolve(const std::string& path) {

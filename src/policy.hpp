@@ -121,8 +121,9 @@ void check_host_path(const Policy& policy, const std::string& what, const std::s
 
 // A volume's host path: `given` as in the Launch, `resolved` its absolute
 // path with `..` and symlinks resolved, `sandbox` the resolved sandbox.
-// Sandbox-relative paths must stay inside the sandbox unless any host path
-// is allowed; absolute ones pass check_host_path.
+// Sandbox-relative paths must stay inside the sandbox, and not be the
+// sandbox itself (its pinned logs), unless any host path is allowed;
+// absolute ones pass check_host_path.
 void check_host_volume(const Policy& policy, const std::string& given, const std::string& resolved,
                        const std::string& sandbox);
 

@@ -104,6 +104,10 @@ TEST_CASE("host volume checks: prefixes, none, the sandbox") {
                       "it, or any, allows it)"));
   CHECK_NOTHROW(policy::check_host_volume(host_volumes("any"), "../../etc", "/etc", sandbox));
   CHECK_NOTHROW(policy::check_host_volume(host_volumes("/"), "/etc", "/etc", sandbox));
+  // The sandbox a second time: its logs unpinned there.
+  for (const char* given : {".", "./", "sub/.."})
+    CHECK_THAT(refusal_of([&] { policy::check_host_volume(prefixes, given, sandbox, sandbox); }),
+               Contains("is the sandbox itself"));
 }
 
 TEST_CASE("the engine's socket is refused under every prefix, and so is any directory above it") {
