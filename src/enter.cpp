@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -23,6 +24,11 @@ namespace dc::enter {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The init is gone (the container has ended): the outcome is `lost`.
+struct Gone : Error {
+  using Error::Error;
+};
 
 // A descriptor closed when it goes. Move-only.
 class Fd {
@@ -72,7 +78,7 @@ std::optional<Fd> connect_channel(const Container& container) {
   address.sun_family = AF_UNIX;
   std::snprintf(address.sun_path, sizeof address.sun_path, "/proc/self/fd/%d", node.get());
   if (::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-    if (errno == ECONNREFUSED) throw Error("the container's init does not listen on " + path + ": it has ended");
+    if (errno == ECONNREFUSED) throw Gone("the container's init does not listen on " + path + ": it has ended");
     if (errno == EAGAIN) throw Error("the container's init takes no more checks now (" + path + ")");
     throw Error("cannot connect to the check channel " + path + ": " + std::strerror(errno));
   }
@@ -129,12 +135,13 @@ Outcome outcome_of(const char* message, ssize_t size, const Command& command) {
   return outcome;
 }
 
-// One read of `from` copied to `to`: read's result (0 at the end; -1 with
-// EAGAIN when there is nothing now). A write that fails (our reader is
-// gone) loses the rest of it, as it would for the command itself.
-ssize_t copy_once(int from, int to) {
+// One read of at most `most` bytes of `from` copied to `to`: read's result
+// (0 at the end; -1 with EAGAIN when there is nothing now). A write that
+// fails (our reader is gone) loses the rest of it, as it would for the
+// command itself.
+ssize_t copy_once(int from, int to, size_t most = 65536) {
   char buffer[65536];
-  const ssize_t n = ::read(from, buffer, sizeof buffer);
+  const ssize_t n = ::read(from, buffer, std::min(most, sizeof buffer));
   for (ssize_t done = 0, wrote; done < n; done += wrote)
     if ((wrote = ::write(to, buffer + done, static_cast<size_t>(n - done))) <= 0) break;
   return n;
@@ -168,12 +175,15 @@ class Relay {
       if (fd >= 0) ::close(std::exchange(fd, -1));
   }
   // After the command's end its group is dead, so what is in the pipes now
-  // is all of its output (a process that left the group may hold them open).
+  // is all of its output: exactly that much is copied (a process that left
+  // the group may hold them open, and write on).
   void drain() const {
-    for (int i = 0; i < 2; ++i)
-      if (read_[i] >= 0)
-        while (copy_once(read_[i], STDOUT_FILENO + i) > 0) {
-        }
+    for (int i = 0; i < 2; ++i) {
+      int left = 0;
+      if (read_[i] < 0 || ::ioctl(read_[i], FIONREAD, &left) != 0) continue;
+      for (ssize_t n; left > 0 && (n = copy_once(read_[i], STDOUT_FILENO + i, static_cast<size_t>(left))) > 0;)
+        left -= static_cast<int>(n);
+    }
   }
 
  private:
@@ -292,6 +302,9 @@ Outcome run(const Container& container, const Command& command, const docker::Cl
     // Closing the channel (on return, or by our death) makes the init kill
     // the command's group: on a timeout and a cancel too.
     return await_reply(channel->get(), command, output, cancel_fd, deadline);
+  } catch (const Gone& e) {
+    outcome.error = e.what();
+    outcome.lost = true;
   } catch (const Error& e) {
     outcome.error = e.what();
   }

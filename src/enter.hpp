@@ -82,7 +82,8 @@ std::string request(const Command& command);
 // /dev/null. Returns when it ended, after `timeout_seconds`, or once
 // `cancel_fd` (-1: none) is readable; the command's whole group is killed
 // then (by the init when the channel closes; a `docker exec` fallback can
-// kill only its client). Throws dc::Error when it cannot fork.
+// kill only its client). A failure to run it is the outcome's error, one
+// line naming the channel or the init's refusal.
 Outcome run(const Container& container, const Command& command, const docker::Client& docker, double timeout_seconds,
             int cancel_fd, bool relay);
 

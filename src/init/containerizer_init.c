@@ -266,7 +266,7 @@ static void check_free(struct check *c)
 static _Noreturn void check_exec(int conn, int out, int err)
 {
 	sigset_t none;
-	int i, null = open("/dev/null", O_RDWR);
+	int i, null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	setpgid(0, 0);
 	for (i = 1; i < NSIG; i++)
