@@ -79,7 +79,7 @@ std::optional<Fd> connect_channel(const Container& container) {
   std::snprintf(address.sun_path, sizeof address.sun_path, "/proc/self/fd/%d", node.get());
   if (::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
     if (errno == ECONNREFUSED) throw Gone("the container's init does not listen on " + path + ": it has ended");
-    if (errno == EAGAIN) throw Error("the container's init takes no more checks now (" + path + ")");
+    if (errno == EAGAIN) throw Error("the container's init takes no more commands now: as many wait on " + path);
     throw Error("cannot connect to the check channel " + path + ": " + std::strerror(errno));
   }
   return socket;
@@ -127,8 +127,6 @@ Outcome outcome_of(const char* message, ssize_t size, const Command& command) {
     outcome.status = reply.value;
   } else if (reply.kind == CHECK_NOT_EXECUTED) {
     outcome.error = "cannot execute " + command.file + ": " + std::strerror(reply.value);
-  } else if (reply.value == EBUSY) {
-    outcome.error = "the container's init runs as many commands as it takes; try again";
   } else {
     outcome.error = std::string("the container's init did not run the command: ") + std::strerror(reply.value);
   }

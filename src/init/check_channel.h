@@ -16,8 +16,7 @@
  *
  * Reply: "DCR1", kind and value (i32): CHECK_ENDED with the command's wait
  * status, CHECK_NOT_EXECUTED with execvp's errno, or CHECK_REFUSED with an
- * errno (EBUSY: the init runs as many as it will; EINVAL: a bad request;
- * else fork's).
+ * errno (EINVAL: a bad request; else fork's).
  */
 #ifndef CHECK_CHANNEL_H
 #define CHECK_CHANNEL_H
@@ -33,6 +32,9 @@
 /* At most this many argv words and as many environment entries. */
 #define CHECK_MAX_WORDS 256
 #define CHECK_REPLY_SIZE 12
+/* How many connections the init serves at a time, and how many more wait
+ * in its socket's backlog. */
+#define CHECK_SLOTS 4
 
 enum { CHECK_ENDED = 1, CHECK_REFUSED = 2, CHECK_NOT_EXECUTED = 3 };
 

@@ -5,7 +5,7 @@
  *                      [--log-max-size BYTES [--log-keep N]]
  *                      [--checks PATH] [--argv0 NAME] -- COMMAND [ARGS...]
  *
- * It runs COMMAND as its only direct child, forwards signals to it, reaps
+ * It runs COMMAND as its main child, forwards signals to it, reaps
  * every orphan in the container, and when COMMAND ends writes its raw wait
  * status and the cgroup's OOM-kill count to the status file, then exits the
  * way COMMAND did.
@@ -177,13 +177,14 @@ static void write_status(const char *path, int status)
  *
  * All of it runs in the main loop, never blocking it: the socket and the
  * connections are non-blocking, a request is one seqpacket message read
- * at once. At most CHECK_SLOTS connections are served at a time; one more
- * is told "busy" and closed. A task may connect too (the socket is 0600,
+ * at once. At most CHECK_SLOTS connections are served at a time; while
+ * they are, no more are accepted: they wait in the socket's backlog (as
+ * long as the host's deadline lets them), and past its CHECK_SLOTS the
+ * kernel refuses the connection. A task may connect too (the socket is 0600,
  * for the init's user, who is the task's): it gains nothing, as the
  * command runs with the init's own confinement, and it cannot make the
- * init fork more than CHECK_SLOTS commands at a time. */
-#define CHECK_SLOTS 4
-
+ * init fork more than CHECK_SLOTS commands at a time. The request buffer
+ * (32 KiB) is the memory this adds, and only once a request came. */
 struct check {
 	int conn;	/* -1: the slot is free */
 	pid_t pid;	/* 0: the request is awaited; else the command's group */
@@ -358,29 +359,35 @@ static void check_abandon(struct check *c)
 	c->conn = -1;
 }
 
-static void check_accept(void)
+/* A free slot, or NULL. */
+static struct check *check_slot(void)
 {
-	int conn = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	int i;
 
-	if (conn < 0)
-		return;
 	for (i = 0; i < CHECK_SLOTS; i++)
-		if (checks[i].conn < 0 && checks[i].pid == 0) {
-			checks[i].conn = conn;
-			return;
-		}
-	check_reply(conn, CHECK_REFUSED, EBUSY);
-	close(conn);
+		if (checks[i].conn < 0 && checks[i].pid == 0)
+			return &checks[i];
+	return NULL;
 }
 
-/* Fills fds[0..CHECK_SLOTS]: the socket, then each slot's connection (-1,
- * which poll skips, when there is none). Returns how many entries. */
+static void check_accept(void)
+{
+	struct check *c = check_slot();
+
+	if (c)
+		c->conn = accept4(listener, NULL, NULL,
+				  SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+/* Fills fds[0..CHECK_SLOTS]: the socket while a slot is free, then each
+ * slot's connection (-1, which poll skips, when there is none). Returns
+ * how many entries. */
 static int checks_poll_fds(struct pollfd *fds)
 {
 	int i;
 
-	fds[0] = (struct pollfd){ .fd = listener, .events = POLLIN };
+	fds[0] = (struct pollfd){ .fd = check_slot() ? listener : -1,
+				  .events = POLLIN };
 	for (i = 0; i < CHECK_SLOTS; i++)
 		fds[i + 1] = (struct pollfd){ .fd = checks[i].conn,
 					      .events = POLLIN };
