@@ -12,8 +12,9 @@ source "$(dirname "$0")/lib.sh"
 
 FIELDS='^(CapEff|CapBnd|CapPrm|CapAmb|Seccomp|NoNewPrivs):'
 CHANNEL=/mnt/mesos/containerizer/checks.sock
-# as_task NAME COMMAND...: docker exec, as the task's user (the container's).
-as_task() { local n=$1; shift; docker exec "$(name "$n")" "$@"; }
+# as_task NAME COMMAND...: docker exec, as the task's user (the container's),
+# in / (a mount over /mnt would hide the working directory).
+as_task() { local n=$1; shift; docker exec -w / "$(name "$n")" "$@"; }
 # enter NAME [ARGS...]: enter, bounded (a hang is a failure, not a stall).
 enter() { local n=$1; shift; timeout 60 "$DC" enter "$(cid "$n")" "$@"; }
 # sleeping MARK N: N processes on the host run `sleep MARK`.
@@ -59,9 +60,10 @@ docker exec -i "$(name "$n")" busybox sh -c 'busybox rm /bin/sh; busybox cat >/b
 busybox grep -E '$FIELDS' /proc/self/status >/tmp/planted
 busybox mount -t tmpfs none /mnt && echo mounted >>/tmp/planted
 SCRIPT
+init=$(as_task "$n" grep -E "$FIELDS" /proc/1/status)
 enter "$n" -- sh -c true >/dev/null 2>&1
 equals "the task's /bin/sh ran with the init's confinement, and its mount failed" \
-  "$(as_task "$n" grep -E "$FIELDS" /proc/1/status)" "$(as_task "$n" cat /tmp/planted)"
+  "$init" "$(as_task "$n" cat /tmp/planted)"
 
 # --- output, exit code, --env, a killed enter ---------------------------------------------------------
 n=io

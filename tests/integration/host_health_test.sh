@@ -171,14 +171,14 @@ for user in root nobody; do
   wait_for "$n"
   check "$user: the check passes" eventually 30 agent_saw "$n" "^UPDATE TASK_RUNNING .* healthy=true"
   seen() { cat "$(sandbox_of "$n")/seen-$1" 2>/dev/null; }
-  init=$(docker exec "$(name "$n")" grep -E "$FIELDS" /proc/1/status)
+  init=$(docker exec -w / "$(name "$n")" grep -E "$FIELDS" /proc/1/status)
   equals "$user: the init's six fields are read" 6 "$(echo "$init" | wc -l)"
   equals "$user: the check's capabilities, seccomp and no_new_privs are the init's" "$init" "$(seen status)"
-  equals "$user: and docker exec's" "$(docker exec "$(name "$n")" grep -E "$FIELDS" /proc/self/status)" "$(seen status)"
+  equals "$user: and docker exec's" "$(docker exec -w / "$(name "$n")" grep -E "$FIELDS" /proc/self/status)" "$(seen status)"
   check "$user: its mount was refused" test "$(seen mount)" -ne 0
   # The task puts a link to the engine's socket at the channel's name (the
   # first check is written once: those after it do nothing).
-  docker exec "$(name "$n")" busybox ln -sf /var/run/docker.sock /mnt/mesos/containerizer/checks.sock
+  docker exec -w / "$(name "$n")" busybox ln -sf /var/run/docker.sock /mnt/mesos/containerizer/checks.sock
   unhealthy_end "$n" TASK_KILLED "failed 1 time, the last: the check channel .*checks.sock is not a socket (the task replaced it): refused"
   stop_agent "$n"
 done
