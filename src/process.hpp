@@ -57,8 +57,8 @@ struct Outcome {
 // error: not executable, a missing interpreter).
 Outcome run(const Program& program, double timeout_seconds, int cancel_fd = -1);
 
-// The start of a forked child that will exec, run() and a command entering a
-// container alike (async-signal-safe calls only): a process group of its
+// The start of a forked child that will exec, as run()'s does
+// (async-signal-safe calls only): a process group of its
 // own, killed when the forking thread ends (it exits 127 at once when
 // `parent` is gone already), default signal handling, stdin on /dev/null,
 // stdout and stderr on `out_fd` and `err_fd` (/dev/null when -1).
