@@ -352,26 +352,6 @@ std::optional<Paths> paths_of_pid(int pid) {
   return paths_from(*cgroup, *mountinfo);
 }
 
-std::vector<std::string> all_dirs_from(const std::string& proc_pid_cgroup, const std::string& mountinfo) {
-  const auto ms = memberships(proc_pid_cgroup);
-  const auto mts = mounts(mountinfo);
-  std::vector<std::string> dirs;
-  for (const auto& m : ms) {
-    // A hierarchy is found by any one of its controllers, or its name.
-    const std::string_view controller = std::string_view(m.controllers).substr(0, m.controllers.find(','));
-    const std::string dir = locate(ms, mts, controller);
-    if (!dir.empty() && std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(dir);
-  }
-  return dirs;
-}
-
-std::vector<std::string> all_dirs_of_pid(int pid) {
-  const auto cgroup = read_text("/proc/" + std::to_string(pid) + "/cgroup");
-  const auto mountinfo = read_text("/proc/self/mountinfo");
-  if (!cgroup || !mountinfo) return {};
-  return all_dirs_from(*cgroup, *mountinfo);
-}
-
 std::optional<uint64_t> parse_u64(const std::string& text) { return number<uint64_t>(trim(text)); }
 
 std::optional<uint64_t> parse_limit(const std::string& text) {

@@ -26,13 +26,6 @@ std::optional<Paths> paths_from(const std::string& proc_pid_cgroup, const std::s
 // paths_from() on this host's files; nullopt when the process is gone.
 std::optional<Paths> paths_of_pid(int pid);
 
-// The directory of every cgroup the process is in, each hierarchy once (v1:
-// every mounted hierarchy, named ones such as name=systemd too; v2 or a
-// hybrid host's unified one): where a process joining its cgroups writes
-// its pid, as `docker exec` does. Unmounted hierarchies are left out.
-std::vector<std::string> all_dirs_from(const std::string& proc_pid_cgroup, const std::string& mountinfo);
-std::vector<std::string> all_dirs_of_pid(int pid);
-
 // Every field is absent when its file or key is absent or unparsable.
 struct Stats {
   std::optional<double> cpus_user_time_secs, cpus_system_time_secs;

@@ -286,6 +286,18 @@ bool Client::remove(const std::string& name) const {
   throw Error("docker rm " + name + " failed: " + result.message());
 }
 
+process::Outcome Client::exec(const std::string& name, const std::vector<std::string>& argv,
+                              const std::map<std::string, std::string>& environment, double timeout_seconds,
+                              int cancel_fd, int out_fd, int err_fd) const {
+  process::Program program{executable_, {executable_}, process::environment(), out_fd, err_fd};
+  program.argv.insert(program.argv.end(), global_args_.begin(), global_args_.end());
+  program.argv.push_back("exec");
+  for (const auto& [key, value] : environment) program.argv.insert(program.argv.end(), {"-e", key + "=" + value});
+  program.argv.push_back(name);
+  program.argv.insert(program.argv.end(), argv.begin(), argv.end());
+  return process::run(program, timeout_seconds, cancel_fd);
+}
+
 void Client::update(const std::string& name, const std::vector<std::string>& options) const {
   std::vector<std::string> args = {"update"};
   args.insert(args.end(), options.begin(), options.end());

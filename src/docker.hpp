@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "process.hpp"
 #include "run_argv.hpp"
 #include "settings.hpp"
 
@@ -85,6 +86,14 @@ class Client {
   std::string ensure_volume(const std::string& name, const std::string& driver,
                             const std::vector<std::pair<std::string, std::string>>& options,
                             const std::string& label, const std::string& value) const;
+  // docker exec [-e NAME=VALUE]... NAME ARGV...: argv[0] is the file
+  // run. Its stdout and stderr on `out_fd` and `err_fd` (/dev/null when -1).
+  // Past `timeout_seconds`, or once `cancel_fd` (-1: none) is readable, the
+  // client is killed; the process it started in the container runs on to
+  // its end (docker has no way to kill it). Throws when docker cannot start.
+  process::Outcome exec(const std::string& name, const std::vector<std::string>& argv,
+                        const std::map<std::string, std::string>& environment, double timeout_seconds, int cancel_fd,
+                        int out_fd, int err_fd) const;
   // docker image inspect; nullopt when the engine has no such image.
   std::optional<Image> image(const std::string& name) const;
   // docker pull, with the client configuration in `config_dir` unless it

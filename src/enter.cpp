@@ -1,340 +1,284 @@
 #include "enter.hpp"
 
 #include <fcntl.h>
-#include <grp.h>
-#include <linux/close_range.h>
 #include <poll.h>
-#include <sched.h>
-#include <signal.h>
-#include <sys/prctl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <optional>
 #include <utility>
 
-#include "cgroups.hpp"
+#include "docker.hpp"
 #include "error.hpp"
-#include "process.hpp"
+#include "init/check_channel.h"
 
 namespace dc::enter {
 namespace {
 
-// In the order runc and nsenter join them: the user namespace first, so
-// that the others (owned by it) may be joined; the mount namespace last.
-struct Namespace {
-  const char* name;
-  int type;
+using Clock = std::chrono::steady_clock;
+
+// The init is gone (the container has ended): the outcome is `lost`.
+struct Gone : Error {
+  using Error::Error;
 };
-constexpr Namespace kNamespaces[] = {{"user", CLONE_NEWUSER}, {"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC},
-                                     {"uts", CLONE_NEWUTS},   {"net", CLONE_NEWNET},       {"pid", CLONE_NEWPID},
-                                     {"mnt", CLONE_NEWNS}};
 
-constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) return std::nullopt;
-  std::stringstream text;
-  text << file.rdbuf();
-  if (file.bad()) return std::nullopt;
-  return text.str();
-}
-
-// The numbers after `key` on its line of /proc/<pid>/status.
-std::optional<std::vector<uint32_t>> status_numbers(const std::string& text, const std::string& key) {
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(key + ":", 0) != 0) continue;
-    std::istringstream fields(line.substr(key.size() + 1));
-    std::vector<uint32_t> numbers;
-    for (long long n; fields >> n;) {
-      if (n < 0 || n > UINT32_MAX) return std::nullopt;
-      numbers.push_back(static_cast<uint32_t>(n));
-    }
-    if (!fields.eof()) return std::nullopt;
-    return numbers;
-  }
-  return std::nullopt;
-}
-
-bool same_namespace(int pid, const char* name) {
-  struct stat ours, theirs;
-  const std::string path = std::string("/ns/") + name;
-  return ::stat(("/proc/self" + path).c_str(), &ours) == 0 &&
-         ::stat(("/proc/" + std::to_string(pid) + path).c_str(), &theirs) == 0 && ours.st_ino == theirs.st_ino &&
-         ours.st_dev == theirs.st_dev;
-}
-
-// Descriptors closed when it goes.
-class Fds {
+// A descriptor closed when it goes. Move-only.
+class Fd {
  public:
-  Fds() = default;
-  Fds(const Fds&) = delete;
-  Fds& operator=(const Fds&) = delete;
-  ~Fds() {
-    for (int fd : fds_) ::close(fd);
-  }
-  int add(int fd) {
-    if (fd >= 0) fds_.push_back(fd);
-    return fd;
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&&) = delete;
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
   }
 
  private:
-  std::vector<int> fds_;
+  int fd_;
 };
 
-// What the child reports on the pipe: a stage that failed (with errno), or
-// the command's end. One write each, well under PIPE_BUF: never torn.
-enum Stage : int32_t { kCgroup = 1, kNamespace, kFork, kUser, kExec, kEnded };
-struct Report {
-  int32_t stage;
-  int32_t index;  // which cgroup or namespace
-  int32_t value;  // errno, or the wait status for kEnded
-};
-
-// Everything the children use, made before the fork (they may not allocate).
-struct Plan {
-  std::vector<int> cgroup_procs;
-  std::vector<std::pair<int, int>> namespaces;  // fd, type
-  std::vector<size_t> namespace_index;           // into kNamespaces, for messages
-  int cwd = -1;
-  int out = -1, err = -1;
-  std::vector<gid_t> groups;
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::vector<std::string> candidates;  // where the file may be
-  std::vector<const char*> candidate_ptrs;
-};
-
-void tell(int report, Stage stage, int index, int value) {
-  const Report message{stage, index, value};
-  (void)!::write(report, &message, sizeof message);
+int millis_until(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return static_cast<int>(std::clamp<long long>(left, 0, 1 << 30));
 }
 
-// The grandchild, in the container's pid namespace: the user, then exec.
-[[noreturn]] void become_command(const Plan& plan, char* const* argv, char* const* envp, int report) {
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::setgroups(plan.groups.size(), plan.groups.data()) != 0 || ::setgid(plan.gid) != 0 ||
-      ::setuid(plan.uid) != 0) {
-    tell(report, kUser, 0, errno);
-    ::_exit(127);
+std::string channel_path(const Container& container) { return container.run_dir + "/" + CHECK_CHANNEL_NAME; }
+
+// The channel, connected; nullopt when the container has none (an older
+// version's). Opened without following a link: O_PATH|O_NOFOLLOW takes
+// whatever the task left at the name (a link, a FIFO, a file) without
+// opening through it, and only a socket is connected to, through the
+// descriptor itself. Non-blocking: a full backlog fails at once.
+std::optional<Fd> connect_channel(const Container& container) {
+  const std::string path = channel_path(container);
+  // The run directory itself is the program's, in STATE_DIR: only its
+  // entries are the container's.
+  const Fd dir(::open(container.run_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (dir.get() < 0 && errno == ENOENT) return std::nullopt;
+  if (dir.get() < 0) throw Error("cannot open " + container.run_dir + ": " + std::strerror(errno));
+  const Fd node(::openat(dir.get(), CHECK_CHANNEL_NAME, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (node.get() < 0 && errno == ENOENT) return std::nullopt;
+  struct stat st;
+  if (node.get() < 0 || ::fstat(node.get(), &st) != 0)
+    throw Error("cannot open the check channel " + path + ": " + std::strerror(errno));
+  if (!S_ISSOCK(st.st_mode)) throw Error("the check channel " + path + " is not a socket (the task replaced it): refused");
+  Fd socket(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (socket.get() < 0) throw Error(std::string("socket: ") + std::strerror(errno));
+  struct sockaddr_un address = {};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof address.sun_path, "/proc/self/fd/%d", node.get());
+  if (::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    if (errno == ECONNREFUSED) throw Gone("the container's init does not listen on " + path + ": it has ended");
+    if (errno == EAGAIN) throw Error("the container's init takes no more commands now: as many wait on " + path);
+    throw Error("cannot connect to the check channel " + path + ": " + std::strerror(errno));
   }
-  // As execvp does: a file found but not executable is the error to tell.
-  int error = ENOENT;
-  for (const char* candidate : plan.candidate_ptrs) {
-    ::execve(candidate, argv, envp);
-    if (errno != ENOENT && errno != ENOTDIR && error != EACCES) error = errno;
-  }
-  tell(report, kExec, 0, error);
-  ::_exit(127);
+  return socket;
 }
 
-// The child: joins the cgroups and namespaces, then forks the command
-// (a pid namespace takes only the children of who joined it) and reports
-// its end. Only async-signal-safe calls: the parent has other threads.
-[[noreturn]] void enter_and_run(const Plan& plan, char* const* argv, char* const* envp, pid_t parent, int report) {
-  process::prepare_child(parent, plan.out, plan.err);
-  // No descriptor of the executor's may reach the container: all close at exec.
-  ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-  // Cgroups first, while this process still sees the host's cgroup tree.
-  for (size_t i = 0; i < plan.cgroup_procs.size(); ++i)
-    if (::write(plan.cgroup_procs[i], "0", 1) != 1) {
-      tell(report, kCgroup, static_cast<int>(i), errno);
-      ::_exit(127);
-    }
-  for (size_t i = 0; i < plan.namespaces.size(); ++i)
-    if (::setns(plan.namespaces[i].first, plan.namespaces[i].second) != 0) {
-      tell(report, kNamespace, static_cast<int>(plan.namespace_index[i]), errno);
-      ::_exit(127);
-    }
-  if (plan.cwd < 0 || ::fchdir(plan.cwd) != 0) (void)!::chdir("/");
-  const pid_t command = ::fork();
-  if (command == 0) become_command(plan, argv, envp, report);
-  if (command < 0) {
-    tell(report, kFork, 0, errno);
-    ::_exit(127);
+// Sends the request, with `out` and `err` (-1: none) as the command's
+// stdout and stderr, before `deadline`.
+void send_request(int channel, const std::string& message, int out, int err, Clock::time_point deadline) {
+  struct iovec data = {const_cast<char*>(message.data()), message.size()};
+  union {
+    struct cmsghdr align;
+    char space[CMSG_SPACE(2 * sizeof(int))];
+  } control = {};
+  struct msghdr header = {};
+  header.msg_iov = &data;
+  header.msg_iovlen = 1;
+  if (out >= 0) {
+    header.msg_control = control.space;
+    header.msg_controllen = sizeof control.space;
+    struct cmsghdr* rights = CMSG_FIRSTHDR(&header);
+    rights->cmsg_level = SOL_SOCKET;
+    rights->cmsg_type = SCM_RIGHTS;
+    rights->cmsg_len = CMSG_LEN(2 * sizeof(int));
+    const int fds[2] = {out, err};
+    std::memcpy(CMSG_DATA(rights), fds, sizeof fds);
   }
-  tell(report, kEnded, 0, process::reap(command));
-  ::_exit(0);
-}
-
-std::string describe(const Report& report, const Target& target, const Command& command) {
-  const std::string why = std::strerror(report.value);
-  switch (report.stage) {
-    case kCgroup: {
-      const auto& dirs = target.cgroups();
-      const size_t i = static_cast<size_t>(report.index);
-      return "cannot join the container's cgroup " + (i < dirs.size() ? dirs[i] : std::string("?")) + ": " + why;
-    }
-    case kNamespace: {
-      const size_t i = static_cast<size_t>(report.index);
-      return std::string("cannot join the container's ") + (i < std::size(kNamespaces) ? kNamespaces[i].name : "?") +
-             " namespace: " + why;
-    }
-    case kFork: return "cannot fork in the container: " + why;
-    case kUser:
-      return "cannot become uid " + std::to_string(target.user().uid) + " gid " + std::to_string(target.user().gid) +
-             ": " + why;
-    case kExec: return "cannot execute " + command.file + ": " + why;
-    default: return "an unknown report from the container";
-  }
-}
-
-// Opens what the children need; a failure is the outcome's error.
-std::string prepare(const Target& target, const Command& command, Fds& fds, Plan& plan) {
-  for (const auto& dir : target.cgroups()) {
-    const int fd = fds.add(::open((dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
-    if (fd < 0) return "cannot open the container's cgroup " + dir + ": " + std::strerror(errno);
-    plan.cgroup_procs.push_back(fd);
-  }
-  const std::string proc = "/proc/" + std::to_string(target.pid());
-  for (size_t i = 0; i < std::size(kNamespaces); ++i) {
-    if (same_namespace(target.pid(), kNamespaces[i].name)) continue;
-    const int fd = fds.add(::open((proc + "/ns/" + kNamespaces[i].name).c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd < 0) return std::string("cannot open the container's ") + kNamespaces[i].name + " namespace: " + std::strerror(errno);
-    plan.namespaces.emplace_back(fd, kNamespaces[i].type);
-    plan.namespace_index.push_back(i);
-  }
-  plan.cwd = fds.add(::open((proc + "/cwd").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  // The descriptors must be the init's, not a newcomer's under a recycled pid.
-  if (!target.alive()) return "the container's init (pid " + std::to_string(target.pid()) + ") has exited";
-  plan.uid = target.user().uid;
-  plan.gid = target.user().gid;
-  plan.groups.assign(target.user().groups.begin(), target.user().groups.end());
-  if (command.file.find('/') != std::string::npos) {
-    plan.candidates.push_back(command.file);
-  } else {
-    auto path = command.environment.find("PATH");
-    std::istringstream dirs(path != command.environment.end() ? path->second : kDefaultPath);
-    for (std::string dir; std::getline(dirs, dir, ':');) plan.candidates.push_back((dir.empty() ? "." : dir) + "/" + command.file);
-  }
-  for (const auto& candidate : plan.candidates) plan.candidate_ptrs.push_back(candidate.c_str());
-  return "";
-}
-
-using Clock = std::chrono::steady_clock;
-
-// Reads the child's one report, until `deadline` or `cancel_fd`.
-Outcome await(const Target& target, const Command& command, int report, int cancel_fd, Clock::time_point deadline) {
-  Outcome outcome;
-  struct pollfd fds[2] = {{report, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    const int ready = ::poll(fds, cancel_fd >= 0 ? 2 : 1, static_cast<int>(std::clamp<long long>(left, 0, 1 << 30)));
+    if (::sendmsg(channel, &header, MSG_NOSIGNAL) >= 0) return;
+    if (errno != EAGAIN && errno != EINTR) throw Error(std::string("cannot send the check: ") + std::strerror(errno));
+    struct pollfd writable = {channel, POLLOUT, 0};
+    if (::poll(&writable, 1, millis_until(deadline)) == 0) throw Error("the container's init took no check in time");
+  }
+}
+
+// The reply as an outcome: only its status is believed.
+Outcome outcome_of(const char* message, ssize_t size, const Command& command) {
+  Outcome outcome;
+  check_reply reply{};
+  if (size == 0) {
+    outcome.lost = true;
+    outcome.error = "the container's init went away before the command ended";
+  } else if (size < 0 || check_reply_decode(message, static_cast<size_t>(size), &reply) != 0) {
+    outcome.error = "the check channel gave no valid answer";
+  } else if (reply.kind == CHECK_ENDED) {
+    outcome.status = reply.value;
+  } else if (reply.kind == CHECK_NOT_EXECUTED) {
+    outcome.error = "cannot execute " + command.file + ": " + std::strerror(reply.value);
+  } else {
+    outcome.error = std::string("the container's init did not run the command: ") + std::strerror(reply.value);
+  }
+  return outcome;
+}
+
+// One read of at most `most` bytes of `from` copied to `to`: read's result
+// (0 at the end; -1 with EAGAIN when there is nothing now). A write that
+// fails (our reader is gone) loses the rest of it, as it would for the
+// command itself.
+ssize_t copy_once(int from, int to, size_t most = 65536) {
+  char buffer[65536];
+  const ssize_t n = ::read(from, buffer, std::min(most, sizeof buffer));
+  for (ssize_t done = 0, wrote; done < n; done += wrote)
+    if ((wrote = ::write(to, buffer + done, static_cast<size_t>(n - done))) <= 0) break;
+  return n;
+}
+
+// The command's output, relayed: a pipe per stream, the write end sent to
+// the init, the read end copied to our stdout or stderr. No descriptor of
+// this process (a terminal, which takes TIOCSTI) ever reaches the container.
+class Relay {
+ public:
+  explicit Relay(bool on) {
+    for (int i = 0; on && i < 2; ++i) {
+      int ends[2];
+      if (::pipe2(ends, O_CLOEXEC | O_NONBLOCK) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
+      read_[i] = ends[0];
+      write_[i] = ends[1];
+    }
+  }
+  Relay(const Relay&) = delete;
+  Relay& operator=(const Relay&) = delete;
+  ~Relay() {
+    close_writes();
+    for (int fd : read_)
+      if (fd >= 0) ::close(fd);
+  }
+  int read(int i) const { return read_[i]; }
+  int write(int i) const { return write_[i]; }
+  // Once sent: our write ends would keep the pipes from their end.
+  void close_writes() {
+    for (int& fd : write_)
+      if (fd >= 0) ::close(std::exchange(fd, -1));
+  }
+  // After the command's end its group is dead, so what is in the pipes now
+  // is all of its output: exactly that much is copied (a process that left
+  // the group may hold them open, and write on).
+  void drain() const {
+    for (int i = 0; i < 2; ++i) {
+      int left = 0;
+      if (read_[i] < 0 || ::ioctl(read_[i], FIONREAD, &left) != 0) continue;
+      for (ssize_t n; left > 0 && (n = copy_once(read_[i], STDOUT_FILENO + i, static_cast<size_t>(left))) > 0;)
+        left -= static_cast<int>(n);
+    }
+  }
+
+ private:
+  int read_[2] = {-1, -1};
+  int write_[2] = {-1, -1};
+};
+
+// Waits for the reply, relaying output, until `deadline` or `cancel_fd`.
+Outcome await_reply(int channel, const Command& command, Relay& relay, int cancel_fd, Clock::time_point deadline) {
+  struct pollfd fds[4] = {{channel, POLLIN, 0}, {cancel_fd, POLLIN, 0}, {relay.read(0), POLLIN, 0},
+                          {relay.read(1), POLLIN, 0}};
+  for (;;) {
+    const int ready = ::poll(fds, 4, millis_until(deadline));
     if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) throw Error(std::string("poll: ") + std::strerror(errno));
+    Outcome outcome;
     if (ready == 0) {
       outcome.timed_out = true;
       return outcome;
     }
-    if (ready < 0) {
-      outcome.error = std::string("poll: ") + std::strerror(errno);
-      return outcome;
-    }
-    if (cancel_fd >= 0 && fds[1].revents) {
+    if (fds[1].revents) {
       outcome.cancelled = true;
       return outcome;
     }
-    Report message{};
-    ssize_t n;
-    while ((n = ::read(report, &message, sizeof message)) < 0 && errno == EINTR) {
+    for (int i = 0; i < 2; ++i) {
+      if (!fds[2 + i].revents) continue;
+      const ssize_t n = copy_once(fds[2 + i].fd, STDOUT_FILENO + i);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) fds[2 + i].fd = -1;
     }
-    if (n != sizeof message)
-      outcome.error = "the process entering the container ended unexpectedly";
-    else if (message.stage == kEnded)
-      outcome.status = message.value;
-    else
-      outcome.error = describe(message, target, command);
-    return outcome;
+    if (fds[0].revents) {
+      // Twice the reply's size: a longer message shows as one, not cut to
+      // look right. recv takes no descriptors: any sent are dropped.
+      char message[2 * CHECK_REPLY_SIZE];
+      const ssize_t size = ::recv(channel, message, sizeof message, MSG_DONTWAIT);
+      if (size < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      outcome = outcome_of(message, size, command);
+      relay.drain();
+      return outcome;
+    }
   }
+}
+
+// The fallback: docker exec, for a container with no channel.
+Outcome docker_exec(const Container& container, const Command& command, const docker::Client& docker,
+                    double timeout_seconds, int cancel_fd, bool relay) {
+  std::vector<std::string> argv = command.argv;
+  argv.front() = command.file;  // docker exec runs argv[0]
+  const auto ran = docker.exec(container.name, argv, command.environment, timeout_seconds, cancel_fd,
+                               relay ? STDOUT_FILENO : -1, relay ? STDERR_FILENO : -1);
+  Outcome outcome;
+  outcome.status = ran.status;
+  outcome.timed_out = ran.timed_out;
+  outcome.cancelled = ran.cancelled;
+  return outcome;
 }
 
 }  // namespace
 
-std::optional<Credentials> parse_credentials(const std::string& proc_status) {
-  const auto uid = status_numbers(proc_status, "Uid");
-  const auto gid = status_numbers(proc_status, "Gid");
-  const auto groups = status_numbers(proc_status, "Groups");
-  if (!uid || !gid || !groups || uid->empty() || gid->empty()) return std::nullopt;
-  return Credentials{uid->front(), gid->front(), *groups};
+std::string request(const Command& command) {
+  std::vector<std::string> env;
+  for (const auto& [name, value] : command.environment) env.push_back(name + "=" + value);
+  std::vector<const char*> argv, envp;
+  for (const auto& word : command.argv) argv.push_back(word.c_str());
+  for (const auto& entry : env) envp.push_back(entry.c_str());
+  const auto holds_nul = [](const std::string& word) { return word.find('\0') != std::string::npos; };
+  if (holds_nul(command.file) || std::any_of(command.argv.begin(), command.argv.end(), holds_nul) ||
+      std::any_of(env.begin(), env.end(), holds_nul))
+    throw Error("the command or its environment holds a NUL byte");
+  for (const auto& [name, value] : command.environment)
+    if (name.empty() || name.find('=') != std::string::npos)
+      throw Error("'" + name + "' is not an environment variable's name");
+  std::string message(CHECK_MAX_REQUEST, '\0');
+  const size_t size = check_request_encode(message.data(), message.size(), command.file.c_str(), argv.data(),
+                                           static_cast<uint32_t>(argv.size()), envp.data(),
+                                           static_cast<uint32_t>(envp.size()));
+  if (size == 0)
+    throw Error("the command takes more than the check channel carries (" + std::to_string(CHECK_MAX_WORDS) +
+                " words, " + std::to_string(CHECK_MAX_WORDS) + " variables, " + std::to_string(CHECK_MAX_REQUEST) +
+                " bytes in all)");
+  message.resize(size);
+  return message;
 }
 
-Environment parse_environ(const std::string& text) {
-  Environment environment;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\0', start);
-    if (end == std::string::npos) end = text.size();
-    const std::string entry = text.substr(start, end - start);
-    const size_t equals = entry.find('=');
-    if (equals != std::string::npos && equals > 0) environment.emplace(entry.substr(0, equals), entry.substr(equals + 1));
-    start = end + 1;
-  }
-  return environment;
-}
-
-std::optional<uint32_t> map_inside(uint32_t id, const std::string& id_map) {
-  std::istringstream lines(id_map);
-  for (std::string line; std::getline(lines, line);) {
-    std::istringstream fields(line);
-    unsigned long long inside, outside, count;
-    if (!(fields >> inside >> outside >> count)) continue;
-    if (id >= outside && id - outside < count) return static_cast<uint32_t>(inside + (id - outside));
-  }
-  return std::nullopt;
-}
-
-Target::Target(int pid) : pid_(pid) {
-  const std::string proc = "/proc/" + std::to_string(pid);
+Init::Init(int pid) : pid_(pid) {
   pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (pidfd_ < 0) throw Error("the container's init (pid " + std::to_string(pid) + ") is gone: " + std::strerror(errno));
-  try {
-    const auto status = read_file(proc + "/status");
-    const auto environ = read_file(proc + "/environ");
-    std::optional<Credentials> user = status ? parse_credentials(*status) : std::nullopt;
-    if (!user || !environ) throw Error("cannot read " + proc + "/status and environ");
-    if (!same_namespace(pid, "user")) {
-      // /proc shows the ids as our user namespace sees them; the command
-      // takes them on inside the container's.
-      const auto uid_map = read_file(proc + "/uid_map"), gid_map = read_file(proc + "/gid_map");
-      const auto uid = map_inside(user->uid, uid_map.value_or("")), gid = map_inside(user->gid, gid_map.value_or(""));
-      if (!uid || !gid) throw Error("the container's user is not mapped in its user namespace");
-      std::vector<uint32_t> groups;
-      for (uint32_t group : user->groups)
-        if (auto inside = map_inside(group, gid_map.value_or(""))) groups.push_back(*inside);
-      user = Credentials{*uid, *gid, groups};
-    }
-    user_ = *user;
-    environment_ = parse_environ(*environ);
-    cgroups_ = cgroups::all_dirs_of_pid(pid);
-    if (!alive()) throw Error("the container's init (pid " + std::to_string(pid) + ") has exited");
-  } catch (...) {
-    ::close(pidfd_);
-    throw;
-  }
 }
 
-Target::Target(Target&& other) noexcept
-    : pid_(other.pid_),
-      pidfd_(std::exchange(other.pidfd_, -1)),
-      cgroups_(std::move(other.cgroups_)),
-      user_(std::move(other.user_)),
-      environment_(std::move(other.environment_)) {}
+Init::Init(Init&& other) noexcept : pid_(other.pid_), pidfd_(std::exchange(other.pidfd_, -1)) {}
 
-Target::~Target() {
+Init::~Init() {
   if (pidfd_ >= 0) ::close(pidfd_);
 }
 
-bool Target::alive() const { return !exits_within(0); }
+bool Init::alive() const { return !exits_within(0); }
 
-bool Target::exits_within(double seconds) const {
+bool Init::exits_within(double seconds) const {
   struct pollfd fd = {pidfd_, POLLIN, 0};
   int ready;
   while ((ready = ::poll(&fd, 1, static_cast<int>(seconds * 1000))) < 0 && errno == EINTR) {
@@ -342,35 +286,26 @@ bool Target::exits_within(double seconds) const {
   return ready != 0;
 }
 
-Outcome run(const Target& target, const Command& command, double timeout_seconds, int cancel_fd, int out_fd,
-            int err_fd) {
+Outcome run(const Container& container, const Command& command, const docker::Client& docker, double timeout_seconds,
+            int cancel_fd, bool relay) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
-  Fds fds;
-  Plan plan;
-  plan.out = out_fd;
-  plan.err = err_fd;
   Outcome outcome;
-  outcome.error = prepare(target, command, fds, plan);
-  if (!outcome.error.empty()) return outcome;
-  const process::ExecVectors vectors(command.argv, command.environment);
-  int report[2];
-  if (::pipe2(report, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
-  const pid_t parent = ::getpid();
-  const pid_t child = ::fork();
-  if (child < 0) {
-    const std::string reason = std::strerror(errno);
-    ::close(report[0]);
-    ::close(report[1]);
-    throw Error("fork: " + reason);
+  try {
+    const std::string message = request(command);
+    const auto channel = connect_channel(container);
+    if (!channel) return docker_exec(container, command, docker, timeout_seconds, cancel_fd, relay);
+    Relay output(relay);
+    send_request(channel->get(), message, output.write(0), output.write(1), deadline);
+    output.close_writes();
+    // Closing the channel (on return, or by our death) makes the init kill
+    // the command's group: on a timeout and a cancel too.
+    return await_reply(channel->get(), command, output, cancel_fd, deadline);
+  } catch (const Gone& e) {
+    outcome.error = e.what();
+    outcome.lost = true;
+  } catch (const Error& e) {
+    outcome.error = e.what();
   }
-  if (child == 0) enter_and_run(plan, vectors.argv(), vectors.envp(), parent, report[1]);
-  ::setpgid(child, child);  // also here: the group must exist before any kill of it
-  ::close(report[1]);
-  outcome = await(target, command, report[0], cancel_fd, deadline);
-  ::close(report[0]);
-  // The child is not reaped yet, so its pid (the group's id) is still ours.
-  ::kill(-child, SIGKILL);
-  process::reap(child);
   return outcome;
 }
 

@@ -1,70 +1,64 @@
 #pragma once
-// Running a command inside a running container with no docker client, the
-// way `docker exec` (runc exec) does it: join the cgroups and namespaces of
-// the container's init, take on its user, environment and working
-// directory, and exec. For the host executor's health checks, and the
-// `enter` debugging command. The parsers are pure; target() reads /proc.
+// Running a command inside a running container on someone's behalf (host
+// mode's health checks, the `enter` command) with no more than the
+// container has: its own init runs the command as its child
+// (src/init/containerizer_init.c, "Checks"), so with the capabilities,
+// seccomp filter, LSM label, no_new_privs, rlimits, user, namespaces and
+// cgroups the runtime gave the container. The host asks over the check
+// channel, a UNIX socket in the container's run directory
+// (src/init/check_channel.h), and reads back only the exit status. A
+// container with no channel (started by an older version) gets a `docker
+// exec` (docker.hpp). Nothing here enters a namespace or execs in the
+// container itself.
+//
+// The container can write its run directory, so the channel is opened
+// without following a link and must be a socket; every step (connect, send,
+// the reply) is under the caller's deadline; nothing but the status comes
+// back (descriptors the peer sends are dropped by the kernel, unreceived).
 #include <sys/types.h>
 
-#include <cstdint>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
+
+namespace dc::docker {
+class Client;
+}
 
 namespace dc::enter {
 
 using Environment = std::map<std::string, std::string>;
 
-// Who the container's processes run as.
-struct Credentials {
-  uint32_t uid = 0;
-  uint32_t gid = 0;
-  std::vector<uint32_t> groups;  // supplementary
-};
-
-// The real ids of /proc/<pid>/status's Uid, Gid and Groups lines; nullopt
-// when a line is missing or malformed.
-std::optional<Credentials> parse_credentials(const std::string& proc_status);
-
-// /proc/<pid>/environ: NAME=VALUE entries, each ended by a NUL.
-Environment parse_environ(const std::string& text);
-
-// An id of the caller's user namespace as the namespace of a /proc/<pid>/
-// uid_map or gid_map ("inside outside count" lines) sees it; nullopt when
-// it is not mapped there.
-std::optional<uint32_t> map_inside(uint32_t id, const std::string& id_map);
-
-// The container, as a process entering it needs it: read from its init's
-// /proc entries once, and its init watched (a pidfd) so that a recycled pid
-// is never entered. Move-only.
-class Target {
+// The container's init, watched through a pidfd, so that a recycled pid is
+// never taken for it: whether the container still runs. Move-only.
+class Init {
  public:
-  // Throws dc::Error when the process is gone or unreadable.
-  explicit Target(int pid);
-  Target(Target&& other) noexcept;
-  Target& operator=(Target&&) = delete;
-  ~Target();
+  // Throws dc::Error when the process is gone.
+  explicit Init(int pid);
+  Init(Init&& other) noexcept;
+  Init& operator=(Init&&) = delete;
+  ~Init();
 
   int pid() const { return pid_; }
   // False once the init has exited.
   bool alive() const;
   // Waits up to `seconds` for the init to exit; true if it did.
   bool exits_within(double seconds) const;
-  const std::vector<std::string>& cgroups() const { return cgroups_; }
-  const Credentials& user() const { return user_; }  // in the container's user namespace
-  const Environment& environment() const { return environment_; }
 
  private:
   int pid_;
   int pidfd_ = -1;
-  std::vector<std::string> cgroups_;
-  Credentials user_;
-  Environment environment_;
 };
 
-// What to run: `file` (looked up on the environment's PATH inside the
-// container when it has no '/'), its argv and environment.
+// Where the command goes.
+struct Container {
+  std::string run_dir;  // on the host: holds the check channel
+  std::string name;     // docker's, for the fallback
+};
+
+// What to run: `file` (looked up on the container's PATH when it has no
+// '/') with its argv, in the container's environment with `environment`'s
+// variables winning.
 struct Command {
   std::string file;
   std::vector<std::string> argv;
@@ -75,18 +69,22 @@ struct Outcome {
   int status = 0;          // waitpid form, when it ran to its end
   bool timed_out = false;  // killed at the time limit
   bool cancelled = false;  // killed because `cancel_fd` became readable
-  std::string error;       // it did not run: entering the container or exec failed
+  std::string error;       // it did not run, or its end is unknown: why
+  bool lost = false;       // the init went away before the end (the container ended)
 };
 
-// Runs `command` in `target`'s cgroups and namespaces (the user namespace
-// only when it differs from ours), as its user, in its init's working
-// directory, in a process group of its own with stdin on /dev/null and
-// stdout and stderr on `out_fd` and `err_fd` (/dev/null when -1). Returns when it ended,
-// after `timeout_seconds`, or once `cancel_fd` (-1: none) is readable. The
-// whole group is SIGKILLed before it returns, so nothing it started
-// outlives the call but a process that left the group (setsid). It dies
-// with the calling thread. Throws dc::Error only when it cannot fork.
-Outcome run(const Target& target, const Command& command, double timeout_seconds, int cancel_fd,
-            int out_fd = -1, int err_fd = -1);
+// The channel's request for `command`. Throws dc::Error when a word holds
+// a NUL, or the request is larger than the channel takes.
+std::string request(const Command& command);
+
+// Runs `command` in `container` in a process group of its own, stdin on
+// /dev/null; its stdout and stderr are this process's when `relay`, else
+// /dev/null. Returns when it ended, after `timeout_seconds`, or once
+// `cancel_fd` (-1: none) is readable; the command's whole group is killed
+// then (by the init when the channel closes; a `docker exec` fallback can
+// kill only its client). A failure to run it is the outcome's error, one
+// line naming the channel or the init's refusal.
+Outcome run(const Container& container, const Command& command, const docker::Client& docker, double timeout_seconds,
+            int cancel_fd, bool relay);
 
 }  // namespace dc::enter

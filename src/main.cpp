@@ -100,13 +100,14 @@ int run(int argc, char** argv) {
   decode->add_option("message", message, "one of: " + list)->required();
   decode->callback([&] { chosen = [&](const Settings& s) { return dc::commands::codec(s, "decode", message); }; log_name = "decode"; });
   const std::vector<std::string> words = command_words(argc, argv);
+  std::vector<std::string> env;
   auto* enter = app.add_subcommand(
-      "enter", "run a command inside a running container as a health check runs (its namespaces, cgroups, user, "
-               "environment; no docker client): enter ID [--env NAME=VALUE]... -- COMMAND [ARG...]");
+      "enter", "run a command inside a running container as a health check runs (by the container's init, with "
+               "its confinement, user and environment): enter ID [--env NAME=VALUE]... -- COMMAND [ARG...]");
   enter->add_option("container_id", container_id)->required();
-  std::vector<std::string> variables;
-  enter->add_option("--env", variables, "NAME=VALUE: a variable of the command's environment (repeatable)");
-  enter->callback([&] { chosen = [&](const Settings& s) { return dc::commands::enter(s, container_id, variables, words); }; log_name = "enter"; });
+  enter->add_option("--env", env, "NAME=VALUE: a variable of the command's, over the container's (repeatable)")
+      ->allow_extra_args(false);
+  enter->callback([&] { chosen = [&](const Settings& s) { return dc::commands::enter(s, container_id, env, words); }; log_name = "enter"; });
   auto* await = app.add_subcommand("await", "internal: wait for a container and exit with its exit code");
   await->add_option("container_id", container_id)->required();
   await->callback([&] { chosen = [&](const Settings& s) { return dc::commands::await(s, container_id); }; log_name = "await"; });

@@ -47,8 +47,8 @@ void redirect(int from, int to_fd) {
 // The child's side of run(): only async-signal-safe calls between fork and
 // exec. An exec failure's errno goes back through `report`.
 [[noreturn]] void exec_program(const char* file, char* const* argv, char* const* envp, int output_fd,
-                               pid_t parent, int report) {
-  prepare_child(parent, output_fd, output_fd);
+                               int error_fd, pid_t parent, int report) {
+  prepare_child(parent, output_fd, error_fd);
   // Every descriptor but the three and the report pipe (close-on-exec).
   if (report > 3) ::close_range(3, report - 1, 0);
   ::close_range(report + 1, ~0u, 0);
@@ -81,20 +81,31 @@ int reap(pid_t pid) {
   return status;
 }
 
-bool exits_within(pid_t pid, double timeout_seconds) {
+namespace {
+
+enum class End { kExited, kTimedOut, kCancelled };
+
+// Until child `pid` exits, `timeout_seconds` passed or `cancel_fd` (-1:
+// none) is readable.
+End await_end(pid_t pid, double timeout_seconds, int cancel_fd) {
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (pidfd < 0) throw Error(std::string("cannot watch the child: pidfd_open: ") + std::strerror(errno));
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
-  struct pollfd fd = {pidfd, POLLIN, 0};
+  struct pollfd fds[2] = {{pidfd, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
   int ready;
   do {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    ready = ::poll(&fd, 1, static_cast<int>(std::clamp<long long>(left, 0, 1 << 30)));
+    ready = ::poll(fds, 2, static_cast<int>(std::clamp<long long>(left, 0, 1 << 30)));
   } while (ready < 0 && errno == EINTR);
   ::close(pidfd);
-  return ready > 0;
+  if (ready > 0 && fds[0].revents) return End::kExited;
+  return ready > 0 ? End::kCancelled : End::kTimedOut;
 }
+
+}  // namespace
+
+bool exits_within(pid_t pid, double timeout_seconds) { return await_end(pid, timeout_seconds, -1) == End::kExited; }
 
 ExecVectors::ExecVectors(const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment)
     : args_(argv) {
@@ -105,7 +116,7 @@ ExecVectors::ExecVectors(const std::vector<std::string>& argv, const std::map<st
   envp_.push_back(nullptr);
 }
 
-Outcome run(const Program& program, double timeout_seconds) {
+Outcome run(const Program& program, double timeout_seconds, int cancel_fd) {
   const ExecVectors vectors(program.argv, program.environment);
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
@@ -118,7 +129,8 @@ Outcome run(const Program& program, double timeout_seconds) {
     throw Error("fork: " + reason);
   }
   if (child == 0)
-    exec_program(program.file.c_str(), vectors.argv(), vectors.envp(), program.output_fd, parent, report[1]);
+    exec_program(program.file.c_str(), vectors.argv(), vectors.envp(), program.output_fd,
+                 program.error_fd == Program::kSameAsOutput ? program.output_fd : program.error_fd, parent, report[1]);
   ::setpgid(child, child);  // also here: the group must exist before any kill of it
   ::close(report[1]);
   int exec_error = 0;
@@ -131,14 +143,17 @@ Outcome run(const Program& program, double timeout_seconds) {
     throw Error("cannot execute " + program.file + ": " + std::strerror(exec_error));
   }
   Outcome outcome;
+  End end;
   try {
-    outcome.timed_out = !exits_within(child, timeout_seconds);
+    end = await_end(child, timeout_seconds, cancel_fd);
   } catch (const Error&) {
     ::kill(-child, SIGKILL);
     reap(child);
     throw;
   }
-  if (outcome.timed_out) ::kill(-child, SIGKILL);
+  outcome.timed_out = end == End::kTimedOut;
+  outcome.cancelled = end == End::kCancelled;
+  if (end != End::kExited) ::kill(-child, SIGKILL);
   outcome.status = reap(child);
   return outcome;
 }

@@ -40,21 +40,25 @@ struct Program {
   std::vector<std::string> argv;
   std::map<std::string, std::string> environment;
   int output_fd = -1;  // its stdout and stderr (/dev/null when -1); stdin is /dev/null
+  static constexpr int kSameAsOutput = -2;
+  int error_fd = kSameAsOutput;  // its stderr, when not output_fd (/dev/null when -1)
 };
 
 struct Outcome {
   int status = 0;          // waitpid form
   bool timed_out = false;  // killed at the time limit
+  bool cancelled = false;  // killed because `cancel_fd` became readable
 };
 
 // Runs `program` in a process group of its own, in "/", holding no other
-// descriptor of ours, and waits for it; past `timeout_seconds` the whole
-// group is SIGKILLed. It dies with this process. Throws dc::Error when it
-// cannot be started (execve's error: not executable, a missing interpreter).
-Outcome run(const Program& program, double timeout_seconds);
+// descriptor of ours, and waits for it; past `timeout_seconds`, or once
+// `cancel_fd` (-1: none) is readable, the whole group is SIGKILLed. It dies
+// with this process. Throws dc::Error when it cannot be started (execve's
+// error: not executable, a missing interpreter).
+Outcome run(const Program& program, double timeout_seconds, int cancel_fd = -1);
 
-// The start of a forked child that will exec, run() and a command entering a
-// container alike (async-signal-safe calls only): a process group of its
+// The start of a forked child that will exec, as run()'s does
+// (async-signal-safe calls only): a process group of its
 // own, killed when the forking thread ends (it exits 127 at once when
 // `parent` is gone already), default signal handling, stdin on /dev/null,
 // stdout and stderr on `out_fd` and `err_fd` (/dev/null when -1).

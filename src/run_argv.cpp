@@ -6,6 +6,7 @@
 
 #include "error.hpp"
 #include "ids.hpp"
+#include "init/check_channel.h"
 #include "labels.hpp"
 #include "override_check.hpp"
 #include "policy.hpp"
@@ -590,6 +591,8 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   add(plan.args, {"--entrypoint", kInitPath, plan.image});
   add(plan.args, {"--stdout", settings.sandbox_directory + "/stdout", "--stderr",
                   settings.sandbox_directory + "/stderr", "--status", kRunDirPath + "/exit"});
+  // Health checks and `enter` go to the init (src/enter.hpp).
+  add(plan.args, {"--checks", kRunDirPath + "/" + CHECK_CHANNEL_NAME});
   if (settings.log_max_bytes)
     add(plan.args, {"--log-max-size", std::to_string(settings.log_max_bytes), "--log-keep",
                     std::to_string(settings.log_keep)});

@@ -32,10 +32,10 @@ int codec(const Settings& settings, const std::string& command, const std::strin
 // stdout (src/commands/version.cpp, linked into docker-containerizer only).
 int version(const Settings& settings);
 
-// Debugging: runs `command` inside the running container of `container_id`
-// as its health checks run (src/enter.hpp), with `variables` (NAME=VALUE)
-// over the container's environment; its exit code.
-int enter(const Settings& settings, const std::string& container_id, const std::vector<std::string>& variables,
+// Runs `command` inside the running container of `container_id` as its
+// health checks run (src/enter.hpp), with `env`'s NAME=VALUE variables; its
+// exit code. For debugging, and override mode's health checks.
+int enter(const Settings& settings, const std::string& container_id, const std::vector<std::string>& env,
           const std::vector<std::string>& command);
 
 // Internal, for override mode's host executor: waits for the container of

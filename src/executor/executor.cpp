@@ -276,11 +276,17 @@ void Executor::start_checks(const mesos::TaskInfo& task) {
     spdlog::warn("container {}: no health checks: the container is not running", id_);
     return;
   }
+  if (const std::string why = refusal(check); !why.empty()) {
+    spdlog::warn("container {}: no health checks: {}", id_, why);
+    return;
+  }
   spdlog::info("container {}: health check `{}` in the container: the first after {:g} s, then every {:g} s, "
                "timeout {:g} s; {} failure(s) in a row after a grace period of {:g} s kill the task",
                id_, describe(check.command()), check.delay_seconds(), check.interval_seconds(),
                check.timeout_seconds(), check.consecutive_failures(), check.grace_period_seconds());
-  checker_ = std::make_unique<Checker>(check, inspected_->pid, [this](const Verdict& verdict) { health(verdict); });
+  const enter::Container container{state::Store(settings_.state_dir).run_dir(id_), name_};
+  checker_ = std::make_unique<Checker>(check, inspected_->pid, container, docker::Client(settings_),
+                                       [this](const Verdict& verdict) { health(verdict); });
 }
 
 // From the checker's thread.

@@ -61,6 +61,15 @@ Verdict Schedule::failed(const std::string& failure, Clock::time_point now) {
   return verdict;
 }
 
+std::string refusal(const mesos::HealthCheck& check) {
+  // Written so that NaN is refused too.
+  if (!(check.interval_seconds() >= kMinimumInterval))
+    return fmt::format("interval_seconds {:g} is below the minimum of {:g} s (one check after another with no "
+                       "pause would fork without end in the container)",
+                       check.interval_seconds(), kMinimumInterval);
+  return "";
+}
+
 std::string describe(const mesos::CommandInfo& command) {
   if (command.shell()) return command.value();
   std::string text = command.value();
@@ -68,9 +77,8 @@ std::string describe(const mesos::CommandInfo& command) {
   return text;
 }
 
-enter::Command command_of(const mesos::CommandInfo& command, const enter::Environment& environment) {
+enter::Command command_of(const mesos::CommandInfo& command) {
   enter::Command result;
-  result.environment = environment;
   for (const auto& variable : command.environment().variables())
     result.environment[variable.name()] = variable.value();
   if (command.shell()) {
@@ -91,8 +99,10 @@ std::string failure_of(const enter::Outcome& outcome, double timeout_seconds) {
   return "";
 }
 
-Checker::Checker(const mesos::HealthCheck& check, int pid, Report report)
-    : check_(check), pid_(pid), report_(std::move(report)) {
+Checker::Checker(const mesos::HealthCheck& check, int pid, enter::Container container, docker::Client docker,
+                 Report report)
+    : check_(check), pid_(pid), container_(std::move(container)), docker_(std::move(docker)),
+      report_(std::move(report)) {
   if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
   thread_ = std::thread([this] { run(); });
 }
@@ -120,29 +130,31 @@ bool Checker::pause_until(Clock::time_point until) {
 }
 
 // The end of the container kills every process in its pid namespace, the
-// check too: that is no verdict on the task's health. The init's exit
-// completes only after the check is reaped, so its pidfd says so at once.
-bool Checker::ended_with_container(const enter::Target& target, const enter::Outcome& outcome) {
+// check too, and closes the check channel: that is no verdict on the task's
+// health. The init's pidfd tells its exit a moment after.
+bool Checker::ended_with_container(const enter::Init& init, const enter::Outcome& outcome) {
   const bool killed = outcome.error.empty() && !outcome.timed_out && WIFSIGNALED(outcome.status) &&
                       WTERMSIG(outcome.status) == SIGKILL;
-  return !target.alive() || (killed && target.exits_within(1.0));
+  return !init.alive() || ((killed || outcome.lost) && init.exits_within(1.0));
 }
 
 void Checker::run() {
   Schedule schedule(check_, Clock::now());
-  std::optional<enter::Target> target;
+  std::optional<enter::Init> init;
   try {
-    target.emplace(pid_);
+    init.emplace(pid_);
   } catch (const Error& e) {
     spdlog::warn("no health checks: {}", e.what());
     return;
   }
-  const enter::Command command = command_of(check_.command(), target->environment());
-  while (pause_until(schedule.due())) {
-    const enter::Outcome outcome = enter::run(*target, command, check_.timeout_seconds(), wake_[0]);
+  const enter::Command command = command_of(check_.command());
+  // Never a check once the container has ended.
+  while (pause_until(schedule.due()) && init->alive()) {
+    const enter::Outcome outcome =
+        enter::run(container_, command, docker_, check_.timeout_seconds(), wake_[0], false);
     if (outcome.cancelled || stopped_) return;
     const std::string failure = failure_of(outcome, check_.timeout_seconds());
-    if (!failure.empty() && ended_with_container(*target, outcome)) return;
+    if (!failure.empty() && ended_with_container(*init, outcome)) return;
     const Verdict verdict = failure.empty() ? schedule.passed(Clock::now()) : schedule.failed(failure, Clock::now());
     if (verdict.healthy || verdict.kill) report_(verdict);
     if (verdict.kill) return;

@@ -3,9 +3,9 @@
  *
  *   containerizer-init [--stdout PATH] [--stderr PATH] [--status PATH]
  *                      [--log-max-size BYTES [--log-keep N]]
- *                      [--argv0 NAME] -- COMMAND [ARGS...]
+ *                      [--checks PATH] [--argv0 NAME] -- COMMAND [ARGS...]
  *
- * It runs COMMAND as its only direct child, forwards signals to it, reaps
+ * It runs COMMAND as its main child, forwards signals to it, reaps
  * every orphan in the container, and when COMMAND ends writes its raw wait
  * status and the cgroup's OOM-kill count to the status file, then exits the
  * way COMMAND did.
@@ -15,6 +15,12 @@
  * appends what comes through them to the files, rotating each one past BYTES
  * (PATH.1 becomes PATH.2, ..., up to PATH.N, the file beyond N is deleted;
  * PATH is copied to PATH.1 and truncated).
+ *
+ * With --checks, it listens on a UNIX socket at PATH and runs there the
+ * commands the host asks for (health checks, `docker-containerizer enter`)
+ * as its own children: with exactly the container's confinement, which the
+ * runtime gave the init (capabilities, seccomp, LSM label, no_new_privs,
+ * rlimits, user, namespaces, cgroups). See "Checks" below.
  *
  * Built with -static: the image may contain no libc and no shell, and this
  * binary is bind-mounted read-only into it as the entrypoint.
@@ -34,14 +40,18 @@
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "check_channel.h"
 
 #define NAME "containerizer-init"
 #define USAGE "usage: " NAME " [--stdout PATH] [--stderr PATH] " \
 	"[--status PATH] [--log-max-size BYTES [--log-keep N]] " \
-	"[--argv0 NAME] -- COMMAND [ARGS...]"
+	"[--checks PATH] [--argv0 NAME] -- COMMAND [ARGS...]"
 
 /* One line on stderr: "containerizer-init: MESSAGE". */
 __attribute__((format(printf, 1, 0)))
@@ -148,19 +158,322 @@ static void write_status(const char *path, int status)
 	}
 }
 
+/* --- Checks (--checks PATH) -------------------------------------------------
+ *
+ * The host asks over a UNIX socket for a command to run (check_channel.h):
+ * a health check or `docker-containerizer enter`. The init runs it as its
+ * own child, so with exactly what the runtime gave the container, nothing
+ * more; the host execs nothing in the container itself.
+ *
+ * Each command runs in a process group of its own, stdin on /dev/null,
+ * stdout and stderr on the two descriptors sent with the request (`enter`
+ * sends pipes that it copies to its own output) or on /dev/null (a health
+ * check: the task's logs stay the task's, and a check every few seconds
+ * would flood them and count against their rotation), in the init's
+ * environment (the container's) with the request's variables winning.
+ * When it ends, its whole group is killed (nothing it started outlives it
+ * but a process that left the group with setsid) and its wait status is
+ * the reply. When the requester hangs up first (it timed out, or was
+ * killed), the group is killed then.
+ *
+ * All of it runs in the main loop, never blocking it: the socket and the
+ * connections are non-blocking, a request is one seqpacket message read
+ * at once. At most CHECK_SLOTS connections are served at a time; while
+ * they are, no more are accepted: they wait in the socket's backlog (as
+ * long as the host's deadline lets them), and past its CHECK_SLOTS the
+ * kernel refuses the connection. A task may connect too (the socket is 0600,
+ * for the init's user, who is the task's): it gains nothing, as the
+ * command runs with the init's own confinement, and it cannot make the
+ * init fork more than CHECK_SLOTS commands at a time. The request buffer
+ * (32 KiB) is the memory this adds, and only once a request came. */
+struct check {
+	int conn;	/* -1: the slot is free */
+	pid_t pid;	/* 0: the request is awaited; else the command's group */
+};
+
+static struct check checks[CHECK_SLOTS] = {
+	{ -1, 0 }, { -1, 0 }, { -1, 0 }, { -1, 0 }
+};
+static int listener = -1;
+static char request_buf[CHECK_MAX_REQUEST];
+static struct check_request request;
+
+/* One line on stderr that does not end the init. */
+__attribute__((format(printf, 1, 2)))
+static void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(fmt, ap);
+	va_end(ap);
+}
+
+/* Listens at PATH before the task starts. A failure is reported and
+ * leaves the host to its fallback (docker exec): the task still runs. */
+static void checks_listen(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd, ok;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		warn("no checks: %s is too long for a socket", path);
+		return;
+	}
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		warn("no checks: socket: %s", strerror(errno));
+		return;
+	}
+	/* Whatever is at the path is from an earlier init in this directory. */
+	unlink(path);
+	/* Mode 0600: connecting takes write permission on the socket. */
+	old = umask(0177);
+	ok = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 &&
+	     listen(fd, CHECK_SLOTS) == 0;
+	umask(old);
+	if (!ok) {
+		warn("no checks: cannot listen on %s: %s", path, strerror(errno));
+		close(fd);
+		return;
+	}
+	listener = fd;
+}
+
+/* MSG_NOSIGNAL: every signal is blocked and forwarded to the task, so a
+ * SIGPIPE of ours would reach the task. A reply that cannot go is lost:
+ * the requester is gone. */
+static void check_reply(int conn, int32_t kind, int32_t value)
+{
+	char msg[CHECK_REPLY_SIZE];
+
+	check_reply_encode(msg, kind, value);
+	(void)!send(conn, msg, sizeof(msg), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+static void check_free(struct check *c)
+{
+	if (c->conn >= 0)
+		close(c->conn);
+	c->conn = -1;
+	c->pid = 0;
+}
+
+/* The child: the command, as the task was started (default dispositions,
+ * nothing blocked), on the request's descriptors. An exec failure is told
+ * on the connection (closed at a successful exec) before the exit, so the
+ * requester reads it before the init's reply of the exit. */
+static _Noreturn void check_exec(int conn, int out, int err)
+{
+	sigset_t none;
+	int i, null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	setpgid(0, 0);
+	for (i = 1; i < NSIG; i++)
+		signal(i, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	dup2(null, STDIN_FILENO);
+	dup2(out >= 0 ? out : null, STDOUT_FILENO);
+	dup2(err >= 0 ? err : null, STDERR_FILENO);
+	for (i = 0; request.env[i]; i++)
+		putenv(request.env[i]);
+	execvp(request.file, request.argv);
+	i = errno;
+	check_reply(conn, CHECK_NOT_EXECUTED, i);
+	_exit(i == ENOENT ? 127 : 126);
+}
+
+/* The descriptors sent with the message (close-on-exec); how many, up to
+ * max. Any beyond max are closed. */
+static int received_fds(struct msghdr *msg, int *fds, int max)
+{
+	struct cmsghdr *cmsg;
+	int n = 0, i, count, fd;
+
+	for (cmsg = CMSG_FIRSTHDR(msg); cmsg; cmsg = CMSG_NXTHDR(msg, cmsg)) {
+		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		count = (int)((cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (i = 0; i < count; i++) {
+			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
+			if (n < max)
+				fds[n++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
+}
+
+/* Reads the slot's request and starts its command; a bad request (or
+ * none: the requester hung up) frees the slot. */
+static void check_start(struct check *c)
+{
+	struct iovec iov = { request_buf, sizeof(request_buf) };
+	union {
+		struct cmsghdr align;
+		char space[CMSG_SPACE(3 * sizeof(int))];
+	} control;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control.space,
+			      .msg_controllen = sizeof(control.space) };
+	int fds[3] = { -1, -1, -1 }, n = 0, i;
+	ssize_t len = recvmsg(c->conn, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	pid_t pid = -1;
+
+	if (len < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (len > 0)
+		n = received_fds(&msg, fds, 3);
+	if (len <= 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    (n != 0 && n != 2) ||
+	    check_request_decode(request_buf, (size_t)len, &request) != 0) {
+		if (len > 0)
+			check_reply(c->conn, CHECK_REFUSED, EINVAL);
+	} else {
+		pid = fork();
+		if (pid == 0)
+			check_exec(c->conn, n ? fds[0] : -1, n ? fds[1] : -1);
+		if (pid < 0)
+			check_reply(c->conn, CHECK_REFUSED, errno);
+	}
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	if (pid < 0) {
+		check_free(c);
+		return;
+	}
+	setpgid(pid, pid); /* also here: the group must exist before a kill */
+	c->pid = pid;
+}
+
+/* The requester is done with a running command (it hung up, or sent more
+ * than its one request): the group is killed, the slot waits for the
+ * reaping. */
+static void check_abandon(struct check *c)
+{
+	kill(-c->pid, SIGKILL);
+	close(c->conn);
+	c->conn = -1;
+}
+
+/* A free slot, or NULL. */
+static struct check *check_slot(void)
+{
+	int i;
+
+	for (i = 0; i < CHECK_SLOTS; i++)
+		if (checks[i].conn < 0 && checks[i].pid == 0)
+			return &checks[i];
+	return NULL;
+}
+
+static void check_accept(void)
+{
+	struct check *c = check_slot();
+
+	if (c)
+		c->conn = accept4(listener, NULL, NULL,
+				  SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+/* Fills fds[0..CHECK_SLOTS]: the socket while a slot is free, then each
+ * slot's connection (-1, which poll skips, when there is none). Returns
+ * how many entries. */
+static int checks_poll_fds(struct pollfd *fds)
+{
+	int i;
+
+	fds[0] = (struct pollfd){ .fd = check_slot() ? listener : -1,
+				  .events = POLLIN };
+	for (i = 0; i < CHECK_SLOTS; i++)
+		fds[i + 1] = (struct pollfd){ .fd = checks[i].conn,
+					      .events = POLLIN };
+	return CHECK_SLOTS + 1;
+}
+
+/* What poll saw on the entries checks_poll_fds filled. */
+static void checks_serve(const struct pollfd *fds)
+{
+	int i;
+
+	for (i = 0; i < CHECK_SLOTS; i++) {
+		if (!fds[i + 1].revents || checks[i].conn < 0)
+			continue;
+		if (checks[i].pid == 0)
+			check_start(&checks[i]);
+		else
+			check_abandon(&checks[i]);
+	}
+	if (fds[0].revents)
+		check_accept();
+}
+
+/* A child has ended and is not reaped yet: if it is a command's, its
+ * group is killed now, while its pid cannot be anyone else's. */
+static void check_ending(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < CHECK_SLOTS; i++)
+		if (checks[i].pid == pid)
+			kill(-pid, SIGKILL);
+}
+
+/* A child was reaped: if it is a command's, its status is the reply. */
+static void check_ended(pid_t pid, int status)
+{
+	int i;
+
+	for (i = 0; i < CHECK_SLOTS; i++) {
+		if (checks[i].pid != pid)
+			continue;
+		if (checks[i].conn >= 0)
+			check_reply(checks[i].conn, CHECK_ENDED, status);
+		check_free(&checks[i]);
+	}
+}
+
+/* The task has ended: no command outlives it (without a pid namespace of
+ * its own, the container's end would not kill them). */
+static void checks_stop(void)
+{
+	int i;
+
+	for (i = 0; i < CHECK_SLOTS; i++)
+		if (checks[i].pid > 0)
+			kill(-checks[i].pid, SIGKILL);
+}
+
 /* Reap every child that has exited: as PID 1 we inherit the container's
  * orphans, and SIGCHLD coalesces, so one signal may stand for many deaths.
  * Returns true once the main child is among them. */
 static bool reap(pid_t child, int *status)
 {
 	bool done = false;
+	siginfo_t si;
 	pid_t pid;
 	int st;
 
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+	/* Each one looked at first (WNOWAIT), so that a check's group is killed
+	 * while its pid still holds the group's id. */
+	for (;;) {
+		si.si_pid = 0;
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+		    si.si_pid == 0)
+			break;
+		pid = si.si_pid;
+		check_ending(pid);
+		if (waitpid(pid, &st, 0) != pid)
+			break;
 		if (pid == child) {
 			*status = st;
 			done = true;
+		} else {
+			check_ended(pid, st);
 		}
 	}
 	return done;
@@ -433,13 +746,14 @@ static size_t pump(struct log *l, size_t most)
 	return (size_t)n;
 }
 
-/* The loop of the piped mode: poll waits on the two pipes and on a signalfd,
- * which turns the blocked signals into reads, so one thread sees both
- * without a signal handler. */
+/* The loop of the piped mode and of checks: poll waits on the two pipes
+ * (-1 when not piped: poll skips them), the check socket and its
+ * connections, and on a signalfd, which turns the blocked signals into
+ * reads, so one thread sees them all without a signal handler. */
 static int copy_until_end(int sfd, pid_t child, struct log logs[2])
 {
-	struct pollfd fds[3];
-	int status = 0, i;
+	struct pollfd fds[3 + CHECK_SLOTS + 1];
+	int status = 0, i, n;
 	bool done = false;
 
 	while (!done) {
@@ -447,7 +761,8 @@ static int copy_until_end(int sfd, pid_t child, struct log logs[2])
 		for (i = 0; i < 2; i++)
 			fds[i + 1] = (struct pollfd){ .fd = logs[i].pipe,
 						      .events = POLLIN };
-		if (poll(fds, 3, -1) < 0)
+		n = 3 + (listener >= 0 ? checks_poll_fds(&fds[3]) : 0);
+		if (poll(fds, (nfds_t)n, -1) < 0)
 			continue; /* EINTR */
 		for (i = 0; i < 2; i++)
 			if (fds[i + 1].revents)
@@ -460,6 +775,8 @@ static int copy_until_end(int sfd, pid_t child, struct log logs[2])
 			while (!done && read(sfd, &si, sizeof(si)) == sizeof(si))
 				done = on_signal((int)si.ssi_signo, child, &status);
 		}
+		if (!done && listener >= 0)
+			checks_serve(&fds[3]);
 	}
 	/* The task wrote all its output before it ended, so what its pipes
 	 * hold now is the rest of it: drain exactly that much, not to EOF. A
@@ -480,7 +797,7 @@ static int copy_until_end(int sfd, pid_t child, struct log logs[2])
 int main(int argc, char **argv)
 {
 	const char *out = NULL, *err = NULL, *status_path = NULL, *argv0 = NULL;
-	const char *size_arg = NULL, *keep_arg = NULL;
+	const char *size_arg = NULL, *keep_arg = NULL, *checks_path = NULL;
 	const char *file;
 	char **cmd;
 	sigset_t set, none;
@@ -504,6 +821,8 @@ int main(int argc, char **argv)
 			dst = &size_arg;
 		else if (strcmp(argv[i], "--log-keep") == 0)
 			dst = &keep_arg;
+		else if (strcmp(argv[i], "--checks") == 0)
+			dst = &checks_path;
 		else
 			die("unknown option '%s' (" USAGE ")", argv[i]);
 		if (i + 1 >= argc)
@@ -573,9 +892,14 @@ int main(int argc, char **argv)
 	 * us; becoming a subreaper keeps reaping the same everywhere. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
+	/* Before fork: the host may ask for a check as soon as the task runs. */
+	if (checks_path)
+		checks_listen(checks_path);
+
 	/* Before fork, so that a failure leaves no task behind; close-on-exec
 	 * keeps it from the task. Signals already pending queue up in it. */
-	if (max_size && (sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+	if ((max_size || listener >= 0) &&
+	    (sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
 		die("cannot create a signalfd: %s", strerror(errno));
 
 	child = fork();
@@ -597,12 +921,13 @@ int main(int argc, char **argv)
 		_exit(i == ENOENT ? 127 : 126);
 	}
 
-	if (max_size) {
+	if (max_size || listener >= 0) {
 		/* Our copies of the write ends would keep the pipes from EOF. */
 		for (i = 0; i < 2; i++)
 			if (logs[i].feed >= 0)
 				close(logs[i].feed);
 		status = copy_until_end(sfd, child, logs);
+		checks_stop();
 	} else {
 		for (;;) {
 			siginfo_t si;

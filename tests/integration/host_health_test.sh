@@ -8,6 +8,11 @@
 # during a check; what a check sees (the container's files, the task's user,
 # environment, working directory and cgroup), and `enter`, which runs a
 # command the same way; no check process outlives its check or its task.
+# Issue 30: the container's init runs each check, so a check of a root task
+# and of a nobody task has exactly the init's (and `docker exec`'s)
+# capabilities, seccomp and no_new_privs, and cannot mount; a link the
+# task puts at the check channel's name is refused, never followed; an
+# interval of 0 runs no checks (no fork loop).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/host_lib.sh"
 
@@ -147,6 +152,49 @@ equals "\`enter\` exits with the command's exit code" 7 "$?"
 contains "\`enter\` of a program the container lacks: one line" \
   "container $(cid "$n"): cannot execute nosuch: No such file or directory" "$("$DC" enter "$(cid "$n")" -- nosuch 2>&1)"
 wait_for "$n"
+signal_agent "$n" USR1
+check "a KILL ends it" await_call "$n-wait" 60
+stop_agent "$n"
+
+# --- a check has the container's confinement, no more (issue 30) -------------------------------
+FIELDS='^(CapEff|CapBnd|CapPrm|CapAmb|Seccomp|NoNewPrivs):'
+# as_user USER COMMAND...: the task runs as USER.
+as_user() { HOST_COMMAND="user: \"$1\"" "${@:2}"; }
+for user in root nobody; do
+  n=confined-$user-$RUN
+  agent "$n"
+  mkdir -p "$(sandbox_of "$n")" && chmod 777 "$(sandbox_of "$n")"
+  check "$user: a check that records its confinement and tries a mount: launch" \
+    as_user "$user" launch_checked "$n" \
+    "grace_period_seconds: 0 consecutive_failures: 1 command { value: \"[ -e seen-mount ] || { grep -E '$FIELDS' /proc/self/status >seen-status; busybox mount -t tmpfs none /mnt 2>/dev/null; echo \$? >seen-mount; }\" }" \
+    'sleep 300'
+  wait_for "$n"
+  check "$user: the check passes" eventually 30 agent_saw "$n" "^UPDATE TASK_RUNNING .* healthy=true"
+  seen() { cat "$(sandbox_of "$n")/seen-$1" 2>/dev/null; }
+  init=$(docker exec -w / "$(name "$n")" grep -E "$FIELDS" /proc/1/status)
+  equals "$user: the init's six fields are read" 6 "$(echo "$init" | wc -l)"
+  equals "$user: the check's capabilities, seccomp and no_new_privs are the init's" "$init" "$(seen status)"
+  equals "$user: and docker exec's" "$(docker exec -w / "$(name "$n")" grep -E "$FIELDS" /proc/self/status)" "$(seen status)"
+  check "$user: its mount was refused" test "$(seen mount)" -ne 0
+  # The task puts a link to the engine's socket at the channel's name (the
+  # first check is written once: those after it do nothing).
+  docker exec -w / "$(name "$n")" busybox ln -sf /var/run/docker.sock /mnt/mesos/containerizer/checks.sock
+  unhealthy_end "$n" TASK_KILLED "failed 1 time, the last: the check channel .*checks.sock is not a socket (the task replaced it): refused"
+  stop_agent "$n"
+done
+
+# --- interval_seconds 0: no checks, not a fork loop ---------------------------------------------------
+n=unpaced-$RUN
+launch_unpaced() {
+  HOST_TASK='health_check { delay_seconds: 0 interval_seconds: 0 command { value: "echo >>checks" } }' launch_host "$1" 'sleep 300'
+}
+agent "$n"
+check "a check with interval_seconds 0: launch" launch_unpaced "$n"
+wait_for "$n"
+check "the task runs" eventually 30 agent_saw "$n" "^UPDATE TASK_RUNNING"
+check "the sandbox says why it runs no checks" eventually 30 grep -q \
+  "no health checks: interval_seconds 0 is below the minimum of 0.1 s" "$(sandbox_of "$n")/stderr"
+equals "no check ran" 0 "$(checks_of "$n")"
 signal_agent "$n" USR1
 check "a KILL ends it" await_call "$n-wait" 60
 stop_agent "$n"

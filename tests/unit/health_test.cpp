@@ -1,9 +1,9 @@
 // Health checks, the pure parts: the schedule and count of failures as
-// Mesos 1.0.1 has them, the check's command, and reading the container's
-// init from /proc (enter.hpp's parsers).
+// Mesos 1.0.1 has them, the checks refused, the check's command.
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <csignal>
 
 #include "enter.hpp"
@@ -100,18 +100,28 @@ TEST_CASE("schedule: consecutive_failures in a row kill; a pass in between start
   CHECK_THAT(*once.failed("exit status 1", t0 + 1s).kill, Contains("failed 1 time, the last: exit status 1"));
 }
 
+TEST_CASE("a check with no pause between checks is refused (Mesos 1.0.1 sets no minimum)") {
+  auto check = shell_check("true");
+  CHECK(dc::executor::refusal(check) == "");  // the default, 10 s
+  check.set_interval_seconds(dc::executor::kMinimumInterval);
+  CHECK(dc::executor::refusal(check) == "");
+  for (double interval : {0.0, -1.0, 0.01, std::nan("")}) {
+    check.set_interval_seconds(interval);
+    CHECK_THAT(dc::executor::refusal(check), Contains("below the minimum of 0.1 s"));
+  }
+}
+
 TEST_CASE("the check's command: a shell line, or an argv whose first word is argv[0]") {
   mesos::CommandInfo shell;
   shell.set_value("[ -f ready ] && echo $GREETING");
   auto* variable = shell.mutable_environment()->add_variables();
   variable->set_name("GREETING");
   variable->set_value("from the check");
-  const dc::enter::Environment container = {{"PATH", "/bin"}, {"GREETING", "from the task"}, {"HOME", "/"}};
-  auto command = dc::executor::command_of(shell, container);
+  auto command = dc::executor::command_of(shell);
   CHECK(command.file == "/bin/sh");
   CHECK(command.argv == std::vector<std::string>{"sh", "-c", "[ -f ready ] && echo $GREETING"});
-  CHECK(command.environment.at("GREETING") == "from the check");
-  CHECK(command.environment.at("PATH") == "/bin");
+  // Only the check's own: the init adds them to the container's.
+  CHECK(command.environment == dc::enter::Environment{{"GREETING", "from the check"}});
   CHECK(dc::executor::describe(shell) == "[ -f ready ] && echo $GREETING");
 
   mesos::CommandInfo argv;
@@ -119,12 +129,12 @@ TEST_CASE("the check's command: a shell line, or an argv whose first word is arg
   argv.set_value("cat");
   argv.add_arguments("cat");
   argv.add_arguments("ready");
-  command = dc::executor::command_of(argv, container);
+  command = dc::executor::command_of(argv);
   CHECK(command.file == "cat");
   CHECK(command.argv == std::vector<std::string>{"cat", "ready"});
   CHECK(dc::executor::describe(argv) == "cat ready");
   argv.clear_arguments();
-  CHECK(dc::executor::command_of(argv, container).argv == std::vector<std::string>{"cat"});
+  CHECK(dc::executor::command_of(argv).argv == std::vector<std::string>{"cat"});
 }
 
 TEST_CASE("a check's outcome as a failure") {
@@ -136,39 +146,4 @@ TEST_CASE("a check's outcome as a failure") {
   CHECK(failure_of(Outcome{SIGKILL, true, false, ""}, 2.5) == "timed out after 2.5 s");
   CHECK(failure_of(Outcome{0, false, false, "cannot execute nosuch: No such file or directory"}, 20) ==
         "cannot execute nosuch: No such file or directory");
-}
-
-TEST_CASE("enter: the init's credentials from /proc/<pid>/status") {
-  const std::string status =
-      "Name:\tcontainerizer-i\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\n"
-      "Uid:\t65534\t65534\t65534\t65534\nGid:\t65533\t65533\t65533\t65533\nFDSize:\t64\nGroups:\t4 27 \n";
-  auto credentials = dc::enter::parse_credentials(status);
-  REQUIRE(credentials);
-  CHECK(credentials->uid == 65534);
-  CHECK(credentials->gid == 65533);
-  CHECK(credentials->groups == std::vector<uint32_t>{4, 27});
-  CHECK(dc::enter::parse_credentials("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t\n")->groups.empty());
-  CHECK_FALSE(dc::enter::parse_credentials("Uid:\t0\t0\t0\t0\nGroups:\t\n"));
-  CHECK_FALSE(dc::enter::parse_credentials("Uid:\tx\nGid:\t0\nGroups:\t\n"));
-  CHECK_FALSE(dc::enter::parse_credentials(""));
-}
-
-TEST_CASE("enter: the init's environment from /proc/<pid>/environ") {
-  const std::string environ = "PATH=/usr/bin:/bin\0HOSTNAME=web\0EMPTY=\0A=b=c\0junk\0"s;
-  auto environment = dc::enter::parse_environ(environ);
-  CHECK(environment.size() == 4);
-  CHECK(environment.at("PATH") == "/usr/bin:/bin");
-  CHECK(environment.at("EMPTY").empty());
-  CHECK(environment.at("A") == "b=c");
-  CHECK(dc::enter::parse_environ("").empty());
-}
-
-TEST_CASE("enter: ids seen through a user namespace's map") {
-  const std::string map = "         0     100000      65536\n     65536       1000          1\n";
-  CHECK(dc::enter::map_inside(100000, map) == std::optional<uint32_t>(0));
-  CHECK(dc::enter::map_inside(165535, map) == std::optional<uint32_t>(65535));
-  CHECK(dc::enter::map_inside(1000, map) == std::optional<uint32_t>(65536));
-  CHECK_FALSE(dc::enter::map_inside(165536, map));
-  CHECK_FALSE(dc::enter::map_inside(0, map));
-  CHECK(dc::enter::map_inside(7, "0 0 4294967295\n") == std::optional<uint32_t>(7));
 }

@@ -47,12 +47,13 @@ inline Args init_args(const dc::RunPlan& plan) {
   return Args(plan.args.begin() + static_cast<long>(image_index(plan)) + 1, plan.args.end());
 }
 
-// The command the init runs: what follows `--status <file>`.
+// The command the init runs: what follows `--checks <socket>`, its last
+// option but rotation's and --argv0.
 inline Args command_of(const dc::RunPlan& plan) {
   const Args init = init_args(plan);
-  auto status = std::find(init.begin(), init.end(), "--status");
-  REQUIRE(std::distance(status, init.end()) >= 2);
-  return Args(status + 2, init.end());
+  auto checks = std::find(init.begin(), init.end(), "--checks");
+  REQUIRE(std::distance(checks, init.end()) >= 2);
+  return Args(checks + 2, init.end());
 }
 
 // Every value given to `option` (e.g. all `-e`), in order.

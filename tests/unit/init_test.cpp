@@ -1,22 +1,30 @@
 // The container's PID 1 (src/init/containerizer_init.c), built with
 // AddressSanitizer and UndefinedBehaviorSanitizer, run as a host process:
 // output to the log files (directly, or through pipes with rotation), the
-// status file, signal forwarding, orphan reaping and its own refusals, with
+// status file, signal forwarding, orphan reaping, the commands it runs for
+// the host (--checks, asked as enter.hpp asks) and its own refusals, with
 // no sanitizer report.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <sstream>
 #include <thread>
 
+#include "docker.hpp"
+#include "enter.hpp"
 #include "helpers.hpp"
+#include "init/check_channel.h"
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
@@ -44,6 +52,8 @@ Run run_init(const std::vector<std::string>& args, const std::function<void(pid_
                                    (dir / "err").string(), "--status", (dir / "status").string()};
   if (!args.empty() && args[0] == "--raw") argv = {DC_INIT_SANITIZED};
   argv.insert(argv.end(), args.begin() + (!args.empty() && args[0] == "--raw"), args.end());
+  for (auto& arg : argv)
+    if (arg.rfind("DIR/", 0) == 0) arg = (dir / arg.substr(4)).string();
   const std::string sanitizer_log = "log_path=" + (dir / "sanitizer").string();
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
@@ -274,4 +284,115 @@ TEST_CASE("the init refuses a log file it cannot open") {
   Run run = run_init({"--raw", "--stdout", "/nonexistent/dir/out", "--", "true"});
   CHECK(run.code == 127);
   CHECK_THAT(run.own_err, Contains("cannot open /nonexistent/dir/out"));
+}
+
+// --- Checks ----------------------------------------------------------------
+
+namespace {
+
+// Until `path` exists or the test's deadline.
+void await_path(const fs::path& path) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!fs::exists(fs::symlink_status(path))) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+// Whether process `pid` is gone (reaped by the init, its subreaper).
+bool gone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+
+// A long task and the check socket in DIR; `during(dir, ask)` asks for
+// commands while the init runs, then the task is ended.
+using Ask = std::function<dc::enter::Outcome(const dc::enter::Command&, double)>;
+void with_checks(const std::function<void(const fs::path&, const Ask&)>& during) {
+  Run run = run_init(both_ways({"--checks", "DIR/checks.sock", "--", "/bin/sh", "-c", "exec sleep 600"}),
+                     [&](pid_t pid, const fs::path& dir) {
+                       await_path(dir / CHECK_CHANNEL_NAME);
+                       const dc::docker::Client docker{dc::Settings{}};
+                       during(dir, [&](const dc::enter::Command& command, double timeout) {
+                         return dc::enter::run({dir.string(), "no-such-container"}, command, docker, timeout, -1,
+                                               false);
+                       });
+                       ::kill(pid, SIGTERM);
+                     });
+  check_end(run, 143, 15);
+}
+
+}  // namespace
+
+TEST_CASE("the init runs a check in its own environment with the check's variables, and tells its status") {
+  with_checks([](const fs::path& dir, const Ask& ask) {
+    const std::string seen = (dir / "seen").string();
+    const auto outcome = ask({"sh", {"sh", "-c", "echo \"$GREETING $HOME\" >" + seen + "; exit 3"}, {{"GREETING", "hi"}}}, 30);
+    CHECK(outcome.error == "");
+    CHECK(outcome.status == 3 << 8);
+    CHECK(dc_test::slurp(seen) == "hi " + std::string(std::getenv("HOME")) + "\n");
+    CHECK(ask({"nosuch-command", {"nosuch-command"}, {}}, 30).error ==
+          "cannot execute nosuch-command: No such file or directory");
+  });
+}
+
+TEST_CASE("a check past its time is killed with its whole group when the host hangs up") {
+  with_checks([](const fs::path& dir, const Ask& ask) {
+    const std::string pids = (dir / "pids").string();
+    const auto outcome = ask({"sh", {"sh", "-c", "sleep 600 & echo $! $$ >" + pids + "; wait"}, {}}, 0.5);
+    CHECK(outcome.timed_out);
+    std::istringstream both(dc_test::slurp(pids));
+    pid_t child = 0, shell = 0;
+    both >> child >> shell;
+    REQUIRE(child > 0);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!gone(child) || !gone(shell)) {
+      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+}
+
+TEST_CASE("the init serves a bounded number of connections; the rest wait, then are refused") {
+  with_checks([](const fs::path& dir, const Ask& ask) {
+    // 4 served (idle: no request), then 4 + 1 waiting in the backlog (the
+    // kernel's limit): connected until the init accepts no more.
+    std::vector<int> held;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (held.size() < 2 * CHECK_SLOTS + 1) {
+      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      struct sockaddr_un address = {};
+      address.sun_family = AF_UNIX;
+      std::snprintf(address.sun_path, sizeof address.sun_path, "%s", (dir / CHECK_CHANNEL_NAME).c_str());
+      if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+        held.push_back(fd);
+        continue;
+      }
+      CHECK(errno == EAGAIN);  // the backlog is full until the init accepts
+      ::close(fd);
+    }
+    CHECK_THAT(ask({"true", {"true"}, {}}, 30).error, Contains("takes no more commands now"));
+    for (int fd : held) ::close(fd);
+    // Their slots free again, and the init serves on.
+    dc::enter::Outcome outcome;
+    while (!(outcome = ask({"true", {"true"}, {}}, 30)).error.empty()) REQUIRE(std::chrono::steady_clock::now() < deadline);
+    CHECK(outcome.status == 0);
+  });
+}
+
+TEST_CASE("the host connects to nothing but a socket at the channel's name") {
+  with_checks([](const fs::path& dir, const Ask& ask) {
+    const fs::path channel = dir / CHECK_CHANNEL_NAME;
+    const dc::enter::Command command{"true", {"true"}, {}};
+    fs::rename(channel, dir / "real.sock");
+    fs::create_symlink(dir / "real.sock", channel);
+    CHECK_THAT(ask(command, 30).error, Contains("is not a socket (the task replaced it): refused"));
+    fs::remove(channel);
+    REQUIRE(::mkfifo(channel.c_str(), 0600) == 0);
+    CHECK_THAT(ask(command, 30).error, Contains("is not a socket"));
+    fs::remove(channel);
+    std::ofstream(channel) << "status 0\n";
+    CHECK_THAT(ask(command, 30).error, Contains("is not a socket"));
+    fs::remove(channel);
+    fs::rename(dir / "real.sock", channel);
+    CHECK(ask(command, 30).status == 0);
+  });
 }

@@ -259,6 +259,8 @@ TEST_CASE("docker run is detached and the init is the entrypoint") {
   CHECK(Args(init.begin(), init.begin() + 6) == Args{"--stdout", "/mnt/mesos/sandbox/stdout", "--stderr",
                                                      "/mnt/mesos/sandbox/stderr", "--status",
                                                      "/mnt/mesos/containerizer/exit"});
+  // Health checks and `enter` ask the init, over a socket in the run directory.
+  CHECK(value_of(init, "--checks") == "/mnt/mesos/containerizer/checks.sock");
 }
 
 TEST_CASE("log rotation gives the init the size in bytes and KEEP; without it, nothing") {
