@@ -200,6 +200,8 @@ void Watch::block(int timeout_ms) {
 enum class Due { nothing, removal, forgetting };
 
 Due due(const state::Record& record, const Settings& settings) {
+  // Another agent's (a shared state directory) is its own sweep's.
+  if (!state::ours(record, Settings::work_directory())) return Due::nothing;
   // Until a wait delivered the Termination the container stays, so that
   // `containers` keeps listing it and the agent comes to wait for it.
   if (!record.termination || !record.delivered) return Due::nothing;
@@ -208,21 +210,33 @@ Due due(const state::Record& record, const Settings& settings) {
   return fs::exists(record.sandbox, ignored) ? Due::nothing : Due::forgetting;
 }
 
+// Does what is due to one record.
+void sweep_record(const Settings& settings, const state::Store& store, const std::string& id,
+                  std::optional<docker::Client>& docker) {
+  auto locked = state::Locked::open(store, id);
+  if (!locked) return;
+  auto& record = locked->record();
+  if (due(record, settings) == Due::removal) {
+    if (!docker) docker.emplace(settings);
+    docker->remove(record.name);
+    record.removed = true;
+    locked->save();
+    spdlog::info("removed ended container {}", record.name);
+  }
+  if (due(record, settings) == Due::forgetting) locked->remove();
+}
+
 void sweep(const Settings& settings) {
   state::Store store(settings.state_dir);
   std::optional<docker::Client> docker;
+  // One container that cannot be removed blocks no other: it is tried
+  // again by the next sweep.
   for (const auto& id : store.ids()) {
-    auto locked = state::Locked::open(store, id);
-    if (!locked) continue;
-    auto& record = locked->record();
-    if (due(record, settings) == Due::removal) {
-      if (!docker) docker.emplace(settings);
-      docker->remove(record.name);
-      record.removed = true;
-      locked->save();
-      spdlog::info("removed ended container {}", record.name);
+    try {
+      sweep_record(settings, store, id, docker);
+    } catch (const std::exception& e) {
+      spdlog::warn("container {}: not cleaned up: {}", id, e.what());
     }
-    if (due(record, settings) == Due::forgetting) locked->remove();
   }
 }
 

@@ -110,7 +110,7 @@ std::string to_json(const Record& r) {
 
 Record from_json(const std::string& text) {
   json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw Error("corrupt record: not a JSON object");
+  if (j.is_discarded() || !j.is_object()) throw CorruptRecord("corrupt record: not a JSON object");
   Record r;
   try {
     r.container_id = j.value("container_id", "");
@@ -144,9 +144,13 @@ Record from_json(const std::string& text) {
     if (j.contains("termination")) r.termination = termination_from(j["termination"]);
     if (j.contains("task_end")) r.task_end = termination_from(j["task_end"]);
   } catch (const json::exception& e) {
-    throw Error(std::string("corrupt record: ") + e.what());
+    throw CorruptRecord(std::string("corrupt record: ") + e.what());
   }
   return r;
+}
+
+bool ours(const Record& record, const std::string& work_directory) {
+  return record.work_directory == work_directory;
 }
 
 Store::Store(std::string root) : root_(std::move(root)) {}
@@ -175,6 +179,13 @@ std::optional<Record> Store::peek(const std::string& id) const {
   } catch (const Error&) {
     return std::nullopt;
   }
+}
+
+std::string Store::set_aside(const std::string& id) const {
+  const std::string aside = root_ + "/containers/.corrupt-" + id + "." + std::to_string(::time(nullptr));
+  if (::rename(dir(id).c_str(), aside.c_str()) != 0)
+    throw Error("cannot set aside " + dir(id) + ": " + errno_text());
+  return aside;
 }
 
 namespace {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cgroups.hpp"
+#include "error.hpp"
 #include "containerizer.pb.h"
 #include "run_argv.hpp"
 
@@ -57,6 +58,17 @@ struct Record {
   std::optional<mesos::containerizer::Termination> task_end;
 };
 
+// A record.json that cannot be read back: zero-length after a crash, not
+// JSON, or a field of the wrong type.
+struct CorruptRecord : Error {
+  using Error::Error;
+};
+
+// Whether a record is this agent instance's: made by launch or recover under
+// the same MESOS_WORK_DIRECTORY. Agents sharing a state directory
+// (CONTAINERIZER_STATE_DIR) never act on each other's records.
+bool ours(const Record& record, const std::string& work_directory);
+
 class Store {
  public:
   explicit Store(std::string root);
@@ -69,6 +81,9 @@ class Store {
   // missing or unreadable.
   std::optional<Record> peek(const std::string& id) const;
   const std::string& root() const { return root_; }
+  // Moves the container's directory out of every call's way, kept for a
+  // person to read (STATE_DIR/containers/.corrupt-ID.SECONDS); its path.
+  std::string set_aside(const std::string& id) const;
 
   // What `docker image inspect` last told of the image `name`
   // (STATE_DIR/images/): launch runs an image it knows without asking the
@@ -99,9 +114,9 @@ class Locked {
   Record& record() { return record_; }
   const Store& store() const { return *store_; }
   // Writes the record atomically (write, rename). `durable` also fsyncs the
-  // file and the directory (the rename):
-  // launch skips it, because a record lost in a crash is rebuilt by recover
-  // from the engine's labels, and each fsync costs a launch a millisecond.
+  // file and the directory (the rename), so that a host crash leaves the
+  // record whole, not empty. A call may skip it where a record lost in a
+  // crash is harmless (recover rebuilds one from the engine's labels).
   void save(bool durable = true);
   // Deletes the directory: renamed away first, so no one opens half of it.
   void remove();
