@@ -94,6 +94,7 @@ std::string to_json(const Record& r) {
             {"network", r.network}, {"ip", r.ip}, {"ports", r.ports},
             {"override_mode", r.override_mode}, {"cpus", r.cpus}, {"mem_bytes", r.mem_bytes},
             {"cfs", r.cfs}, {"pid", r.pid}, {"supervisor_pid", r.supervisor_pid},
+            {"supervisor_start", r.supervisor_start},
             {"waiter_pid", r.waiter_pid}, {"agent_gone", r.agent_gone},
             {"destroying", r.destroying}, {"ended_at", r.ended_at}, {"removed", r.removed},
             {"delivered", r.delivered}};
@@ -134,6 +135,7 @@ Record from_json(const std::string& text) {
     r.cfs = j.value("cfs", false);
     r.pid = j.value("pid", 0);
     r.supervisor_pid = j.value("supervisor_pid", 0);
+    r.supervisor_start = j.value("supervisor_start", 0ULL);
     r.waiter_pid = j.value("waiter_pid", 0);
     r.agent_gone = j.value("agent_gone", false);
     r.destroying = j.value("destroying", false);

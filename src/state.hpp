@@ -42,6 +42,7 @@ struct Record {
   int pid = 0;                 // the container init's host pid, once learned
   std::optional<cgroups::Paths> cgroups;
   int supervisor_pid = 0;      // override mode: watches the host executor
+  unsigned long long supervisor_start = 0;  // and when it started (process::start_time)
   // The agent's current `wait` call, and whether that call saw the agent
   // go (it closed the reading end): a restart. The next agent's first wait
   // clears it; the host executor waits for that (executor.cpp).
