@@ -282,6 +282,12 @@ bool Client::remove(const std::string& name) const {
   throw Error("docker rm " + name + " failed: " + result.message());
 }
 
+void Client::wait(const std::string& name) const {
+  Result result = call({"wait", name});
+  if (result.exit_code != 0 && !no_such_container(result))
+    throw Error("docker wait " + name + " failed: " + result.message());
+}
+
 void Client::update(const std::string& name, const std::vector<std::string>& options) const {
   std::vector<std::string> args = {"update"};
   args.insert(args.end(), options.begin(), options.end());

@@ -98,12 +98,20 @@ class Store {
   std::string root_;
 };
 
+// How long a call waits for a container's lock. Holders keep it for a look
+// or a write; a launch for its whole start, each docker call and fetch in it
+// bounded by its own timeout. Far longer means a holder stuck.
+constexpr int kLockTimeoutSeconds = 900;
+
 // An exclusive or shared flock on one container's directory, held for the
 // object's lifetime, with the record read under it.
 class Locked {
  public:
-  // nullopt when there is no record for `id` (never made, or removed).
-  static std::optional<Locked> open(const Store& store, const std::string& id, bool exclusive = true);
+  // nullopt when there is no record for `id` (never made, or removed);
+  // throws CorruptRecord when it cannot be read, and dc::Error naming the
+  // holder when another call kept the lock past `timeout_seconds`.
+  static std::optional<Locked> open(const Store& store, const std::string& id, bool exclusive = true,
+                                    int timeout_seconds = kLockTimeoutSeconds);
   // Makes the directory and record (not durable, see save()); throws
   // dc::Error if one exists.
   static Locked create(const Store& store, const Record& record);

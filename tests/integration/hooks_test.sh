@@ -157,6 +157,31 @@ equals "and runs no second ended" 1 "$(wc -l <"$FACTS/crash.count")"
 CONTAINERIZER_HOOKS_DIR=$crash_hooks check "destroy" call destroy "$(frame_for Destroy "$(cid crash)")"
 equals "nor does destroy" 1 "$(wc -l <"$FACTS/crash.count")"
 
+# --- no call waits behind a running ended hook -----------------------------------
+# The saved Termination is the hook's claim; the hook runs once the record's
+# lock is let go, so that usage, destroy and other waits on the container
+# answer meanwhile (not after up to CONTAINERIZER_HOOKS_TIMEOUT).
+gate_hooks=$(hooks_dir gate "" 'touch "'"$FACTS"'/gate.started"
+while [ ! -e "'"$FACTS"'/gate.go" ]; do sleep 0.1; done
+echo run >>"'"$FACTS"'/gate.count"')
+gated() { CONTAINERIZER_HOOKS_DIR=$gate_hooks CONTAINERIZER_HOOKS_TIMEOUT=600 "$@"; }
+gated check "launch a container that ends at once" call launch "$(simple_frame gate "exit 6")"
+gated call_async gate-wait wait "$(frame_for Wait "$(cid gate)")"
+check "a wait runs the ended hook, which holds on" eventually 30 test -e "$FACTS/gate.started"
+gated call_async gate-other wait "$(frame_for Wait "$(cid gate)")"
+check "meanwhile another wait answers" await_call gate-other 20
+contains "with the recorded end" "status: 1536" "$("$DC" decode Termination <"$T/gate-other.out")"
+gated call_async gate-usage usage "$(frame_for Usage "$(cid gate)")"
+await_call gate-usage 20
+contains "usage answers too: the container has ended" "has ended" "$(cat "$T/gate-usage.err")"
+gated call_async gate-destroy destroy "$(frame_for Destroy "$(cid gate)")"
+check "and destroy finishes" await_call gate-destroy 20
+check "all while the hook still runs" test ! -e "$FACTS/gate.count"
+touch "$FACTS/gate.go"
+check "the wait returns once its hook has ended" await_call gate-wait 30
+contains "with the same end" "status: 1536" "$("$DC" decode Termination <"$T/gate-wait.out")"
+equals "the hook ran once" 1 "$(wc -l <"$FACTS/gate.count")"
+
 # --- ended from recover, for an end no one waited for ---------------------------
 check "launch a container no one waits for" call launch "$(simple_frame unwaited "exit 0")"
 check "it exits" eventually 30 state_is "$(cid unwaited)" exited
