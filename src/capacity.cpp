@@ -43,7 +43,7 @@ void check(const std::string& state_dir, const std::string& work_directory, cons
   long live = 0;
   for (const auto& id : ids) {
     auto record = store.peek(id);
-    live += record && record->work_directory == work_directory && !record->termination;
+    live += record && state::ours(*record, work_directory) && !record->termination;
   }
   if (auto text = warning(live, workers, settable(environment))) spdlog::warn("{}", *text);
 }

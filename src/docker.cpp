@@ -174,12 +174,8 @@ std::vector<Listed> parse_ps(const std::string& lines) {
 }
 
 std::string endpoint(const std::vector<std::string>& global_args, const char* docker_host) {
-  for (size_t i = 0; i < global_args.size(); ++i) {
-    const std::string& arg = global_args[i];
-    if ((arg == "-H" || arg == "--host") && i + 1 < global_args.size()) return global_args[i + 1];
-    for (const std::string prefix : {"--host=", "-H="})
-      if (arg.rfind(prefix, 0) == 0) return arg.substr(prefix.size());
-  }
+  const auto hosts = docker_hosts(global_args);
+  if (!hosts.empty()) return hosts.front();
   if (docker_host && *docker_host) return docker_host;
   return "unix:///var/run/docker.sock";
 }
@@ -296,6 +292,12 @@ process::Outcome Client::exec(const std::string& name, const std::vector<std::st
   program.argv.push_back(name);
   program.argv.insert(program.argv.end(), argv.begin(), argv.end());
   return process::run(program, timeout_seconds, cancel_fd);
+}
+
+void Client::wait(const std::string& name) const {
+  Result result = call({"wait", name});
+  if (result.exit_code != 0 && !no_such_container(result))
+    throw Error("docker wait " + name + " failed: " + result.message());
 }
 
 void Client::update(const std::string& name, const std::vector<std::string>& options) const {

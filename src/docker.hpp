@@ -78,6 +78,9 @@ class Client {
   bool stop(const std::string& name, double timeout_seconds) const;
   // docker rm -f -v (anonymous volumes too); false when there was none.
   bool remove(const std::string& name) const;
+  // Blocks until the container has stopped (`docker wait`); at once when
+  // it is not running or gone.
+  void wait(const std::string& name) const;
   void update(const std::string& name, const std::vector<std::string>& options) const;
   // docker volume create --driver DRIVER --opt KEY=VALUE... --label
   // LABEL=VALUE NAME (the engine keeps a volume NAME it has already, with

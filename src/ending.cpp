@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <thread>
 
 #include "error.hpp"
 #include "files.hpp"
@@ -22,9 +21,6 @@ namespace {
 
 using termination::Exit;
 namespace fs = std::filesystem;
-
-// How long docker may take to notice that a container's init died.
-constexpr auto kDockerLag = std::chrono::seconds(10);
 
 // A status file is two short lines; /proc's stat and cgroup files are a
 // few hundred bytes.
@@ -127,21 +123,15 @@ std::optional<Exit> container_exit(state::Locked& locked, const state::Store& st
     return exit;
   }
   if (init_alive(record)) return std::nullopt;
-  const auto deadline = std::chrono::steady_clock::now() + kDockerLag;
-  for (;;) {
-    auto container = docker.inspect(record.name);
-    // Gone from the engine with no status file: nothing tells how it ended.
-    if (!container) return Exit{SIGKILL, false};
-    if (auto exit = status_file(run_dir, "exit")) return exit;
-    if (!container->running) return termination::from_docker(container->exit_code, container->oom_killed);
-    if (container->pid != record.pid) {
-      learn(locked, *container, docker);
-      if (init_alive(record)) return std::nullopt;
-    }
-    // The init died but docker has not noticed yet.
-    if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  auto container = docker.inspect(record.name);
+  // Gone from the engine with no status file: nothing tells how it ended.
+  if (!container) return Exit{SIGKILL, false};
+  if (auto exit = status_file(run_dir, "exit")) return exit;
+  if (!container->running) return termination::from_docker(container->exit_code, container->oom_killed);
+  // Its init, first learned now; or the init died and docker has not
+  // noticed yet (the caller waits for docker, without the lock).
+  if (container->pid != record.pid) learn(locked, *container, docker);
+  return std::nullopt;
 }
 
 std::string executor_exit_file(const state::Store& store, const std::string& id) {
@@ -151,7 +141,8 @@ std::string executor_exit_file(const state::Store& store, const std::string& id)
 std::optional<int> executor_status(const state::Record& record, const state::Store& store) {
   const std::string dir = store.dir(record.container_id);
   if (auto exit = status_file(dir, "executor-exit")) return exit->status;
-  if (record.supervisor_pid > 0 && ::kill(record.supervisor_pid, 0) != 0 && errno == ESRCH) {
+  // Its pid, recorded long ago, may name another process by now.
+  if (record.supervisor_pid > 0 && !process::same_process(record.supervisor_pid, record.supervisor_start)) {
     // The supervisor may have written the file just before exiting.
     if (auto exit = status_file(dir, "executor-exit")) return exit->status;
     return SIGKILL;
@@ -178,37 +169,67 @@ mesos::containerizer::Termination settle(const Settings& settings, state::Locked
   // a crash (or the agent's SIGKILL) between the save and the hook's end
   // loses that run instead of repeating it, because the rule is
   // "never twice" and a hook that registers and deregisters services or
-  // firewall rules must not act twice on one container.
+  // firewall rules must not act twice on one container. Without the lock:
+  // every other call on the container reads the Termination meanwhile.
+  locked.release();
   hooks::ended(settings, record);
   return *record.termination;
 }
 
-Watch::Watch(const std::string& run_dir, int pid) {
+Watch::Watch(const state::Store& store, const std::string& id, int reader) : reader_(reader) {
   inotify_ = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-  if (inotify_ >= 0) ::inotify_add_watch(inotify_, run_dir.c_str(), IN_MOVED_TO | IN_CLOSE_WRITE);
-  // Its parent, the container's state directory, gets override mode's
-  // executor-exit (renamed into place).
-  if (inotify_ >= 0) ::inotify_add_watch(inotify_, (run_dir + "/..").c_str(), IN_MOVED_TO);
-  if (pid > 0) pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  // The status files land in the run directory; a record replaced (a
+  // destroy, another call's Termination) or removed, and override mode's
+  // executor-exit, in the container's.
+  complete_ = inotify_ >= 0 &&
+              ::inotify_add_watch(inotify_, store.run_dir(id).c_str(), IN_MOVED_TO | IN_CLOSE_WRITE) >= 0 &&
+              ::inotify_add_watch(inotify_, store.dir(id).c_str(), IN_MOVED_TO | IN_MOVE_SELF | IN_DELETE_SELF) >= 0;
 }
 
 Watch::~Watch() {
   if (inotify_ >= 0) ::close(inotify_);
-  if (pidfd_ >= 0) ::close(pidfd_);
+  for (int fd : {init_, supervisor_})
+    if (fd >= 0) ::close(fd);
 }
 
-void Watch::block(int timeout_ms) {
-  struct pollfd fds[2] = {{inotify_, POLLIN, 0}, {pidfd_, POLLIN, 0}};
-  ::poll(fds, 2, timeout_ms);
+void Watch::follow(int& pidfd, int& pid, int now, unsigned long long start) {
+  if (now == pid) return;
+  if (pidfd >= 0) ::close(pidfd);
+  pid = now;
+  pidfd = now > 0 ? static_cast<int>(::syscall(SYS_pidfd_open, now, 0)) : -1;
+  // Opened, then checked: the pidfd holds the process that started then, or
+  // one that already ended, never a later holder of its pid.
+  if (pidfd >= 0 && start && process::start_time(now) != start) {
+    ::close(pidfd);
+    pidfd = -1;
+  }
+}
+
+void Watch::processes(int init, int supervisor, unsigned long long supervisor_start) {
+  follow(init_, init_pid_, init, 0);
+  follow(supervisor_, supervisor_pid_, supervisor, supervisor_start);
+}
+
+void Watch::block() {
+  struct pollfd fds[4] = {{inotify_, POLLIN, 0}, {init_, POLLIN, 0}, {supervisor_, POLLIN, 0}, {reader_, 0, 0}};
+  // Every change has a watch: no timeout. A watch missing (no run
+  // directory, out of inotify instances): a look each second instead.
+  while (::poll(fds, 4, complete_ ? -1 : 1000) < 0 && errno == EINTR) {
+  }
   // Drain the events: the caller re-reads the state itself.
   char buffer[4096];
   while (inotify_ >= 0 && ::read(inotify_, buffer, sizeof buffer) > 0) {
   }
-  // An exited init stays readable: stop watching it, the caller now knows.
-  if (pidfd_ >= 0 && (fds[1].revents & POLLIN)) {
-    ::close(pidfd_);
-    pidfd_ = -1;
-  }
+  // An exited process stays readable, a gone reader in error: stop watching
+  // them, the caller now knows.
+  auto exited = [](int& pidfd, const struct pollfd& polled) {
+    if (pidfd < 0 || !polled.revents) return;
+    ::close(pidfd);
+    pidfd = -1;
+  };
+  exited(init_, fds[1]);
+  exited(supervisor_, fds[2]);
+  if (fds[3].revents) reader_ = -1;  // not ours to close
 }
 
 // What the sweep would do to a record: nothing, remove its container, or
@@ -216,6 +237,8 @@ void Watch::block(int timeout_ms) {
 enum class Due { nothing, removal, forgetting };
 
 Due due(const state::Record& record, const Settings& settings) {
+  // Another agent's (a shared state directory) is its own sweep's.
+  if (!state::ours(record, Settings::work_directory())) return Due::nothing;
   // Until a wait delivered the Termination the container stays, so that
   // `containers` keeps listing it and the agent comes to wait for it.
   if (!record.termination || !record.delivered) return Due::nothing;
@@ -224,21 +247,33 @@ Due due(const state::Record& record, const Settings& settings) {
   return fs::exists(record.sandbox, ignored) ? Due::nothing : Due::forgetting;
 }
 
+// Does what is due to one record.
+void sweep_record(const Settings& settings, const state::Store& store, const std::string& id,
+                  std::optional<docker::Client>& docker) {
+  auto locked = state::Locked::open(store, id);
+  if (!locked) return;
+  auto& record = locked->record();
+  if (due(record, settings) == Due::removal) {
+    if (!docker) docker.emplace(settings);
+    docker->remove(record.name);
+    record.removed = true;
+    locked->save();
+    spdlog::info("removed ended container {}", record.name);
+  }
+  if (due(record, settings) == Due::forgetting) locked->remove();
+}
+
 void sweep(const Settings& settings) {
   state::Store store(settings.state_dir);
   std::optional<docker::Client> docker;
+  // One container that cannot be removed blocks no other: it is tried
+  // again by the next sweep.
   for (const auto& id : store.ids()) {
-    auto locked = state::Locked::open(store, id);
-    if (!locked) continue;
-    auto& record = locked->record();
-    if (due(record, settings) == Due::removal) {
-      if (!docker) docker.emplace(settings);
-      docker->remove(record.name);
-      record.removed = true;
-      locked->save();
-      spdlog::info("removed ended container {}", record.name);
+    try {
+      sweep_record(settings, store, id, docker);
+    } catch (const std::exception& e) {
+      spdlog::warn("container {}: not cleaned up: {}", id, e.what());
     }
-    if (due(record, settings) == Due::forgetting) locked->remove();
   }
 }
 

@@ -44,24 +44,33 @@ std::optional<int> executor_status(const state::Record& record, const state::Sto
 
 // Records the Termination once, under the caller's lock; later callers get
 // the recorded one, so every wait reports the same. The call that records
-// it runs the `ended` hook (src/hooks.hpp), still under the lock.
+// it then lets go of the lock (the caller writes no more) and runs the
+// `ended` hook (src/hooks.hpp): no call waits behind a hook.
 mesos::containerizer::Termination settle(const Settings& settings, state::Locked& locked,
                                          const termination::Exit& container, std::optional<int> executor_status);
 
-// Blocks until something may have changed for the container: its run
-// directory got a file, its state directory an executor-exit, its init
-// exited, or `timeout_ms` passed.
+// Blocks until something may have changed for the container: a status file
+// in its run directory (or override mode's executor-exit in its own), its record replaced or removed, its init or host
+// executor's supervisor exited, or the reader of `reader` (a pipe, -1 for
+// none) gone. No timeout: each change wakes it.
 class Watch {
  public:
-  Watch(const std::string& run_dir, int pid);
+  Watch(const state::Store& store, const std::string& id, int reader);
   ~Watch();
   Watch(const Watch&) = delete;
   Watch& operator=(const Watch&) = delete;
-  void block(int timeout_ms);
+  // The processes to watch, as the last look found them (0: none); the
+  // supervisor only while it is the one that started at `supervisor_start`.
+  void processes(int init, int supervisor, unsigned long long supervisor_start);
+  void block();
 
  private:
+  void follow(int& pidfd, int& pid, int now, unsigned long long start);
   int inotify_ = -1;
-  int pidfd_ = -1;
+  bool complete_ = false;
+  int init_ = -1, init_pid_ = 0;
+  int supervisor_ = -1, supervisor_pid_ = 0;
+  int reader_ = -1;
 };
 
 // Records that a wait wrote the container's Termination to the agent: only

@@ -290,17 +290,7 @@ std::vector<std::string> engine_sockets(const Settings& settings,
   };
   auto docker_host = environment.find("DOCKER_HOST");
   if (docker_host != environment.end()) add(docker_host->second);
-  // -H X, --host X, -H=X, --host=X, -HX: as the docker CLI reads them.
-  const auto args = settings.docker_global_args();
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if ((arg == "-H" || arg == "--host") && i + 1 < args.size())
-      add(args[i + 1]);
-    else if (arg.rfind("--host=", 0) == 0)
-      add(arg.substr(7));
-    else if (arg.rfind("-H", 0) == 0)
-      add(arg.substr(arg[2] == '=' ? 3 : 2));
-  }
+  for (const auto& host : docker_hosts(settings.docker_global_args())) add(host);
   return sockets;
 }
 

@@ -13,6 +13,9 @@
 #include <cstring>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include "error.hpp"
 
@@ -181,6 +184,27 @@ int detached(const std::function<int()>& body, int out_fd, int err_fd) {
   reap(child);
   if (grandchild <= 0) throw Error("cannot start a detached process");
   return grandchild;
+}
+
+unsigned long long start_time(pid_t pid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  // The name (field 2, in parentheses) may hold spaces and parentheses:
+  // fields are counted after its last ')'. Field 3 (state) comes first.
+  const auto name_end = stat.rfind(')');
+  if (name_end == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(name_end + 1));
+  std::string field;
+  for (int number = 3; number < 22 && fields >> field; ++number) {
+  }
+  unsigned long long start = 0;
+  fields >> start;
+  return start;
+}
+
+bool same_process(pid_t pid, unsigned long long start) {
+  if (start == 0) return ::kill(pid, 0) == 0 || errno != ESRCH;
+  return start_time(pid) == start;
 }
 
 std::map<std::string, std::string> environment() {

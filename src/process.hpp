@@ -71,6 +71,15 @@ int reap(pid_t pid);
 // no SIGCHLD handling); true if it exited. It is not reaped.
 bool exits_within(pid_t pid, double timeout_seconds);
 
+// When process `pid` started (clock ticks after boot, /proc/PID/stat
+// field 22); 0 when there is none. With its pid it names one process for
+// good, where a pid alone may since name another.
+unsigned long long start_time(pid_t pid);
+
+// Whether `pid` is still the process that started at `start` (0: not
+// recorded, then any process with that pid).
+bool same_process(pid_t pid, unsigned long long start);
+
 // This process's environment, by name.
 std::map<std::string, std::string> environment();
 

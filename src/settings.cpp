@@ -49,6 +49,22 @@ std::vector<std::string> Settings::docker_global_args() const {
   return args;
 }
 
+std::vector<std::string> docker_hosts(const std::vector<std::string>& global_args) {
+  std::vector<std::string> hosts;
+  for (size_t i = 0; i < global_args.size(); ++i) {
+    const std::string& arg = global_args[i];
+    std::string host;
+    if ((arg == "-H" || arg == "--host") && i + 1 < global_args.size())
+      host = global_args[++i];
+    else if (arg.rfind("--host=", 0) == 0)
+      host = arg.substr(7);
+    else if (arg.rfind("-H", 0) == 0)
+      host = arg.substr(arg[2] == '=' ? 3 : 2);
+    if (!host.empty()) hosts.push_back(host);
+  }
+  return hosts;
+}
+
 std::string Settings::work_directory() {
   const char* value = std::getenv("MESOS_WORK_DIRECTORY");
   return value ? value : "";

@@ -63,6 +63,10 @@ struct Settings {
   static std::string work_directory();
 };
 
+// The engines -H/--host name in docker's global args, as the docker CLI
+// reads them: -H X, --host X, -H=X, --host=X, -HX.
+std::vector<std::string> docker_hosts(const std::vector<std::string>& global_args);
+
 // Registers every setting on `app` as --flag with its CONTAINERIZER_* variable.
 void add_flags(CLI::App& app, Settings& settings);
 

@@ -2,12 +2,18 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -94,6 +100,7 @@ std::string to_json(const Record& r) {
             {"network", r.network}, {"ip", r.ip}, {"ports", r.ports},
             {"override_mode", r.override_mode}, {"cpus", r.cpus}, {"mem_bytes", r.mem_bytes},
             {"cfs", r.cfs}, {"pid", r.pid}, {"supervisor_pid", r.supervisor_pid},
+            {"supervisor_start", r.supervisor_start},
             {"waiter_pid", r.waiter_pid}, {"agent_gone", r.agent_gone},
             {"destroying", r.destroying}, {"ended_at", r.ended_at}, {"removed", r.removed},
             {"delivered", r.delivered}};
@@ -110,7 +117,7 @@ std::string to_json(const Record& r) {
 
 Record from_json(const std::string& text) {
   json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw Error("corrupt record: not a JSON object");
+  if (j.is_discarded() || !j.is_object()) throw CorruptRecord("corrupt record: not a JSON object");
   Record r;
   try {
     r.container_id = j.value("container_id", "");
@@ -134,6 +141,7 @@ Record from_json(const std::string& text) {
     r.cfs = j.value("cfs", false);
     r.pid = j.value("pid", 0);
     r.supervisor_pid = j.value("supervisor_pid", 0);
+    r.supervisor_start = j.value("supervisor_start", 0ULL);
     r.waiter_pid = j.value("waiter_pid", 0);
     r.agent_gone = j.value("agent_gone", false);
     r.destroying = j.value("destroying", false);
@@ -144,9 +152,13 @@ Record from_json(const std::string& text) {
     if (j.contains("termination")) r.termination = termination_from(j["termination"]);
     if (j.contains("task_end")) r.task_end = termination_from(j["task_end"]);
   } catch (const json::exception& e) {
-    throw Error(std::string("corrupt record: ") + e.what());
+    throw CorruptRecord(std::string("corrupt record: ") + e.what());
   }
   return r;
+}
+
+bool ours(const Record& record, const std::string& work_directory) {
+  return record.work_directory == work_directory;
 }
 
 Store::Store(std::string root) : root_(std::move(root)) {}
@@ -175,6 +187,13 @@ std::optional<Record> Store::peek(const std::string& id) const {
   } catch (const Error&) {
     return std::nullopt;
   }
+}
+
+std::string Store::set_aside(const std::string& id) const {
+  const std::string aside = root_ + "/containers/.corrupt-" + id + "." + std::to_string(::time(nullptr));
+  if (::rename(dir(id).c_str(), aside.c_str()) != 0)
+    throw Error("cannot set aside " + dir(id) + ": " + errno_text());
+  return aside;
 }
 
 namespace {
@@ -210,6 +229,67 @@ void Store::remember(const std::string& name, const Image& image) const {
   write_atomically(image_file(root_, name), j.dump(), false);
 }
 
+namespace {
+
+void interrupt(int) {}
+
+// flock() that gives up after `seconds` (false): a timer signals this
+// thread until then, and each signal ends the blocked call with EINTR.
+bool flock_within(int fd, int operation, int seconds) {
+  if (::flock(fd, operation | LOCK_NB) == 0) return true;
+  if (errno != EWOULDBLOCK) throw Error("cannot lock: " + errno_text());
+  static const int signal_number = [] {
+    struct sigaction action = {};
+    action.sa_handler = interrupt;  // no SA_RESTART
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGALRM, &action, nullptr);
+    return SIGALRM;
+  }();
+  struct sigevent event = {};
+  event.sigev_notify = SIGEV_THREAD_ID;
+  event.sigev_signo = signal_number;
+  event._sigev_un._tid = static_cast<pid_t>(::syscall(SYS_gettid));
+  timer_t timer;
+  if (::timer_create(CLOCK_MONOTONIC, &event, &timer) != 0) throw Error("timer_create: " + errno_text());
+  // Every second: a signal that came before flock began interrupts nothing.
+  const struct itimerspec every_second = {{1, 0}, {1, 0}};
+  ::timer_settime(timer, 0, &every_second, nullptr);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  int result;
+  while ((result = ::flock(fd, operation)) != 0 && errno == EINTR && std::chrono::steady_clock::now() < deadline) {
+  }
+  const int error = errno;
+  ::timer_delete(timer);
+  if (result == 0) return true;
+  if (error != EINTR) throw Error("cannot lock: " + std::string(std::strerror(error)));
+  return false;
+}
+
+// Who holds the flock on `fd`'s file, from /proc/locks: "pid N (command)".
+std::string holder(int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return "another process";
+  char file[64];
+  snprintf(file, sizeof file, "%02x:%02x:%lu", major(st.st_dev), minor(st.st_dev),
+           static_cast<unsigned long>(st.st_ino));
+  std::ifstream locks("/proc/locks");
+  for (std::string line; std::getline(locks, line);) {
+    std::istringstream fields(line);
+    std::string number, type, mode, access, pid, where;
+    // Waiters read "N: -> FLOCK ...": five fields before the file then.
+    if (fields >> number >> type >> mode >> access >> pid >> where && type == "FLOCK" && where == file) {
+      std::ifstream cmdline("/proc/" + pid + "/cmdline");
+      std::string command, word;
+      for (int words = 0; words < 2 && std::getline(cmdline, word, '\0'); ++words)
+        command += (command.empty() ? "" : " ") + word;
+      return "pid " + pid + (command.empty() ? "" : " (" + command + ")");
+    }
+  }
+  return "another process";
+}
+
+}  // namespace
+
 Locked::Locked(const Store& store, std::string id, int fd) : store_(&store), id_(std::move(id)), fd_(fd) {}
 
 Locked::Locked(Locked&& other) noexcept
@@ -236,15 +316,16 @@ void Locked::release() {
   fd_ = -1;
 }
 
-std::optional<Locked> Locked::open(const Store& store, const std::string& id, bool exclusive) {
+std::optional<Locked> Locked::open(const Store& store, const std::string& id, bool exclusive, int timeout_seconds) {
   int fd = ::open(store.dir(id).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return std::nullopt;
     throw Error("cannot open " + store.dir(id) + ": " + errno_text());
   }
   Locked locked(store, id, fd);
-  while (::flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0)
-    if (errno != EINTR) throw Error("cannot lock " + store.dir(id) + ": " + errno_text());
+  if (!flock_within(fd, exclusive ? LOCK_EX : LOCK_SH, timeout_seconds))
+    throw Error("cannot lock " + store.dir(id) + " within " + std::to_string(timeout_seconds) + " s: held by " +
+                holder(fd));
   // The holder before us may have removed the record while we queued.
   struct stat st;
   if (::fstat(fd, &st) != 0 || st.st_nlink == 0) return std::nullopt;

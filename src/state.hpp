@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cgroups.hpp"
+#include "error.hpp"
 #include "containerizer.pb.h"
 #include "run_argv.hpp"
 
@@ -41,6 +42,7 @@ struct Record {
   int pid = 0;                 // the container init's host pid, once learned
   std::optional<cgroups::Paths> cgroups;
   int supervisor_pid = 0;      // override mode: watches the host executor
+  unsigned long long supervisor_start = 0;  // and when it started (process::start_time)
   // The agent's current `wait` call, and whether that call saw the agent
   // go (it closed the reading end): a restart. The next agent's first wait
   // clears it; the host executor waits for that (executor.cpp).
@@ -57,6 +59,17 @@ struct Record {
   std::optional<mesos::containerizer::Termination> task_end;
 };
 
+// A record.json that cannot be read back: zero-length after a crash, not
+// JSON, or a field of the wrong type.
+struct CorruptRecord : Error {
+  using Error::Error;
+};
+
+// Whether a record is this agent instance's: made by launch or recover under
+// the same MESOS_WORK_DIRECTORY. Agents sharing a state directory
+// (CONTAINERIZER_STATE_DIR) never act on each other's records.
+bool ours(const Record& record, const std::string& work_directory);
+
 class Store {
  public:
   explicit Store(std::string root);
@@ -69,6 +82,9 @@ class Store {
   // missing or unreadable.
   std::optional<Record> peek(const std::string& id) const;
   const std::string& root() const { return root_; }
+  // Moves the container's directory out of every call's way, kept for a
+  // person to read (STATE_DIR/containers/.corrupt-ID.SECONDS); its path.
+  std::string set_aside(const std::string& id) const;
 
   // What `docker image inspect` last told of the image `name`
   // (STATE_DIR/images/): launch runs an image it knows without asking the
@@ -82,12 +98,20 @@ class Store {
   std::string root_;
 };
 
+// How long a call waits for a container's lock. Holders keep it for a look
+// or a write; a launch for its whole start, each docker call and fetch in it
+// bounded by its own timeout. Far longer means a holder stuck.
+constexpr int kLockTimeoutSeconds = 900;
+
 // An exclusive or shared flock on one container's directory, held for the
 // object's lifetime, with the record read under it.
 class Locked {
  public:
-  // nullopt when there is no record for `id` (never made, or removed).
-  static std::optional<Locked> open(const Store& store, const std::string& id, bool exclusive = true);
+  // nullopt when there is no record for `id` (never made, or removed);
+  // throws CorruptRecord when it cannot be read, and dc::Error naming the
+  // holder when another call kept the lock past `timeout_seconds`.
+  static std::optional<Locked> open(const Store& store, const std::string& id, bool exclusive = true,
+                                    int timeout_seconds = kLockTimeoutSeconds);
   // Makes the directory and record (not durable, see save()); throws
   // dc::Error if one exists.
   static Locked create(const Store& store, const Record& record);
@@ -99,9 +123,9 @@ class Locked {
   Record& record() { return record_; }
   const Store& store() const { return *store_; }
   // Writes the record atomically (write, rename). `durable` also fsyncs the
-  // file and the directory (the rename):
-  // launch skips it, because a record lost in a crash is rebuilt by recover
-  // from the engine's labels, and each fsync costs a launch a millisecond.
+  // file and the directory (the rename), so that a host crash leaves the
+  // record whole, not empty. A call may skip it where a record lost in a
+  // crash is harmless (recover rebuilds one from the engine's labels).
   void save(bool durable = true);
   // Deletes the directory: renamed away first, so no one opens half of it.
   void remove();

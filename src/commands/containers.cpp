@@ -28,7 +28,7 @@ int containers(const Settings& settings) {
   for (const auto& id : store.ids()) {
     if (listed.count(id)) continue;
     auto record = store.peek(id);
-    if (record && record->termination && !record->delivered && record->work_directory == Settings::work_directory())
+    if (record && record->termination && !record->delivered && state::ours(*record, Settings::work_directory()))
       result.add_containers()->set_value(id);
   }
   framing::write_frame(STDOUT_FILENO, result.SerializeAsString());

@@ -10,6 +10,7 @@
 #include "ids.hpp"
 #include "log.hpp"
 #include "messages.hpp"
+#include "process.hpp"
 #include "state.hpp"
 
 namespace dc::commands {
@@ -35,9 +36,11 @@ void destroy_unrecorded(const docker::Client& docker, const std::string& id) {
 
 // Override mode: the supervisor leads a process group holding the host
 // executor and its await; the agent already gave the executor its shutdown
-// grace period before destroying.
+// grace period before destroying. Its pid may name another process by now
+// (it ended long ago): only the process that started when it did is killed.
 void stop_host_executor(const state::Record& record) {
-  if (record.supervisor_pid > 0) ::kill(-record.supervisor_pid, SIGKILL);
+  if (record.supervisor_pid > 0 && process::same_process(record.supervisor_pid, record.supervisor_start))
+    ::kill(-record.supervisor_pid, SIGKILL);
 }
 
 }  // namespace

@@ -247,6 +247,17 @@ std::string run(const docker::Client& docker, const Settings& settings, const me
   return *docker_id;
 }
 
+// Inside a catch: what the exception being handled says.
+std::string what_failed() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unexpected failure";
+  }
+}
+
 int start(const Settings& settings, const mesos::containerizer::Launch& message) {
   const std::string& id = message.container_id().value();
   ids::validate("container id", id);
@@ -290,22 +301,28 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
     run_launched_hook(settings, docker, locked);
     if (plan.host_executor) {
       override_check::link_checker(inputs.launcher_dir, inputs.self);
-      locked.record().supervisor_pid = start_host_executor(*plan.host_executor, message.directory(), logs,
-                                                           ending::executor_exit_file(store, id));
+      auto& record = locked.record();
+      record.supervisor_pid = start_host_executor(*plan.host_executor, message.directory(), logs,
+                                                  ending::executor_exit_file(store, id));
+      record.supervisor_start = process::start_time(record.supervisor_pid);
     }
-    locked.save(false);
-  } catch (const Error& e) {
-    // Leave nothing half-done: a container docker created but could not
-    // start, and the record. Still one line when the cleanup fails too.
+    // Durable: one rebuilt from the labels would lack the allotment, the
+    // mode and the host executor's supervisor.
+    locked.save();
+  } catch (...) {
+    // Leave nothing half-done, whatever failed (not only a dc::Error: a
+    // bad_alloc, a pipe docker's call could not get): a container docker
+    // created but could not start, and the record. Still one line when the
+    // cleanup fails too.
     std::string cleanup;
     try {
       docker.remove(plan.name);
-    } catch (const Error& failed) {
+    } catch (const std::exception& failed) {
       cleanup = failed.what();
     }
     locked.remove();
     if (cleanup.empty()) throw;
-    throw Error(std::string(e.what()) + "; removing " + plan.name + " failed too: " + cleanup);
+    throw Error(what_failed() + "; removing " + plan.name + " failed too: " + cleanup);
   }
   const auto& record = locked.record();
   spdlog::info("container {}: started {} from image {} ({})", id, plan.name, plan.image,

@@ -2,8 +2,10 @@
 // engine. Records of containers gone from the engine are dropped unless they
 // hold a Termination a later wait must still report; containers that ended
 // while no one waited get their Termination now; containers without a
-// record (state lost) get one from their labels. Nothing is killed: the agent
-// destroys orphans itself.
+// record (state lost) get one from their labels, and so do those whose
+// record cannot be read (set aside for a person). Records of another agent
+// instance sharing the state directory are left alone. Nothing is killed:
+// the agent destroys orphans itself.
 #include <map>
 #include <set>
 
@@ -55,13 +57,43 @@ void adopt(const state::Store& store, const docker::Client& docker, const docker
   spdlog::info("container {}: record rebuilt from the engine's labels", listed.container_id);
 }
 
+// A record that cannot be read is kept for a person, out of every call's way.
+void set_aside(const state::Store& store, const std::string& id, const std::string& why) {
+  try {
+    spdlog::warn("container {}: {}; record set aside as {}", id, why, store.set_aside(id));
+  } catch (const Error& e) {
+    spdlog::warn("container {}: {}; {}", id, why, e.what());
+  }
+}
+
+// Reconciles one record, if it is this agent's: records of another agent
+// sharing the state directory are its own recover's to judge (our `docker
+// ps` does not list their containers). A failure stays with its record: a
+// record that cannot be read is set aside (false), any other failure is
+// one line, and every other container recovers.
+bool recover_record(const Settings& settings, const state::Store& store, const docker::Client& docker,
+                    const std::string& id, const docker::Listed* listed, const std::string& work_directory) {
+  try {
+    auto locked = state::Locked::open(store, id);
+    if (locked && state::ours(locked->record(), work_directory))
+      for_container(id, [&] { reconcile(settings, *locked, store, docker, listed); });
+  } catch (const state::CorruptRecord& e) {
+    set_aside(store, id, e.what());
+    return false;
+  } catch (const Error& e) {
+    spdlog::warn("{}; its record is left as it was", e.what());
+  }
+  return true;
+}
+
 }  // namespace
 
 int recover(const Settings& settings) {
   state::Store store(settings.state_dir);
   docker::Client docker(settings);
+  const std::string work_directory = Settings::work_directory();
   std::map<std::string, docker::Listed> engine;
-  for (const auto& listed : docker.ps(Settings::work_directory())) engine[listed.container_id] = listed;
+  for (const auto& listed : docker.ps(work_directory)) engine[listed.container_id] = listed;
   std::set<std::string> running;
   for (const auto& id : store.ids()) {
     auto found = engine.find(id);
@@ -69,10 +101,8 @@ int recover(const Settings& settings) {
     // A running container's record has nothing to reconcile: no lock, no read.
     if (listed && listed->state == "running") {
       running.insert(id);
-    } else if (auto locked = state::Locked::open(store, id)) {
-      for_container(id, [&] { reconcile(settings, *locked, store, docker, listed); });
-    } else {
-      continue;
+    } else if (!recover_record(settings, store, docker, id, listed, work_directory)) {
+      continue;  // set aside: its container, if any, gets a record from its labels below
     }
     if (listed) engine.erase(found);
   }
@@ -81,7 +111,11 @@ int recover(const Settings& settings) {
       spdlog::warn("container {} has a malformed container id label; skipped", listed.name);
       continue;
     }
-    for_container(id, [&] { adopt(store, docker, listed); });
+    try {
+      for_container(id, [&] { adopt(store, docker, listed); });
+    } catch (const Error& e) {
+      spdlog::warn("{}; its record is not rebuilt", e.what());
+    }
   }
   spdlog::info("recovered {} container record(s)", store.ids().size());
   ending::start_sweep(settings, running);

@@ -66,17 +66,21 @@ void update_container(const Settings& settings, const mesos::containerizer::Upda
       options.insert(options.end(), {"--cpu-period", std::to_string(resources::kCfsPeriodUs), "--cpu-quota",
                                      std::to_string(resources::cfs_quota_us(*wanted.cpus))});
   }
+  std::optional<uint64_t> hard;
   if (wanted.mem_mib) {
     const uint64_t soft = resources::memory_bytes(*wanted.mem_mib);
-    const std::string hard = std::to_string(hard_limit(record, soft));
-    options.insert(options.end(), {"--memory", hard, "--memory-swap", hard, "--memory-reservation", std::to_string(soft)});
+    hard = hard_limit(record, soft);
+    const std::string limit = std::to_string(*hard);
+    options.insert(options.end(), {"--memory", limit, "--memory-swap", limit, "--memory-reservation", std::to_string(soft)});
   }
   docker.update(record.name, options);
   if (wanted.cpus) {
     record.cpus = *wanted.cpus;
     record.cfs = settings.cgroups_enable_cfs;
   }
-  if (wanted.mem_mib) record.mem_bytes = resources::memory_bytes(*wanted.mem_mib);
+  // The hard limit as set: when usage held it up, a repeat of the request
+  // tries again, and an OOM names the limit the kernel enforced.
+  if (hard) record.mem_bytes = *hard;
   locked->save();
   spdlog::info("container {}: updated to cpus {} mem {} MiB", id, record.cpus, record.mem_bytes >> 20);
 }

@@ -1,8 +1,9 @@
 // wait: block until the container (and, in override mode, the host
-// executor) has ended, then report how. Nothing polls docker meanwhile: the
-// call sleeps in poll() on an inotify watch of the run directory (the init's
-// status file lands there) and a pidfd of the container's init, with a 1 s
-// tick so that a destroy or a vanished supervisor is noticed.
+// executor) has ended, then report how. Nothing polls meanwhile: the call
+// sleeps in poll() on inotify watches of the run directory (the init's
+// status file lands there) and of the container's directory (a destroy
+// rewrites or removes the record), pidfds of the container's init and of
+// the host executor's supervisor, and its stdout (the agent gone).
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -22,16 +23,20 @@
 namespace dc::commands {
 namespace {
 
-constexpr int kTickMs = 1000;
-
 using mesos::containerizer::Termination;
 
 // What one look at the container found: its Termination once settled, else
-// the pid to watch.
+// the processes to watch.
 struct Look {
   std::optional<Termination> termination;
   std::optional<termination::Exit> container;  // for await: the container alone
   int pid = 0;
+  int supervisor_pid = 0;
+  unsigned long long supervisor_start = 0;
+  // Its init has died but docker has not noticed yet: no file or process
+  // will tell, docker will (`docker wait` on `name`).
+  bool lagging = false;
+  std::string name;
 };
 
 Look look(const Settings& settings, const state::Store& store, const docker::Client& docker, const std::string& id,
@@ -40,16 +45,23 @@ Look look(const Settings& settings, const state::Store& store, const docker::Cli
   if (!locked) {
     if (!seen) throw Error("unknown container (no record in " + store.root() + ")");
     // Destroyed and its record removed between two looks.
-    Termination destroyed = termination::make({SIGKILL, false}, true, 0);
-    return {destroyed, termination::Exit{SIGKILL, false}, 0};
+    Look destroyed;
+    destroyed.termination = termination::make({SIGKILL, false}, true, 0);
+    destroyed.container = termination::Exit{SIGKILL, false};
+    return destroyed;
   }
   seen = true;
   auto& record = locked->record();
-  if (record.termination) return {record.termination, std::nullopt, 0};
+  if (record.termination) {
+    Look recorded;
+    recorded.termination = record.termination;
+    return recorded;
+  }
   if (record.name.empty() || record.docker_id.empty())
     throw Error("its launch did not finish; destroy it");
   auto exit = ending::container_exit(*locked, store, docker);
-  Look result{std::nullopt, exit, record.pid};
+  Look result{std::nullopt, exit, record.pid, record.supervisor_pid, record.supervisor_start,
+              !exit && !ending::init_alive(record), record.name};
   if (!exit || !settle) return result;
   std::optional<int> executor;
   if (record.override_mode) {
@@ -60,9 +72,9 @@ Look look(const Settings& settings, const state::Store& store, const docker::Cli
   return result;
 }
 
-// Loops until `done(look)`; returns the last look.
+// Loops until `done(look)`; returns the last look. `reader`: see Watch.
 template <typename Done>
-Look until(const Settings& settings, const std::string& id, bool settle, Done done) {
+Look until(const Settings& settings, const std::string& id, bool settle, int reader, Done done) {
   ids::validate("container id", id);
   state::Store store(settings.state_dir);
   docker::Client docker(settings);
@@ -70,11 +82,15 @@ Look until(const Settings& settings, const std::string& id, bool settle, Done do
   Look last = look(settings, store, docker, id, settle, seen);
   if (done(last)) return last;
   // Watch first, then look again: an end between the two looks still wakes us.
-  ending::Watch watch(store.run_dir(id), last.pid);
+  ending::Watch watch(store, id, reader);
   for (;;) {
+    watch.processes(last.pid, last.supervisor_pid, last.supervisor_start);
     last = look(settings, store, docker, id, settle, seen);
     if (done(last)) return last;
-    watch.block(kTickMs);
+    if (last.lagging)
+      docker.wait(last.name);
+    else
+      watch.block();
   }
 }
 
@@ -136,8 +152,8 @@ int wait(const Settings& settings) {
     note_waiter(settings, id, false);
     const bool piped = is_pipe(STDOUT_FILENO);
     bool gone = false;
-    // After each look: at the latest each second.
-    return until(settings, id, true, [&](const Look& l) {
+    // After each look; the reader's going wakes the watch.
+    return until(settings, id, true, piped ? STDOUT_FILENO : -1, [&](const Look& l) {
       if (piped && !gone && reader_gone(STDOUT_FILENO, 0)) note_waiter(settings, id, gone = true);
       return l.termination.has_value();
     });
@@ -154,7 +170,7 @@ int wait(const Settings& settings) {
 
 termination::Exit container_end(const Settings& settings, const std::string& id) {
   Look end = for_container(id, [&] {
-    return until(settings, id, false, [](const Look& l) { return l.container || l.termination; });
+    return until(settings, id, false, -1, [](const Look& l) { return l.container || l.termination; });
   });
   if (end.container) return *end.container;
   const auto& reasons = end.termination->reasons();

@@ -96,13 +96,13 @@ class Executor {
   bool over();
   std::optional<Clock::time_point> deadline() const;
   bool waiting_on_agent() const;
-  bool agent_restarting() const;
+  bool agent_restarting(std::unique_lock<std::mutex>& lock) const;
   void await_recovery(std::unique_lock<std::mutex>& lock);
   void handle(const Event& event);
   void queued(const std::vector<mesos::TaskStatus>& updates);
   void start_checks(const mesos::TaskInfo& task);
   void health(const Verdict& verdict);
-  void record_task_end(const mesos::TaskStatus& update);
+  void record_task_end(std::unique_lock<std::mutex>& lock);
   void stop(std::optional<Task::Stop> stop, const char* why);
   void abandon(const std::string& why);
 
@@ -131,6 +131,7 @@ class Executor {
   Clock::time_point disconnected_at_ = started_;
   Clock::time_point heard_at_ = started_;  // the agent's last answer of any kind
   std::optional<Clock::time_point> shutdown_at_;
+  std::optional<mesos::TaskStatus> task_end_;  // a terminal update to record (record_task_end)
   http::Stream* stream_ = nullptr;
   std::thread stopper_;
 };
@@ -146,6 +147,7 @@ int Executor::run() {
     std::unique_lock lock(mutex_);
     for (;;) {
       take_inputs();
+      while (task_end_) record_task_end(lock);
       if (over()) break;
       if (auto until = deadline())
         changed_.wait_until(lock, *until);
@@ -259,8 +261,9 @@ void Executor::handle(const Event& event) {
 
 // New updates are in the outbox: wake the courier.
 void Executor::queued(const std::vector<mesos::TaskStatus>& updates) {
+  // Recorded by run()'s thread, without the mutex.
   for (const auto& update : updates)
-    if (is_terminal(update.state())) record_task_end(update);
+    if (is_terminal(update.state())) task_end_ = update;
   if (!updates.empty()) changed_.notify_all();
 }
 
@@ -305,11 +308,17 @@ void Executor::health(const Verdict& verdict) {
   }
 }
 
-void Executor::record_task_end(const mesos::TaskStatus& update) {
+// Writes task_end_ into the record. The record's lock may be held by a
+// call for a while: the mutex is let go meanwhile, so that the other
+// threads (subscriber, courier, health checks) never wait behind it.
+void Executor::record_task_end(std::unique_lock<std::mutex>& lock) {
   mesos::containerizer::Termination end;
-  end.set_state(update.state());
-  end.set_message(update.message());
-  if (update.has_reason()) end.add_reasons(update.reason());
+  end.set_state(task_end_->state());
+  end.set_message(task_end_->message());
+  if (task_end_->has_reason()) end.add_reasons(task_end_->reason());
+  task_end_.reset();
+  lock.unlock();
+  std::string failure;
   try {
     const state::Store store(settings_.state_dir);
     if (auto locked = state::Locked::open(store, id_)) {
@@ -317,8 +326,10 @@ void Executor::record_task_end(const mesos::TaskStatus& update) {
       locked->save();
     }
   } catch (const Error& e) {
-    spdlog::warn("container {}: the task's end is not recorded: {}", id_, e.what());
+    failure = e.what();
   }
+  lock.lock();
+  if (!failure.empty()) spdlog::warn("container {}: the task's end is not recorded: {}", id_, failure);
 }
 
 // The courier: one call at a time, in the outbox's order, only while
@@ -436,8 +447,11 @@ void Executor::abandon(const std::string& why) {
 // 0.28.2 agent as TASK_KILLED after its restart). A restarted agent's first
 // call for a container it recovered is our `wait`, which notes that agent:
 // while the agent noted last is gone, its successor has not got that far.
-bool Executor::agent_restarting() const {
+// Read without the mutex (file I/O).
+bool Executor::agent_restarting(std::unique_lock<std::mutex>& lock) const {
+  lock.unlock();
   auto record = state::Store(settings_.state_dir).peek(id_);
+  lock.lock();
   return record && record->agent_gone;
 }
 
@@ -446,7 +460,7 @@ bool Executor::agent_restarting() const {
 // container), kAgentRecovery after that agent first answers.
 void Executor::await_recovery(std::unique_lock<std::mutex>& lock) {
   std::optional<Clock::time_point> answering_since;
-  for (bool told = false; !quitting_ && agent_restarting(); told = true) {
+  for (bool told = false; !quitting_ && agent_restarting(lock); told = true) {
     if (!told) spdlog::info("container {}: the agent is gone; subscribing once the next one has recovered it", id_);
     if (answering_since && Clock::now() >= *answering_since + kAgentRecovery) {
       spdlog::warn("container {}: the agent answers but has not recovered the container after {} s; subscribing",
@@ -469,8 +483,12 @@ void Executor::subscribe_loop() {
       unacknowledged = task_.unacknowledged();
     }
     std::string failure;
+    // Owned out here, not in the try: stream_ points at it until it is
+    // cleared under the lock below, and run() or abandon() may cancel it
+    // until then, also while a read() that threw unwinds.
+    std::unique_ptr<http::Stream> stream;
     try {
-      auto stream = agent_.subscribe(unacknowledged);
+      stream = agent_.subscribe(unacknowledged);
       {
         std::lock_guard lock(mutex_);
         if (quitting_) return;
@@ -508,6 +526,7 @@ void Executor::subscribe_loop() {
     }
     std::unique_lock lock(mutex_);
     stream_ = nullptr;
+    stream.reset();
     if (quitting_) return;
     const bool was_connected = connected_;
     if (was_connected || first)

@@ -106,4 +106,30 @@ call wait "$(frame_for Wait "$(cid mid-run)")"
 contains "mid-run: wait says the launch did not finish" "launch did not finish" "$(cat "$T/err")"
 check "a container whose launch did not record its docker id is destroyed" destroy mid-run
 forgotten "mid-run: nothing is left" mid-run
+
+# --- a recycled supervisor pid ---------------------------------------------------------
+# Override mode records the pid of its host executor's supervisor, which
+# leads a process group: destroy kills that group, and wait asks whether the
+# supervisor still lives. Long after, that pid may name an unrelated process:
+# here one of the test's own, a group leader, started after the one recorded.
+setsid sleep 600 &
+stranger=$!
+check "a stranger leads its own process group" eventually 5 \
+  eval '[ "$(ps -o pgid= -p "$stranger" | tr -d " ")" = "$stranger" ]'
+# as_override NAME: NAME's record claims override mode with the stranger's
+# pid as its supervisor, recorded when another process had it.
+as_override() {
+  sed -i -e 's/"override_mode": false/"override_mode": true/' \
+    -e "s/\"supervisor_pid\": 0/\"supervisor_pid\": $stranger/" \
+    -e 's/"supervisor_start": 0/"supervisor_start": 1/' "$(record_of "$1")/record.json"
+}
+start recycled-wait 'exit 0'
+as_override recycled-wait
+wait_async wait-recycled recycled-wait
+succeeds "a wait settles though the recorded supervisor's pid lives on in another process" wait-recycled 30
+start recycled-destroy 'sleep 30'
+as_override recycled-destroy
+check "destroy of a container whose supervisor's pid was reused succeeds" destroy recycled-destroy
+check "and the unrelated process lives on" kill -0 "$stranger"
+kill "$stranger"
 finish

@@ -157,6 +157,31 @@ equals "and runs no second ended" 1 "$(wc -l <"$FACTS/crash.count")"
 CONTAINERIZER_HOOKS_DIR=$crash_hooks check "destroy" call destroy "$(frame_for Destroy "$(cid crash)")"
 equals "nor does destroy" 1 "$(wc -l <"$FACTS/crash.count")"
 
+# --- no call waits behind a running ended hook -----------------------------------
+# The saved Termination is the hook's claim; the hook runs once the record's
+# lock is let go, so that usage, destroy and other waits on the container
+# answer meanwhile (not after up to CONTAINERIZER_HOOKS_TIMEOUT).
+gate_hooks=$(hooks_dir gate "" 'touch "'"$FACTS"'/gate.started"
+while [ ! -e "'"$FACTS"'/gate.go" ]; do sleep 0.1; done
+echo run >>"'"$FACTS"'/gate.count"')
+gated() { CONTAINERIZER_HOOKS_DIR=$gate_hooks CONTAINERIZER_HOOKS_TIMEOUT=600 "$@"; }
+gated check "launch a container that ends at once" call launch "$(simple_frame gate "exit 6")"
+gated call_async gate-wait wait "$(frame_for Wait "$(cid gate)")"
+check "a wait runs the ended hook, which holds on" eventually 30 test -e "$FACTS/gate.started"
+gated call_async gate-other wait "$(frame_for Wait "$(cid gate)")"
+check "meanwhile another wait answers" await_call gate-other 20
+contains "with the recorded end" "status: 1536" "$("$DC" decode Termination <"$T/gate-other.out")"
+gated call_async gate-usage usage "$(frame_for Usage "$(cid gate)")"
+await_call gate-usage 20
+contains "usage answers too: the container has ended" "has ended" "$(cat "$T/gate-usage.err")"
+gated call_async gate-destroy destroy "$(frame_for Destroy "$(cid gate)")"
+check "and destroy finishes" await_call gate-destroy 20
+check "all while the hook still runs" test ! -e "$FACTS/gate.count"
+touch "$FACTS/gate.go"
+check "the wait returns once its hook has ended" await_call gate-wait 30
+contains "with the same end" "status: 1536" "$("$DC" decode Termination <"$T/gate-wait.out")"
+equals "the hook ran once" 1 "$(wc -l <"$FACTS/gate.count")"
+
 # --- ended from recover, for an end no one waited for ---------------------------
 check "launch a container no one waits for" call launch "$(simple_frame unwaited "exit 0")"
 check "it exits" eventually 30 state_is "$(cid unwaited)" exited
@@ -181,6 +206,20 @@ CONTAINERIZER_HOOKS_DIR=$fail_hooks CONTAINERIZER_HOOKS_REQUIRED=true refused \
   "a failing required launched hook fails the launch and leaves nothing" \
   "hook $fail_hooks/launched failed: it exited with status 3; the container is removed (CONTAINERIZER_HOOKS_REQUIRED)" \
   "$(cid required)" "$(simple_frame required "sleep 300")"
+
+# Whatever ends a launch once its record exists, the record goes: here the
+# `launched` hook leaves the launch no free descriptor (its limit below what
+# it holds), so saving the record fails, and so does removing the container
+# (docker cannot be spawned: a pipe error, not the program's own kind).
+starve_hooks=$(hooks_dir starve 'prlimit --pid "$PPID" --nofile=3:3' "")
+CONTAINERIZER_HOOKS_DIR=$starve_hooks call launch "$(simple_frame starved "sleep 300")"
+check "a launch starved of descriptors fails" test $? -ne 0
+equals "one line says why, and that removing the container failed too" 1 \
+  "$(mentions "$T/err" "container $(cid starved): cannot write")"
+contains "naming both failures" "Too many open files; removing $(name starved) failed too" "$(cat "$T/err")"
+check "no record is left" test ! -e "$STATE/containers/$(cid starved)"
+check "destroy removes the container it could not" call destroy "$(frame_for Destroy "$(cid starved)")"
+check "so nothing is left" test -z "$(docker ps -aq --filter "label=docker-containerizer.container-id=$(cid starved)")"
 
 noexec_hooks=$(hooks_dir noexec "exit 0" "")
 chmod 644 "$noexec_hooks/launched"

@@ -203,6 +203,10 @@ call_async() {
 # running NAME: the program started by call_async NAME has not exited yet.
 running() { kill -0 "$(cat "$T/$1.pid")" 2>/dev/null; }
 
+# The numbers of the syscalls poll and ppoll on this machine's architecture,
+# as its C library's headers name them (/proc/PID/syscall gives a number).
+POLL_SYSCALLS=$(printf '#include <sys/syscall.h>\nSYS_poll SYS_ppoll\n' | ${CC:-cc} -E -P - 2>/dev/null | tail -n 1)
+
 # blocked NAME: the program started by call_async NAME sleeps in poll() with
 # no docker child: a wait watching its container. What a test waits for
 # (under `eventually`) before it acts on a blocked wait; no sleep can say it.
@@ -210,7 +214,8 @@ blocked() {
   local pid call
   pid=$(cat "$T/$1.pid") || return 1
   call=$(cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null)
-  { [ "$call" = 7 ] || [ "$call" = 271 ]; } && [ -z "$(cat "/proc/$pid/task/$pid/children" 2>/dev/null)" ]
+  case " $POLL_SYSCALLS " in *" ${call:-none} "*) ;; *) return 1 ;; esac
+  [ -z "$(cat "/proc/$pid/task/$pid/children" 2>/dev/null)" ]
 }
 
 # describe_call NAME: where the program started by call_async NAME is, as

@@ -108,6 +108,53 @@ recovers "recover succeeds again"
 check "the running container still runs" state_is "$alive" running
 equals "and was not restarted" "$before" "$(started_at "$alive")"
 
+# --- a record that cannot be read -------------------------------------------
+# A host crash can leave a zero-length record.json; a bad one stays with its
+# own container: it is set aside (kept for a person) in one line naming it,
+# its container gets a record from its labels, and every other one recovers.
+empty=rc-empty-$RUN
+garbled=rc-garbled-$RUN
+fine=rc-fine-$RUN
+check "launch a container whose record will be emptied" launch "$empty" "exit 3"
+check "launch one whose record will be garbled" launch "$garbled" "exit 4"
+check "launch one whose record stays whole" launch "$fine" "exit 6"
+for id in "$empty" "$garbled" "$fine"; do
+  check "$id exits" eventually 20 state_is "$id" exited
+done
+: >"$(record_of "$empty")"
+echo '{"container_id": 42' >"$(record_of "$garbled")"
+recovers "recover with an empty and a garbled record succeeds"
+for id in "$empty" "$garbled"; do
+  equals "one line names the bad record of $id" 1 "$(grep -c "container $id: corrupt record.*set aside" "$T/err")"
+  check "and keeps it for a person to read" test -e "$(ls -d "$STATE/containers/.corrupt-$id".* 2>/dev/null)/record.json"
+  check "$id gets a record rebuilt from its labels" grep -q '"container_id"' "$(record_of "$id")"
+done
+check "the whole record is recovered: its Termination recorded" grep -q '"status": 1536' "$(record_of "$fine")"
+terminates "a wait on a set-aside container reports its exit" "$empty" 768 "Container exited with status 3"
+terminates "and on the other one" "$garbled" 1024 "Container exited with status 4"
+
+# --- a state directory shared with another agent instance -------------------
+# CONTAINERIZER_STATE_DIR may be shared (containers and capacity tell the
+# records apart by their agent's MESOS_WORK_DIRECTORY): recover leaves the
+# other agent's records alone, though our `docker ps` does not list them.
+other_work=$T/other-work
+mkdir -p "$other_work"
+on_exit "docker ps -aq --filter 'label=docker-containerizer.work-directory=$other_work' | xargs -r docker rm -f -v >/dev/null 2>&1"
+other_running=rc-other-running-$RUN
+other_exited=rc-other-exited-$RUN
+in_other() { MESOS_WORK_DIRECTORY=$other_work CONTAINERIZER_STATE_DIR=$STATE "$@"; }
+check "the other agent launches a container into the shared state directory"   in_other launch "$other_running" "sleep 300"
+check "and one that ends" in_other launch "$other_exited" "exit 2"
+check "which exits" eventually 20 state_is "$other_exited" exited
+recovers "recover of this agent succeeds"
+check "the other agent's running container keeps its record" test -s "$(record_of "$other_running")"
+check "so does its ended one" test -s "$(record_of "$other_exited")"
+check "and it is not this agent's to settle: no Termination recorded" \
+  bash -c "! grep -q '\"termination\"' '$(record_of "$other_exited")'"
+check "the other agent's wait on it reports its exit" in_other call wait "$(frame_for Wait "$other_exited")"
+contains "with its status" "status: 512" "$("$DC" decode Termination <"$T/out")"
+check "its destroy works" in_other call destroy "$(frame_for Destroy "$other_running")"
+
 # --- no engine ------------------------------------------------------------
 records_before=$(ls "$STATE/containers" | sort | xargs)
 CONTAINERIZER_DOCKER_ARGS="-H unix:///nonexistent.sock" call recover

@@ -94,8 +94,12 @@ contains "and so does cpus_limit" $'\ncpus_limit: 0.5\n' "$(usage_of "$quota")"$
 # 48 MiB in the container's /dev/shm (tmpfs, charged to its cgroup, and
 # never swapped since memory-swap equals memory) keeps usage above 32 MiB.
 full=rs-full-$RUN
+# Then it waits on a FIFO, and frees the memory by a truncation: with the
+# hard limit at its usage, no fork until then (they would need memory).
+mkfifo "$(new_sandbox "$full")/free"
 check "launch a container holding 48 MiB, mem 128" launch_with "$full" \
-  "dd if=/dev/zero of=/dev/shm/fill bs=1048576 count=48 2>/dev/null; touch filled; sleep 300" 0.2 128
+  "dd if=/dev/zero of=/dev/shm/fill bs=1048576 count=48 2>/dev/null; touch filled; \
+   read line <free; : >/dev/shm/fill; touch freed; sleep 300" 0.2 128
 check "it has filled its memory" eventually 20 test -e "$T/sandboxes/$full/filled"
 check "update to mem 32 succeeds" update_to "$full" "$(mem 32)"
 contains "with a warning that the hard limit stays at usage" "in use" "$(cat "$T/err")"
@@ -106,6 +110,14 @@ check "and below the old 128 MiB" test "${limit:-0}" -lt $((128 * MiB))
 contains "the soft limit is the new 32 MiB" "mem_soft_limit_bytes: $((32 * MiB))" "$usage"
 equals "docker inspect agrees" "$limit $((32 * MiB))" "$(inspect "$full" '{{.HostConfig.Memory}} {{.HostConfig.MemoryReservation}}')"
 equals "the container still runs" running "$(inspect "$full" '{{.State.Status}}')"
+# Once the memory is freed, the same request lowers the hard limit to it:
+# the record holds the limit set, not the one asked for.
+check "it is told to free its memory" timeout 10 sh -c "echo >'$T/sandboxes/$full/free'"
+check "it frees it" eventually 20 test -e "$T/sandboxes/$full/freed"
+check "the same update to mem 32 succeeds again" update_to "$full" "$(mem 32)"
+equals "now the hard limit is 32 MiB" "$((32 * MiB)) $((32 * MiB))" \
+  "$(inspect "$full" '{{.HostConfig.Memory}} {{.HostConfig.MemoryReservation}}')"
+contains "and usage says so" "mem_limit_bytes: $((32 * MiB))" "$(usage_of "$full")"
 
 # --- OOM ------------------------------------------------------------------
 oom=rs-oom-$RUN

@@ -93,6 +93,22 @@ release killed
 check "the container ends while no one waits" eventually 10 test -e "$(record_of killed)/run/exit"
 equals "wait called again reports the exit" "$(exited 4)" "$(ended killed)"
 
+# --- one removal that fails blocks no other -----------------------------------------
+# The sweep removes each ended container whose Termination a wait delivered.
+# One docker refuses to remove (its record's name emptied: "container name
+# cannot be empty") is tried again by a later sweep; every other one goes.
+for one in stuck free-1 free-2; do
+  start "$one" 'exit 0'
+  CONTAINERIZER_REMOVE_DELAY=600 ended "$one" >/dev/null
+done
+real_name=$(name stuck)
+sed -i 's/"name": "[^"]*"/"name": ""/' "$(record_of stuck)/record.json"
+call containers
+check "every other delivered container is removed" eventually 20 eval 'gone free-1 && gone free-2'
+check "the one docker could not remove is still recorded as not removed" \
+  grep -q '"removed": false' "$(record_of stuck)/record.json"
+docker rm -f -v "$real_name" >/dev/null
+
 # --- an unknown container ----------------------------------------------------------
 if call wait "$(wait_frame never-launched)"; then
   not_ok "a wait on an unknown container fails" "exit code 0"

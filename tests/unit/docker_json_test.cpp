@@ -183,4 +183,7 @@ TEST_CASE("endpoint names the engine docker talks to") {
   CHECK(endpoint({"--config", "/etc/d", "--host=unix:///a.sock"}, nullptr) == "unix:///a.sock");
   CHECK(endpoint({"--host", "unix:///b.sock"}, nullptr) == "unix:///b.sock");
   CHECK(endpoint({"-H"}, nullptr) == "unix:///var/run/docker.sock");
+  // The forms policy::engine_sockets reads too (one parser, issue 31).
+  CHECK(endpoint({"-Hunix:///c.sock"}, nullptr) == "unix:///c.sock");
+  CHECK(endpoint({"-H=unix:///e.sock"}, nullptr) == "unix:///e.sock");
 }
