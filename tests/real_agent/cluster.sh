@@ -81,21 +81,8 @@ started() {
   disown "$1"
 }
 
-# free_port: a TCP port nothing listens on at the moment, on loopback.
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# poll SECONDS COMMAND...: polls COMMAND every 0.2 s until it succeeds or
-# SECONDS have passed (returns 1).
-poll() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    [ "$SECONDS" -ge "$deadline" ] && return 1
-    sleep 0.2
-  done
-}
+# free_port, and poll SECONDS COMMAND... (eventually).
+source "$DC_ROOT/tests/wait.sh"
 
 # get URL: the body, or failure.
 get() { curl -sf --max-time 10 "$1"; }
