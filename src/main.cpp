@@ -104,6 +104,9 @@ int run(int argc, char** argv) {
                "environment; no docker client): enter ID -- COMMAND [ARG...]");
   enter->add_option("container_id", container_id)->required();
   enter->callback([&] { chosen = [&](const Settings& s) { return dc::commands::enter(s, container_id, words); }; log_name = "enter"; });
+  app.add_subcommand("check", "on an agent's host: whether each running Mesos agent's libprocess worker threads "
+                              "leave room for more containers (README \"Agents under load\")")
+      ->callback([&] { chosen = dc::commands::check; log_name = "check"; });
   auto* await = app.add_subcommand("await", "internal: wait for a container and exit with its exit code");
   await->add_option("container_id", container_id)->required();
   await->callback([&] { chosen = [&](const Settings& s) { return dc::commands::await(s, container_id); }; log_name = "await"; });

@@ -27,6 +27,11 @@ int codec(const Settings& settings, const std::string& command, const std::strin
 // stdout (src/commands/version.cpp, linked into docker-containerizer only).
 int version(const Settings& settings);
 
+// On an agent's host: whether each running Mesos agent's libprocess worker
+// threads leave room for more containers (src/commands/check.cpp, linked
+// into docker-containerizer only).
+int check(const Settings& settings);
+
 // Debugging: runs `command` inside the running container of `container_id`
 // as its health checks run (src/enter.hpp); its exit code.
 int enter(const Settings& settings, const std::string& container_id, const std::vector<std::string>& command);
