@@ -16,9 +16,13 @@ bool settable(const Environment& environment) { return environment.count("MESOS_
 }  // namespace
 
 long worker_threads(const Environment& environment, long cores) {
+  return worker_threads(environment, cores, settable(environment));
+}
+
+long worker_threads(const Environment& environment, long cores, bool reads_variable) {
   const long fallback = std::max(8L, cores);
   auto set = environment.find("LIBPROCESS_NUM_WORKER_THREADS");
-  if (!settable(environment) || set == environment.end()) return fallback;
+  if (!reads_variable || set == environment.end()) return fallback;
   char* end = nullptr;
   const long value = std::strtol(set->second.c_str(), &end, 10);
   // libprocess ignores a value it cannot parse or outside 1..1024.
@@ -34,17 +38,21 @@ std::optional<std::string> warning(long live, long workers, bool can_raise) {
                     : "this Mesos has max(8, cores) of them: give the agent fewer containers (--resources)");
 }
 
-void check(const std::string& state_dir, const std::string& work_directory, const Environment& environment) {
+long live_containers(const std::string& state_dir, const std::string& work_directory) {
   const state::Store store(state_dir);
-  const long workers = worker_threads(environment, ::sysconf(_SC_NPROCESSORS_ONLN));
-  const auto ids = store.ids();
-  // Reading the records costs a launch time; fewer of them cannot be too many.
-  if (static_cast<long>(ids.size()) < workers - 1) return;
   long live = 0;
-  for (const auto& id : ids) {
+  for (const auto& id : store.ids()) {
     auto record = store.peek(id);
     live += record && state::ours(*record, work_directory) && !record->termination;
   }
+  return live;
+}
+
+void check(const std::string& state_dir, const std::string& work_directory, const Environment& environment) {
+  const long workers = worker_threads(environment, ::sysconf(_SC_NPROCESSORS_ONLN));
+  // Reading the records costs a launch time; fewer of them cannot be too many.
+  if (static_cast<long>(state::Store(state_dir).ids().size()) < workers - 1) return;
+  const long live = live_containers(state_dir, work_directory);
   if (auto text = warning(live, workers, settable(environment))) spdlog::warn("{}", *text);
 }
 

@@ -108,6 +108,9 @@ int run(int argc, char** argv) {
   enter->add_option("--env", env, "NAME=VALUE: a variable of the command's, over the container's (repeatable)")
       ->allow_extra_args(false);
   enter->callback([&] { chosen = [&](const Settings& s) { return dc::commands::enter(s, container_id, env, words); }; log_name = "enter"; });
+  app.add_subcommand("check", "on an agent's host: whether each running Mesos agent's libprocess worker threads "
+                              "leave room for more containers (README \"Agents under load\")")
+      ->callback([&] { chosen = dc::commands::check; log_name = "check"; });
   auto* await = app.add_subcommand("await", "internal: wait for a container and exit with its exit code");
   await->add_option("container_id", container_id)->required();
   await->callback([&] { chosen = [&](const Settings& s) { return dc::commands::await(s, container_id); }; log_name = "await"; });

@@ -5,21 +5,20 @@
 #
 # zookeeper_start DIR: starts it; sets ZK (127.0.0.1:PORT) and ZK_PID; returns
 # once it answers `ruok` with `imok`, or 1 after 60 s (its log in DIR/log).
+source "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
 zookeeper_start() {
-  local dir=$1 port deadline=$((SECONDS + 60))
+  local dir=$1 port
   mkdir -p "$dir/data"
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$(free_port)
   printf '%s\n' "tickTime=2000" "dataDir=$dir/data" "clientPort=$port" "clientPortAddress=127.0.0.1" \
     "admin.enableServer=false" "4lw.commands.whitelist=ruok,srvr" >"$dir/zoo.cfg"
   java -cp /usr/share/java/zookeeper.jar org.apache.zookeeper.server.ZooKeeperServerMain "$dir/zoo.cfg" \
     >"$dir/log" 2>&1 &
   ZK_PID=$!
   ZK=127.0.0.1:$port
-  until zookeeper_ok "$port"; do
-    { [ "$SECONDS" -ge "$deadline" ] || ! kill -0 "$ZK_PID" 2>/dev/null; } && return 1
-    sleep 0.1
-  done
+  eventually 60 zookeeper_ok_or_gone "$port" && zookeeper_ok "$port"
 }
+zookeeper_ok_or_gone() { ! kill -0 "$ZK_PID" 2>/dev/null || zookeeper_ok "$1"; }
 zookeeper_ok() {
   local answer
   # A server still starting can take the connection and answer nothing (seen

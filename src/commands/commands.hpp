@@ -32,6 +32,11 @@ int codec(const Settings& settings, const std::string& command, const std::strin
 // stdout (src/commands/version.cpp, linked into docker-containerizer only).
 int version(const Settings& settings);
 
+// On an agent's host: whether each running Mesos agent's libprocess worker
+// threads leave room for more containers (src/commands/check.cpp, linked
+// into docker-containerizer only).
+int check(const Settings& settings);
+
 // Runs `command` inside the running container of `container_id` as its
 // health checks run (src/enter.hpp), with `env`'s NAME=VALUE variables; its
 // exit code. For debugging, and override mode's health checks.

@@ -41,7 +41,7 @@ contains "an unknown message name lists the valid ones" "valid messages: Contain
 "$DC" frobnicate >"$T/usage-out" 2>"$T/usage-err"
 equals "an unknown command exits 2" 2 "$?"
 equals "with one line on stderr naming it and the known ones" \
-  "docker-containerizer: unknown command 'frobnicate' (known: launch, update, usage, wait, destroy, containers, recover, encode, decode, enter)" \
+  "docker-containerizer: unknown command 'frobnicate' (known: launch, update, usage, wait, destroy, containers, recover, encode, decode, enter, check)" \
   "$(cat "$T/usage-err")"
 equals "and nothing on stdout" 0 "$(wc -c <"$T/usage-out")"
 "$DC" >"$T/usage-out" 2>"$T/usage-err"

@@ -256,16 +256,8 @@ await_call() {
   return $rc
 }
 
-# eventually SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds
-# (returns 0) or SECONDS have passed (returns 1).
-eventually() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    [ "$SECONDS" -ge "$deadline" ] && return 1
-    sleep 0.1
-  done
-}
+# eventually SECONDS COMMAND... (tests/wait.sh).
+source "$DC_ROOT/tests/wait.sh"
 
 # on_exit COMMAND: also runs COMMAND (a shell string) at exit, before the
 # standard cleanup, for what the work directory's label does not cover

@@ -60,6 +60,11 @@ done
 check "installed: the settings, from environment.sh.dist" cmp -s "$DC_ROOT/environment.sh.dist" "$CONFFILE"
 contains "dpkg knows them as a conffile" " $CONFFILE " "$(dpkg-query -W -f='${Conffiles}' "$PACKAGE")"
 check "installed: the README" test -s /usr/share/doc/docker-containerizer/README.md
+dropin=/usr/share/doc/docker-containerizer/examples/mesos-agent-worker-threads.conf
+check "installed: the systemd drop-in example for the agent's worker threads" \
+  grep -qxE 'Environment=LIBPROCESS_NUM_WORKER_THREADS=[0-9]+' "$dropin"
+check "a drop-in systemd reads: a [Service] section" grep -qx '\[Service\]' "$dropin"
+equals "not enabled: the package puts nothing under /etc/systemd" "" "$(dpkg -L "$PACKAGE" | grep '^/etc/systemd')"
 check "installed: the man page, roff" bash -c "zcat /usr/share/man/man8/docker-containerizer.8.gz | grep -q '^\.TH \"DOCKER-CONTAINERIZER\" \"8\"'"
 
 # --- the installed program --------------------------------------------------------------
@@ -68,6 +73,8 @@ version=$("$DC" --version 2>"$T/err")
 equals "--version exits 0 with nothing on stderr" "0:" "$?:$(cat "$T/err")"
 equals "--version names the package's version" "docker-containerizer $(dpkg-query -W -f='${Version}' "$PACKAGE")" \
   "$(head -1 <<<"$version")"
+"$DC" check >"$T/check.out" 2>&1
+contains "check runs through the installed wrapper" "mesos-" "$(cat "$T/check.out")"
 contains "--version names the docker client" "docker client: $(docker version --format '{{.Client.Version}}' 2>/dev/null)" \
   "$version"
 

@@ -32,4 +32,46 @@ version_lines "a docker CLI not in PATH is said in its field" \
 version_lines "so is one that cannot be run" "docker client: unavailable: cannot run $T/no-docker: .*" \
   CONTAINERIZER_DOCKER="$T/no-docker"
 check "--help lists --version" bash -c "'$DC' --help | grep -q -- --version"
+
+# check (issue 33): each running agent's libprocess worker threads and the
+# room they leave. A stand-in 1.0.1 agent: a process named mesos-agent with
+# what `check` reads of a real one (its environment, its --work_dir, the
+# libmesos-1.0.1.so it has loaded), this suite's work directory as its own.
+# Other agents on the machine have lines of their own.
+standin=$T/standin
+mkdir -p "$standin"
+cp "$(command -v bash)" "$standin/mesos-agent"
+cp "$(ldconfig -p | awk '$1 == "libm.so.6" && /x86-64/ {print $NF; exit}')" "$standin/libmesos-1.0.1.so"
+mkfifo "$standin/hold"
+LD_PRELOAD=$standin/libmesos-1.0.1.so LIBPROCESS_NUM_WORKER_THREADS=4 \
+  "$standin/mesos-agent" -c 'read -r _ <"$0"' "$standin/hold" --work_dir="$MESOS_WORK_DIRECTORY" &
+agent=$!
+on_exit "kill $agent"
+# room_line: check's line about the stand-in, once its libmesos is loaded.
+room_line() { "$DC" check 2>"$T/check.err" | grep -F "(pid $agent, Mesos 1.0.1, "; }
+agent_line="mesos-agent (pid $agent, Mesos 1.0.1, work_dir $MESOS_WORK_DIRECTORY): 4 libprocess worker threads (LIBPROCESS_NUM_WORKER_THREADS)"
+eventually 20 room_line >/dev/null
+equals "check: an agent's version, worker threads, containers and the room left" \
+  "$agent_line, 0 containers: room for 3 more (it stops at 4)" "$(room_line)"
+start room1 'sleep 600'
+start room2 'sleep 600'
+equals "check counts the agent's live containers" "$agent_line, 2 containers: room for 1 more (it stops at 4)" \
+  "$(room_line)"
+start room3 'sleep 600'
+contains "with one free worker left it warns as launch does" \
+  "3 containers: the agent holds 3 containers, and the wait on each blocks one of its 4 libprocess worker threads" \
+  "$(room_line)"
+"$DC" check >/dev/null 2>&1
+equals "and exits 1" 1 "$?"
+# Another user's process named mesos-agent is not looked at: it could send
+# check, run as root, to read any --work_dir.
+mkfifo -m 666 "$standin/hold-nobody"
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+  "$standin/mesos-agent" -c 'read -r _ <"$0"' "$standin/hold-nobody" --work_dir=/etc &
+impostor=$!
+on_exit "kill $impostor"
+comm_is() { [ "$(ps -o comm= -p "$1")" = "$2" ]; }
+eventually 20 comm_is "$impostor" mesos-agent
+equals "check leaves out another user's process named mesos-agent" "" \
+  "$("$DC" check 2>&1 | grep -F "pid $impostor")"
 finish

@@ -14,35 +14,21 @@ RA_PIDS=()       # every Mesos daemon and framework started here: killed at clea
 RA_AGENT_ENV=()  # NAME=VALUE for the next agents' environment (CONTAINERIZER_TASK_MODE=...)
 RA_WORK_DIRS=()  # every agent's --work_dir: its containers are removed at cleanup
 RA_CLK_TCK=$(getconf CLK_TCK)
+RA_CORES=$(getconf _NPROCESSORS_ONLN)
 
-# use_build ENTRY: selects the Mesos of one MESOS_BUILDS entry: RA_VERSION,
-# RA_MASTER_BIN, RA_AGENT_BIN, RA_EXECUTE_BIN, RA_LAUNCHER_DIR
-# (--launcher_dir), and RA_ENV, the `env` command that runs them on loopback
+source "$DC_ROOT/bin/mesos-build.sh"
+
+# use_build ENTRY: selects the Mesos of one MESOS_BUILDS entry (find_mesos,
+# bin/mesos-build.sh): RA_BUILD, RA_VERSION, RA_MASTER_BIN, RA_AGENT_BIN,
+# RA_EXECUTE_BIN, and RA_ENV, the `env` command that runs them on loopback
 # with their libraries ("${RA_ENV[@]}" PROGRAM ... & leaves the program's own
-# pid in $!). Returns 1 with RA_ERROR saying why not.
+# pid in $!). Masters and agents run through bin/mesos-master.sh and
+# bin/mesos-slave.sh with MESOS_BUILD_DIR=RA_BUILD, which exec the program.
+# Returns 1 with RA_ERROR saying why not.
 use_build() {
-  local entry=${1%/} libs=
-  RA_ERROR= RA_VERSION=
-  if [ -x "$entry/build/src/.libs/mesos-master" ]; then
-    libs=$entry/build/src/.libs RA_LAUNCHER_DIR=$entry/build/src
-  elif [ -x "$entry/src/.libs/mesos-master" ]; then
-    libs=$entry/src/.libs RA_LAUNCHER_DIR=$entry/src
-  fi
-  if [ -n "$libs" ]; then
-    RA_LIBS=$libs RA_MASTER_BIN=$libs/mesos-master RA_EXECUTE_BIN=$libs/mesos-execute RA_AGENT_BIN=$libs/mesos-agent
-  elif [ -x "$entry/sbin/mesos-master" ]; then
-    RA_LIBS=$entry/lib:$entry/lib64 RA_LAUNCHER_DIR=$entry/libexec/mesos RA_MASTER_BIN=$entry/sbin/mesos-master
-    RA_EXECUTE_BIN=$entry/bin/mesos-execute RA_AGENT_BIN=$entry/sbin/mesos-agent
-  else
-    RA_ERROR="$entry holds no mesos-master (build/src/.libs/, src/.libs/ or sbin/)"
-    return 1
-  fi
-  # The agent was called a slave before 1.0.
-  [ -x "$RA_AGENT_BIN" ] || RA_AGENT_BIN=${RA_AGENT_BIN%-agent}-slave
-  local bin
-  for bin in "$RA_AGENT_BIN" "$RA_EXECUTE_BIN"; do
-    [ -x "$bin" ] || { RA_ERROR="$entry: no $(basename "$bin") (an unfinished build?)"; return 1; }
-  done
+  RA_ERROR= RA_VERSION= RA_BUILD=${1%/}
+  find_mesos "$RA_BUILD" || { RA_ERROR=$mesos_error; return 1; }
+  RA_LIBS=$mesos_libs RA_MASTER_BIN=$mesos_master RA_AGENT_BIN=$mesos_agent RA_EXECUTE_BIN=$mesos_execute
   # Mesos reads MESOS_* variables as flags, and unknown ones can stop it:
   # the caller's (MESOS_BUILDS, MESOS_WORK_DIRECTORY...) are left out.
   local name
@@ -50,7 +36,7 @@ use_build() {
   for name in $(compgen -e); do [[ $name == MESOS_* ]] && RA_ENV+=(-u "$name"); done
   RA_ENV+=(LD_LIBRARY_PATH="$RA_LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" LIBPROCESS_IP=127.0.0.1)
   RA_VERSION=$("${RA_ENV[@]}" "$RA_MASTER_BIN" --version 2>/dev/null | awk '$1 == "mesos" {print $2; exit}')
-  [ -n "$RA_VERSION" ] || { RA_ERROR="$entry: mesos-master --version did not say its version"; return 1; }
+  [ -n "$RA_VERSION" ] || { RA_ERROR="$RA_BUILD: mesos-master --version did not say its version"; return 1; }
   # Flags differ between versions: ask the programs.
   RA_EXECUTE_HELP=$("${RA_ENV[@]}" "$RA_EXECUTE_BIN" --help 2>&1)
   RA_AGENT_HELP=$("${RA_ENV[@]}" "$RA_AGENT_BIN" --help 2>&1)
@@ -81,21 +67,8 @@ started() {
   disown "$1"
 }
 
-# free_port: a TCP port nothing listens on at the moment, on loopback.
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# poll SECONDS COMMAND...: polls COMMAND every 0.2 s until it succeeds or
-# SECONDS have passed (returns 1).
-poll() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    [ "$SECONDS" -ge "$deadline" ] && return 1
-    sleep 0.2
-  done
-}
+# free_port, and poll SECONDS COMMAND... (eventually).
+source "$DC_ROOT/tests/wait.sh"
 
 # get URL: the body, or failure.
 get() { curl -sf --max-time 10 "$1"; }
@@ -123,7 +96,7 @@ start_master() {
   port=$(free_port)
   dir=$(mktemp -d "$RA_DIR/master.XXXX")
   mkdir -p "$dir/work" "$dir/log"
-  "${RA_ENV[@]}" "$RA_MASTER_BIN" --ip=127.0.0.1 --port="$port" --work_dir="$dir/work" --log_dir="$dir/log" \
+  "${RA_ENV[@]}" MESOS_BUILD_DIR="$RA_BUILD" "$DC_ROOT/bin/mesos-master.sh" --ip=127.0.0.1 --port="$port" --work_dir="$dir/work" --log_dir="$dir/log" \
     "${registry[@]}" "$@" >"$dir/out" 2>&1 &
   RA_MASTER_PID=$!
   started "$RA_MASTER_PID"
@@ -165,20 +138,18 @@ start_agent() {
   RA_WORK=$dir/work
   mkdir -p "$RA_WORK" "$dir/log"
   [[ " ${RA_WORK_DIRS[*]} " == *" $RA_WORK "* ]] || RA_WORK_DIRS+=("$RA_WORK")
+  # bin/mesos-slave.sh adds this program as the containerizer (unless the
+  # FLAGs choose another) and the --launcher_dir.
   local flags=(--master="${RA_AGENT_MASTER:-$RA_MASTER}" --ip=127.0.0.1 --port="$port" --work_dir="$RA_WORK" --log_dir="$dir/log"
-    --launcher_dir="$RA_LAUNCHER_DIR" --resources="${RA_RESOURCES:-cpus:8;mem:8192}")
-  if [[ " $* " != *" --containerizers="* ]]; then
-    if version_at_least 1.0; then
-      flags+=(--containerizers=external --containerizer_path="$DC_ROOT/bin/docker-containerizer")
-    else
-      flags+=(--isolation=external --containerizer_path="$DC_ROOT/bin/docker-containerizer")
-    fi
-  fi
+    --resources="${RA_RESOURCES:-cpus:8;mem:8192}")
   # Where the agent knows systemd (0.28 on), it refuses to start on a host
   # that runs without it, as these do.
   [[ $RA_AGENT_HELP == *systemd_enable_support* ]] && flags+=(--systemd_enable_support=false)
   since=$(date +%s)
-  "${RA_ENV[@]}" "${RA_AGENT_ENV[@]}" "$RA_AGENT_BIN" "${flags[@]}" "$@" >>"$dir/out" 2>&1 &
+  # libprocess's own number of worker threads, max(8, cores), not the
+  # script's 256: the load test's 40 tasks are to meet a stalled 1.0 agent.
+  "${RA_ENV[@]}" MESOS_BUILD_DIR="$RA_BUILD" LIBPROCESS_NUM_WORKER_THREADS=$((RA_CORES > 8 ? RA_CORES : 8)) \
+    "${RA_AGENT_ENV[@]}" "$DC_ROOT/bin/mesos-slave.sh" "${flags[@]}" "$@" >>"$dir/out" 2>&1 &
   RA_AGENT_PID=$!
   started "$RA_AGENT_PID"
   RA_AGENT=127.0.0.1:$port

@@ -60,15 +60,18 @@ with_scheduler() {
 # framework where the executor cannot (override mode's, a lost one's). Where
 # the kernel killed the task but not Mesos's command executor (override
 # mode), the container itself ended with the executor's 0: the line says so,
-# with the kill, rather than claim the container hit its limit.
+# with the kill, rather than claim the container hit its limit. There
+# Mesos's executor sends the terminal update before it exits, so the
+# container's end, and wait's line, come after the framework has seen it:
+# waited for, up to 60 s.
 oom_waited() {
   local stderr ended
   stderr="$(sandbox_of "$2")/stderr"
-  ended=$(grep 'ended: ' "$stderr")
-  if grep -Eq "ended: (Memory limit exceeded: limit 64 MiB|Container exited with status 0 after [0-9]+ OOM kill)" \
-    <<<"$ended"; then
+  if poll 60 grep -Eq "ended: (Memory limit exceeded: limit 64 MiB|Container exited with status 0 after [0-9]+ OOM kill)" \
+    "$stderr"; then
     ok "$1 wait reports the OOM kill to the agent"
   else
+    ended=$(grep 'ended: ' "$stderr")
     not_ok "$1 wait reports the OOM kill to the agent" "$stderr says: ${ended:-no line with 'ended: '}"
   fi
 }

@@ -20,6 +20,9 @@ TEST_CASE("the agent's libprocess worker threads, and when launch warns about th
     agent_1_0["LIBPROCESS_NUM_WORKER_THREADS"] = ignored;
     CHECK(worker_threads(agent_1_0, 4) == 8);
   }
+  // `check` knows the agent's version instead.
+  CHECK(worker_threads({{"LIBPROCESS_NUM_WORKER_THREADS", "128"}}, 2, true) == 128);
+  CHECK(worker_threads({{"LIBPROCESS_NUM_WORKER_THREADS", "128"}}, 2, false) == 8);
   CHECK_FALSE(warning(6, 8, true));
   CHECK_THAT(*warning(7, 8, true), Contains("LIBPROCESS_NUM_WORKER_THREADS"));
   CHECK_THAT(*warning(8, 8, false), Contains("give the agent fewer containers"));
