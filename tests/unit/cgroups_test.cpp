@@ -102,21 +102,6 @@ TEST_CASE("paths_from leaves out controllers it cannot reach") {
   }
 }
 
-TEST_CASE("all_dirs_from: every hierarchy of a v1 hybrid host once, named and unified too") {
-  const auto dirs = all_dirs_from(slurp(kV1 + "/proc_pid_cgroup"), slurp(kV1 + "/mountinfo"));
-  std::vector<std::string> expected;
-  for (const char* h : {"systemd", "pids", "blkio", "freezer", "devices", "memory", "cpuset", "cpuacct", "cpu", "unified"})
-    expected.push_back(std::string("/sys/fs/cgroup/") + h + "/docker/" + kV1Id);
-  CHECK(dirs == expected);
-  CHECK(all_dirs_from(slurp(kV2 + "/proc_pid_cgroup"), slurp(kV2 + "/mountinfo")) ==
-        std::vector<std::string>{"/sys/fs/cgroup/system.slice/docker-" + kV2Id + ".scope"});
-  // Co-mounted controllers are one hierarchy; an unmounted one is left out.
-  CHECK(all_dirs_from("4:cpu,cpuacct:/docker/abc\n5:hugetlb:/docker/abc\n",
-                      "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n") ==
-        std::vector<std::string>{"/sys/fs/cgroup/cpu,cpuacct/docker/abc"});
-  CHECK(all_dirs_from("", "").empty());
-}
-
 TEST_CASE("paths_from rejects empty and malformed input") {
   CHECK_FALSE(paths_from("", ""));
   CHECK_FALSE(paths_from("garbage\n::\n1:cpu\n2:cpu:relative\n", "- - -\n1 2 3\n\n"));
