@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -181,9 +182,11 @@ Watch::Watch(const state::Store& store, const std::string& id, int reader) : rea
   // The status files land in the run directory; a record replaced (a
   // destroy, another call's Termination) or removed, and override mode's
   // executor-exit, in the container's.
-  complete_ = inotify_ >= 0 &&
-              ::inotify_add_watch(inotify_, store.run_dir(id).c_str(), IN_MOVED_TO | IN_CLOSE_WRITE) >= 0 &&
-              ::inotify_add_watch(inotify_, store.dir(id).c_str(), IN_MOVED_TO | IN_MOVE_SELF | IN_DELETE_SELF) >= 0;
+  if (inotify_ >= 0) {
+    run_watch_ = ::inotify_add_watch(inotify_, store.run_dir(id).c_str(), IN_MOVED_TO | IN_CLOSE_WRITE);
+    dir_watch_ = ::inotify_add_watch(inotify_, store.dir(id).c_str(), IN_MOVED_TO | IN_MOVE_SELF | IN_DELETE_SELF);
+  }
+  complete_ = run_watch_ >= 0 && dir_watch_ >= 0;
 }
 
 Watch::~Watch() {
@@ -210,26 +213,63 @@ void Watch::processes(int init, int supervisor, unsigned long long supervisor_st
   follow(supervisor_, supervisor_pid_, supervisor, supervisor_start);
 }
 
+// The news in the queued events: none, the init's status file (`exit`, in
+// the run directory, which the task can also write as often as it likes),
+// or the container's own directory (the record replaced or removed,
+// override mode's executor-exit), which only this program writes. Anything
+// else the task does in its run directory is no news.
+Watch::News Watch::read_events() {
+  News news = News::none;
+  alignas(struct inotify_event) char buffer[4096];
+  for (ssize_t n; inotify_ >= 0 && (n = ::read(inotify_, buffer, sizeof buffer)) > 0;)
+    for (const char* p = buffer; p < buffer + n;) {
+      const auto* event = reinterpret_cast<const struct inotify_event*>(p);
+      const std::string name = event->len ? event->name : "";
+      if (event->wd != run_watch_ || (event->mask & IN_Q_OVERFLOW))
+        news = News::ours;
+      else if (name == "exit" && news == News::none)
+        news = News::status;
+      p += sizeof(struct inotify_event) + event->len;
+    }
+  return news;
+}
+
 void Watch::block() {
-  struct pollfd fds[4] = {{inotify_, POLLIN, 0}, {init_, POLLIN, 0}, {supervisor_, POLLIN, 0}, {reader_, 0, 0}};
-  // Every change has a watch: no timeout. A watch missing (no run
-  // directory, out of inotify instances): a look each second instead.
-  while (::poll(fds, 4, complete_ ? -1 : 1000) < 0 && errno == EINTR) {
+  using Clock = std::chrono::steady_clock;
+  // At most one look per kStatusLook for `exit` events: a task renaming
+  // onto it in a loop would otherwise have this root process, outside the
+  // container's cgroup, look at the container as fast as it can.
+  constexpr auto kStatusLook = std::chrono::milliseconds(100);
+  bool status_seen = false;
+  for (;;) {
+    struct pollfd fds[4] = {{inotify_, POLLIN, 0}, {init_, POLLIN, 0}, {supervisor_, POLLIN, 0}, {reader_, 0, 0}};
+    // Every change has a watch: no timeout. A watch missing (no run
+    // directory, out of inotify instances): a look each second instead.
+    int timeout = complete_ ? -1 : 1000;
+    if (status_seen)
+      timeout = static_cast<int>(std::max<long long>(
+          0, std::chrono::duration_cast<std::chrono::milliseconds>(next_status_look_ - Clock::now()).count()));
+    const int ready = ::poll(fds, 4, timeout);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;  // the time for a look has come
+    const News news = fds[0].revents ? read_events() : News::none;
+    // An exited process stays readable, a gone reader in error: stop
+    // watching them, the caller now knows.
+    auto exited = [](int& pidfd, const struct pollfd& polled) {
+      if (pidfd < 0 || !polled.revents) return false;
+      ::close(pidfd);
+      pidfd = -1;
+      return true;
+    };
+    const bool ended = exited(init_, fds[1]) | exited(supervisor_, fds[2]);
+    if (fds[3].revents) reader_ = -1;  // not ours to close
+    if (ended || fds[3].revents || news == News::ours) break;
+    if (news == News::status) {
+      status_seen = true;
+      if (Clock::now() >= next_status_look_) break;
+    }
   }
-  // Drain the events: the caller re-reads the state itself.
-  char buffer[4096];
-  while (inotify_ >= 0 && ::read(inotify_, buffer, sizeof buffer) > 0) {
-  }
-  // An exited process stays readable, a gone reader in error: stop watching
-  // them, the caller now knows.
-  auto exited = [](int& pidfd, const struct pollfd& polled) {
-    if (pidfd < 0 || !polled.revents) return;
-    ::close(pidfd);
-    pidfd = -1;
-  };
-  exited(init_, fds[1]);
-  exited(supervisor_, fds[2]);
-  if (fds[3].revents) reader_ = -1;  // not ours to close
+  next_status_look_ = Clock::now() + kStatusLook;
 }
 
 // What the sweep would do to a record: nothing, remove its container, or

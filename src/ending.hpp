@@ -3,6 +3,7 @@
 // destroy and recover. The container's init writes a status file into the
 // container's run directory as its last act; when it could not (SIGKILL,
 // docker kill, the engine's stop timeout) docker's own State answers.
+#include <chrono>
 #include <optional>
 #include <set>
 
@@ -49,10 +50,13 @@ std::optional<int> executor_status(const state::Record& record, const state::Sto
 mesos::containerizer::Termination settle(const Settings& settings, state::Locked& locked,
                                          const termination::Exit& container, std::optional<int> executor_status);
 
-// Blocks until something may have changed for the container: a status file
-// in its run directory (or override mode's executor-exit in its own), its record replaced or removed, its init or host
-// executor's supervisor exited, or the reader of `reader` (a pipe, -1 for
-// none) gone. No timeout: each change wakes it.
+// Blocks until something may have changed for the container: its status
+// file in its run directory (or override mode's executor-exit in its own
+// directory), its record replaced or removed, its init or host executor's
+// supervisor exited, or the reader of `reader` (a pipe, -1 for none) gone.
+// No timeout: each change wakes it. Other files the task makes in its run
+// directory wake nothing, and its writes of `exit` a look at most each
+// 100 ms.
 class Watch {
  public:
   Watch(const state::Store& store, const std::string& id, int reader);
@@ -65,9 +69,13 @@ class Watch {
   void block();
 
  private:
+  enum class News { none, status, ours };
   void follow(int& pidfd, int& pid, int now, unsigned long long start);
+  News read_events();
   int inotify_ = -1;
+  int run_watch_ = -1, dir_watch_ = -1;
   bool complete_ = false;
+  std::chrono::steady_clock::time_point next_status_look_{};
   int init_ = -1, init_pid_ = 0;
   int supervisor_ = -1, supervisor_pid_ = 0;
   int reader_ = -1;
