@@ -18,6 +18,7 @@
 
 #include "docker.hpp"
 #include "error.hpp"
+#include "process.hpp"
 #include "init/check_channel.h"
 
 namespace dc::enter {
@@ -288,7 +289,7 @@ bool Init::exits_within(double seconds) const {
 
 Outcome run(const Container& container, const Command& command, const docker::Client& docker, double timeout_seconds,
             int cancel_fd, bool relay) {
-  const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
+  const auto deadline = process::deadline_after(timeout_seconds);
   Outcome outcome;
   try {
     const std::string message = request(command);

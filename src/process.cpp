@@ -94,7 +94,7 @@ End await_end(pid_t pid, double timeout_seconds, int cancel_fd) {
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (pidfd < 0) throw Error(std::string("cannot watch the child: pidfd_open: ") + std::strerror(errno));
   using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
+  const auto deadline = deadline_after(timeout_seconds);
   struct pollfd fds[2] = {{pidfd, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
   int ready;
   do {
@@ -107,6 +107,11 @@ End await_end(pid_t pid, double timeout_seconds, int cancel_fd) {
 }
 
 }  // namespace
+
+std::chrono::steady_clock::time_point deadline_after(double seconds) {
+  const double bounded = seconds > 0 ? std::min(seconds, 1e8) : 0.0;
+  return std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long long>(bounded * 1000));
+}
 
 bool exits_within(pid_t pid, double timeout_seconds) { return await_end(pid, timeout_seconds, -1) == End::kExited; }
 

@@ -20,8 +20,12 @@ namespace {
 
 using Clock = Schedule::Clock;
 
+// A framework's seconds as a duration: NaN and below zero as 0, and at most
+// about three years, so that no conversion overflows (1e12 s would).
 Clock::duration seconds(double value) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(std::max(0.0, value)));
+  constexpr double kLongest = 1e8;
+  const double bounded = value > 0 ? std::min(value, kLongest) : 0.0;
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(bounded));
 }
 
 // A check's wait status in words. Not "exited with status N": the task's

@@ -52,6 +52,19 @@ TEST_CASE("schedule: the first check after the delay, each next one an interval 
   CHECK(schedule.due() == t0 + 37s);
 }
 
+TEST_CASE("schedule: a framework's huge or NaN seconds never overflow the clock") {
+  const auto t0 = Schedule::Clock::now();
+  auto check = shell_check("true");
+  check.set_delay_seconds(1e300);
+  check.set_interval_seconds(1e12);
+  Schedule schedule(check, t0);
+  CHECK(schedule.due() > t0 + 24h * 365);
+  schedule.passed(t0);
+  CHECK(schedule.due() > t0 + 24h * 365);
+  check.set_delay_seconds(std::nan(""));
+  CHECK(Schedule(check, t0).due() == t0);
+}
+
 TEST_CASE("schedule: the first result and every change are told, repeats are not") {
   const auto t0 = Schedule::Clock::now();
   const auto check = shell_check("true", 0, 10);
