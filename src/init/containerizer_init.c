@@ -217,25 +217,30 @@ static void checks_listen(const char *path)
 	mode_t old;
 	int fd, ok;
 
-	if (strlen(path) >= sizeof(addr.sun_path)) {
+	/* Bound under PATH.new and renamed to PATH once it listens: a host
+	 * that finds PATH connects to a listening socket, never to one bound
+	 * but not yet listening, whose refusal would read as the container's
+	 * end. */
+	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s.new", path) >=
+	    (int)sizeof(addr.sun_path)) {
 		warn("no checks: %s is too long for a socket", path);
 		return;
 	}
-	strcpy(addr.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		warn("no checks: socket: %s", strerror(errno));
 		return;
 	}
-	/* Whatever is at the path is from an earlier init in this directory. */
-	unlink(path);
+	/* Whatever is at the paths is from an earlier init in this directory. */
+	unlink(addr.sun_path);
 	/* Mode 0600: connecting takes write permission on the socket. */
 	old = umask(0177);
 	ok = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 &&
-	     listen(fd, CHECK_SLOTS) == 0;
+	     listen(fd, CHECK_SLOTS) == 0 && rename(addr.sun_path, path) == 0;
 	umask(old);
 	if (!ok) {
 		warn("no checks: cannot listen on %s: %s", path, strerror(errno));
+		unlink(addr.sun_path);
 		close(fd);
 		return;
 	}
