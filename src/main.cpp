@@ -8,13 +8,13 @@
 #include <functional>
 #include <iostream>
 
+#include "base/error.hpp"
+#include "base/log.hpp"
+#include "base/settings.hpp"
 #include "commands/commands.hpp"
-#include "error.hpp"
+#include "container/override_check.hpp"
 #include "executor/executor.hpp"
-#include "log.hpp"
-#include "messages.hpp"
-#include "override_check.hpp"
-#include "settings.hpp"
+#include "protocol/messages.hpp"
 
 namespace {
 

@@ -13,9 +13,9 @@
 #include <sstream>
 #include <vector>
 
-#include "capacity.hpp"
+#include "base/error.hpp"
 #include "commands/commands.hpp"
-#include "error.hpp"
+#include "container/capacity.hpp"
 
 namespace dc::commands {
 namespace {

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "settings.hpp"
-#include "termination.hpp"
+#include "base/settings.hpp"
+#include "protocol/termination.hpp"
 
 namespace dc::commands {
 
@@ -53,7 +53,7 @@ termination::Exit container_end(const Settings& settings, const std::string& con
 
 }  // namespace dc::commands
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace dc::commands {
 

@@ -9,11 +9,11 @@
 
 #include <set>
 
+#include "base/log.hpp"
 #include "commands/commands.hpp"
-#include "docker.hpp"
-#include "ending.hpp"
-#include "framing.hpp"
-#include "log.hpp"
+#include "container/ending.hpp"
+#include "docker/docker.hpp"
+#include "protocol/framing.hpp"
 
 namespace dc::commands {
 

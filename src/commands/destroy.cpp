@@ -4,14 +4,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "base/log.hpp"
 #include "commands/commands.hpp"
-#include "docker.hpp"
-#include "ending.hpp"
-#include "ids.hpp"
-#include "log.hpp"
-#include "messages.hpp"
-#include "process.hpp"
-#include "state.hpp"
+#include "container/ending.hpp"
+#include "container/state.hpp"
+#include "docker/docker.hpp"
+#include "host/process.hpp"
+#include "protocol/ids.hpp"
+#include "protocol/messages.hpp"
 
 namespace dc::commands {
 namespace {

@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "commands/commands.hpp"
-#include "docker.hpp"
-#include "enter.hpp"
-#include "ids.hpp"
-#include "state.hpp"
+#include "container/enter.hpp"
+#include "container/state.hpp"
+#include "docker/docker.hpp"
+#include "protocol/ids.hpp"
 
 namespace dc::commands {
 namespace {

@@ -9,12 +9,12 @@
 #include <map>
 #include <set>
 
+#include "base/log.hpp"
 #include "commands/commands.hpp"
-#include "docker.hpp"
-#include "ending.hpp"
-#include "ids.hpp"
-#include "labels.hpp"
-#include "log.hpp"
+#include "container/ending.hpp"
+#include "docker/docker.hpp"
+#include "protocol/ids.hpp"
+#include "protocol/labels.hpp"
 
 namespace dc::commands {
 namespace {

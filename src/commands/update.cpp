@@ -10,14 +10,14 @@
 
 #include <algorithm>
 
+#include "base/log.hpp"
 #include "commands/commands.hpp"
-#include "docker.hpp"
-#include "ending.hpp"
-#include "ids.hpp"
-#include "log.hpp"
-#include "messages.hpp"
-#include "resources.hpp"
-#include "state.hpp"
+#include "container/ending.hpp"
+#include "container/state.hpp"
+#include "docker/docker.hpp"
+#include "plan/resources.hpp"
+#include "protocol/ids.hpp"
+#include "protocol/messages.hpp"
 
 namespace dc::commands {
 namespace {

@@ -7,12 +7,12 @@
 #include <chrono>
 
 #include "commands/commands.hpp"
-#include "docker.hpp"
-#include "ending.hpp"
-#include "framing.hpp"
-#include "ids.hpp"
-#include "messages.hpp"
-#include "state.hpp"
+#include "container/ending.hpp"
+#include "container/state.hpp"
+#include "docker/docker.hpp"
+#include "protocol/framing.hpp"
+#include "protocol/ids.hpp"
+#include "protocol/messages.hpp"
 
 namespace dc::commands {
 namespace {

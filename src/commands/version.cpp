@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "commands/commands.hpp"
-#include "docker.hpp"
+#include "docker/docker.hpp"
 #include "version.h"  // generated at each build: DC_VERSION, DC_REVISION
 
 namespace dc::commands {

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "http/client.hpp"
-#include "run_argv.hpp"
+#include "plan/run_argv.hpp"
 
 namespace dc::executor {
 

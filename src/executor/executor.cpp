@@ -19,15 +19,15 @@
 #include <random>
 #include <thread>
 
+#include "base/log.hpp"
 #include "commands/commands.hpp"
-#include "docker.hpp"
+#include "container/state.hpp"
+#include "docker/docker.hpp"
 #include "executor/agent.hpp"
 #include "executor/health.hpp"
 #include "executor/task.hpp"
-#include "ids.hpp"
-#include "log.hpp"
-#include "process.hpp"
-#include "state.hpp"
+#include "host/process.hpp"
+#include "protocol/ids.hpp"
 
 namespace dc::executor {
 namespace {

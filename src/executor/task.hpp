@@ -15,7 +15,7 @@
 #include "executor.pb.h"
 #include "executor/config.hpp"
 #include "executor/outbox.hpp"
-#include "termination.hpp"
+#include "protocol/termination.hpp"
 
 namespace dc::executor {
 

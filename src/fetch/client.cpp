@@ -14,11 +14,11 @@
 #include <cstring>
 #include <optional>
 
-#include "error.hpp"
+#include "base/error.hpp"
+#include "base/log.hpp"
 #include "fetch/uri.hpp"
-#include "framing.hpp"
-#include "log.hpp"
-#include "process.hpp"
+#include "host/process.hpp"
+#include "protocol/framing.hpp"
 
 extern char** environ;
 

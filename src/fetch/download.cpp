@@ -14,10 +14,10 @@
 #include <cstring>
 #include <memory>
 
-#include "error.hpp"
+#include "base/error.hpp"
+#include "base/log.hpp"
 #include "fetch/mesos_fetcher.hpp"
 #include "fetch/uri.hpp"
-#include "log.hpp"
 
 namespace dc::fetch {
 namespace {

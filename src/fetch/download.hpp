@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "error.hpp"
-#include "run_argv.hpp"
+#include "base/error.hpp"
+#include "plan/run_argv.hpp"
 
 namespace dc::fetch {
 

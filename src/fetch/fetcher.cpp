@@ -14,12 +14,12 @@
 #include <cstring>
 #include <functional>
 
-#include "error.hpp"
+#include "base/error.hpp"
+#include "base/log.hpp"
 #include "fetch/archive.hpp"
 #include "fetch/cache.hpp"
 #include "fetch/download.hpp"
 #include "fetch/placed.hpp"
-#include "log.hpp"
 
 namespace dc::fetch {
 namespace {

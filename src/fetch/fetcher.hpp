@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "fetch/uri.hpp"
-#include "policy.hpp"
-#include "run_argv.hpp"
+#include "plan/policy.hpp"
+#include "plan/run_argv.hpp"
 
 namespace dc::fetch {
 

@@ -12,10 +12,10 @@
 #include <iostream>
 #include <sstream>
 
-#include "error.hpp"
+#include "base/error.hpp"
+#include "base/log.hpp"
 #include "fetch/fetcher.hpp"
-#include "framing.hpp"
-#include "log.hpp"
+#include "protocol/framing.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "run_argv.hpp"
+#include "plan/run_argv.hpp"
 
 namespace dc::fetch {
 

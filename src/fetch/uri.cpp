@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace dc::fetch {
 namespace {

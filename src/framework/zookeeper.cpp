@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "scheduler.pb.h"
 
 namespace dc::framework::zk {
