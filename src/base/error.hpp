@@ -10,4 +10,15 @@ struct Error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Runs `body`, prefixing any failure with the container it concerns, so the
+// one line on stderr says which container.
+template <typename Body>
+auto for_container(const std::string& id, Body&& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    throw Error("container " + id + ": " + e.what());
+  }
+}
+
 }  // namespace dc

@@ -5,7 +5,6 @@
 
 #include <cctype>
 #include <climits>
-#include <cstdlib>
 #include <sstream>
 
 #include "base/error.hpp"
@@ -65,9 +64,32 @@ std::vector<std::string> docker_hosts(const std::vector<std::string>& global_arg
   return hosts;
 }
 
-std::string Settings::work_directory() {
-  const char* value = std::getenv("MESOS_WORK_DIRECTORY");
-  return value ? value : "";
+std::string CallEnvironment::value(const std::string& name) const {
+  auto found = variables.find(name);
+  return found == variables.end() ? "" : found->second;
+}
+
+CallEnvironment read_environment(const char* const* environ) {
+  CallEnvironment result;
+  // A name given twice: the map keeps the last, as the environment handed
+  // on always did; the named fields the first, as getenv() reads them.
+  Environment first;
+  for (const char* const* entry = environ; *entry; ++entry) {
+    const std::string text(*entry);
+    const auto equals = text.find('=');
+    if (equals == std::string::npos) continue;
+    result.variables[text.substr(0, equals)] = text.substr(equals + 1);
+    first.emplace(text.substr(0, equals), text.substr(equals + 1));
+  }
+  auto value = [&first](const char* name) {
+    auto found = first.find(name);
+    return found == first.end() ? std::optional<std::string>() : found->second;
+  };
+  result.work_directory = value("MESOS_WORK_DIRECTORY").value_or("");
+  result.docker_host = value("DOCKER_HOST").value_or("");
+  result.path = value("PATH");
+  result.libexec_directory = value("MESOS_LIBEXEC_DIRECTORY").value_or("");
+  return result;
 }
 
 void add_flags(CLI::App& app, Settings& s) {
@@ -125,7 +147,7 @@ void add_flags(CLI::App& app, Settings& s) {
 
 void finalize(Settings& s) {
   if (s.state_dir.empty()) {
-    const std::string work = Settings::work_directory();
+    const std::string& work = s.environment.work_directory;
     s.state_dir = work.empty() ? "/var/lib/docker-containerizer" : work + "/docker-containerizer";
   }
   if (s.init.empty()) s.init = directory_of_self() + "/containerizer-init";

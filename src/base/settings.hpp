@@ -2,8 +2,11 @@
 // Operator settings: each is an environment variable CONTAINERIZER_* and a
 // command-line flag of the same name (environment.sh.dist documents them).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "base/types.hpp"
 
 // Only settings.cpp and main.cpp see CLI11: each file that includes it
 // constructs its validators at every start.
@@ -12,6 +15,21 @@ class App;
 }  // namespace CLI
 
 namespace dc {
+
+// This process's environment, read once by main (read_environment) and
+// passed down in Settings: nothing below main calls getenv.
+struct CallEnvironment {
+  Environment variables;               // all of it (launch passes the agent's on to the container)
+  std::string work_directory;          // MESOS_WORK_DIRECTORY: the agent instance this call belongs to
+  std::string docker_host;             // DOCKER_HOST
+  std::optional<std::string> path;     // PATH, unless unset
+  std::string libexec_directory;       // MESOS_LIBEXEC_DIRECTORY
+  // The variable `name`; empty when unset.
+  std::string value(const std::string& name) const;
+};
+
+// The environment `environ` holds (main passes its own).
+CallEnvironment read_environment(const char* const* environ);
 
 struct Settings {
   std::string docker = "docker";            // the docker CLI
@@ -40,7 +58,7 @@ struct Settings {
   uint64_t fetch_extract_max_entries = 100000;      // entries one archive may hold
   bool fetch_deny_local_addresses = false;  // refuse loopback and link-local addresses (http, https)
   std::string fetch_mesos_fetcher_schemes = "hdfs,hftp,s3,s3n,ftp,ftps";  // handed to mesos-fetcher
-  // Operator policy (src/policy.cpp parses and applies these).
+  // Operator policy (src/plan/policy.cpp parses and applies these).
   bool allow_docker_parameters = false;     // DockerInfo.parameters, CommandInfo.container.options
   std::string default_docker_parameters;    // key=value,... for containers with no parameters
   std::string global_container_mounts;      // host:container[:ro|rw],... in every container
@@ -52,15 +70,14 @@ struct Settings {
   std::string foreign_volumes = "none";     // none | outside | any: named volumes not of the Launch's role
   uint64_t pids_limit = 4096;               // --pids-limit of every container; 0: none
   bool always_pull = false;                 // pull at every launch, present or not (registry credentials)
-  // Operator hooks (src/hooks.cpp): executables `launched` and `ended` in hooks_dir.
+  // Operator hooks (src/container/hooks.cpp): executables `launched` and `ended` in hooks_dir.
   std::string hooks_dir;                    // empty: no hooks
   bool hooks_required = false;              // a failed `launched` fails the launch
   double hooks_timeout = 30;                // seconds a hook may run before it is killed
+  CallEnvironment environment;              // not a setting: what main read of the process's environment
 
   // docker_args split on whitespace.
   std::vector<std::string> docker_global_args() const;
-  // The agent instance this call belongs to ($MESOS_WORK_DIRECTORY).
-  static std::string work_directory();
 };
 
 // The engines -H/--host name in docker's global args, as the docker CLI

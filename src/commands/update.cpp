@@ -12,7 +12,7 @@
 
 #include "base/log.hpp"
 #include "commands/commands.hpp"
-#include "container/ending.hpp"
+#include "container/observed.hpp"
 #include "container/state.hpp"
 #include "docker/docker.hpp"
 #include "plan/resources.hpp"
@@ -55,7 +55,7 @@ void update_container(const Settings& settings, const mesos::containerizer::Upda
   const bool same_cpus = !wanted.cpus || *wanted.cpus == record.cpus;
   const bool same_mem = !wanted.mem_mib || resources::memory_bytes(*wanted.mem_mib) == record.mem_bytes;
   if (same_cpus && same_mem) return;
-  docker::Client docker(settings);
+  docker::Client docker(docker::cli_of(settings));
   if (!record.cgroups && !ending::refresh_pid(*locked, docker)) return ended(id, "it is not running");
   // docker update also succeeds on an exited container: tell it ourselves.
   if (!ending::init_alive(record)) return ended(id, "it has exited");

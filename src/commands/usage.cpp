@@ -7,7 +7,7 @@
 #include <chrono>
 
 #include "commands/commands.hpp"
-#include "container/ending.hpp"
+#include "container/observed.hpp"
 #include "container/state.hpp"
 #include "docker/docker.hpp"
 #include "protocol/framing.hpp"
@@ -89,7 +89,7 @@ mesos::ResourceStatistics usage_of(const Settings& settings, const std::string& 
     locked.reset();
     locked = state::Locked::open(store, id, true);
     if (!locked) throw Error("was destroyed");
-    if (!locked->record().cgroups && !ending::refresh_pid(*locked, docker::Client(settings)))
+    if (!locked->record().cgroups && !ending::refresh_pid(*locked, docker::Client(docker::cli_of(settings))))
       throw Error("is not running");
   }
   const state::Record& record = locked->record();

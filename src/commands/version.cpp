@@ -18,7 +18,7 @@ int version(const Settings& settings) {
   quick.docker_timeout = quick.docker_timeout > 0 ? std::min(quick.docker_timeout, 10.0) : 10.0;
   std::string docker;
   try {
-    docker = docker::Client(quick).client_version();
+    docker = docker::Client(docker::cli_of(quick)).client_version();
   } catch (const std::exception& e) {
     docker = std::string("unavailable: ") + e.what();
   }

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "plan/run_argv.hpp"
+#include "base/types.hpp"
 
 namespace dc::capacity {
 

@@ -6,7 +6,7 @@
 // seccomp filter, LSM label, no_new_privs, rlimits, user, namespaces and
 // cgroups the runtime gave the container. The host asks over the check
 // channel, a UNIX socket in the container's run directory
-// (src/init/check_channel.h), and reads back only the exit status. A
+// (src/protocol/check_channel.h), and reads back only the exit status. A
 // container with no channel (started by an older version) gets a `docker
 // exec` (docker.hpp). Nothing here enters a namespace or execs in the
 // container itself.

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <optional>
 
@@ -50,8 +49,8 @@ std::optional<std::string> failure(const Settings& settings, const state::Record
     auto path = find(settings, event);
     if (!path) return std::nullopt;
     process::Program program{*path, {*path}, environment(record, event), -1};
-    const char* search = std::getenv("PATH");
-    program.environment["PATH"] = search && *search ? search : kDefaultPath;
+    const auto& search = settings.environment.path;
+    program.environment["PATH"] = search && !search->empty() ? *search : kDefaultPath;
     // Its output belongs with the container's, where the operator looks;
     // nowhere when the task made that file something else (the hook must
     // still run: it may deregister what `launched` registered).

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -15,6 +14,7 @@
 #include "base/error.hpp"
 #include "base/settings.hpp"
 #include "host/process.hpp"
+#include "plan/run_argv.hpp"
 #include "protocol/ids.hpp"
 
 namespace dc::override_check {
@@ -83,9 +83,9 @@ json host_variables(const std::map<std::string, std::string>& environment) {
   return variables;
 }
 
-std::string variable(const char* name) {
-  const char* value = std::getenv(name);
-  if (!value || !*value) throw Error(std::string(name) + " is not set in the executor's environment");
+std::string variable(const CallEnvironment& environment, const char* name) {
+  std::string value = environment.value(name);
+  if (value.empty()) throw Error(std::string(name) + " is not set in the executor's environment");
   return value;
 }
 
@@ -127,13 +127,13 @@ void link_checker(const std::string& dir, const std::string& self) {
     throw Error("cannot link " + link + " to " + self + ": " + strerror(errno));
 }
 
-int run(int argc, char** argv) {
+int run(int argc, char** argv, const CallEnvironment& environment) {
   std::string container = "?";
   try {
-    container = variable(kContainerVariable);
+    container = variable(environment, kContainerVariable);
     ids::validate("container id", container);
-    const Target target{self_path(), variable(kStateDirVariable), container, process::environment()};
-    const std::string checker = variable("MESOS_LIBEXEC_DIRECTORY") + "/" + kCheckerName;
+    const Target target{self_path(), variable(environment, kStateDirVariable), container, environment.variables};
+    const std::string checker = variable(environment, "MESOS_LIBEXEC_DIRECTORY") + "/" + kCheckerName;
     if (::access(checker.c_str(), X_OK) != 0)
       throw Error("cannot run the agent's " + checker + ": " + strerror(errno));
     const std::string flag = "--health_check_json=";

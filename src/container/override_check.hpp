@@ -13,13 +13,12 @@
 #include <map>
 #include <string>
 
+#include "base/settings.hpp"
+
 namespace dc::override_check {
 
 // The name the executor runs; this program behaves as the wrapper under it.
 inline constexpr const char* kCheckerName = "mesos-health-check";
-// The executor's environment tells the wrapper its container.
-inline constexpr const char* kContainerVariable = "DOCKER_CONTAINERIZER_CONTAINER_ID";
-inline constexpr const char* kStateDirVariable = "DOCKER_CONTAINERIZER_STATE_DIR";
 
 struct Target {
   std::string self;          // this program
@@ -45,6 +44,6 @@ void link_checker(const std::string& dir, const std::string& self);
 // (MESOS_LIBEXEC_DIRECTORY/mesos-health-check) with the check rewritten.
 // Returns only when the check is not run: 1, after one line on stderr (the
 // sandbox's stderr, the executor's).
-int run(int argc, char** argv);
+int run(int argc, char** argv, const CallEnvironment& environment);
 
 }  // namespace dc::override_check

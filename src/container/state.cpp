@@ -92,18 +92,17 @@ void write_atomically(const std::string& path, const std::string& content, bool 
 
 }  // namespace
 
+// The record's plain fields, each named once: to_json and from_json both
+// follow this list. A key that an older record lacks leaves the field's
+// default; a value of the wrong type is a CorruptRecord.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Record, container_id, slave_id, name, work_directory, sandbox,
+                                                docker_id, image_id, image_digest, image, framework_id, executor_id,
+                                                task_id, network, ip, ports, override_mode, cpus, mem_bytes, cfs, pid,
+                                                supervisor_pid, supervisor_start, waiter_pid, agent_gone, destroying,
+                                                ended_at, removed, delivered)
+
 std::string to_json(const Record& r) {
-  json j = {{"container_id", r.container_id}, {"slave_id", r.slave_id}, {"name", r.name},
-            {"work_directory", r.work_directory}, {"sandbox", r.sandbox}, {"docker_id", r.docker_id},
-            {"image_id", r.image_id}, {"image_digest", r.image_digest}, {"image", r.image},
-            {"framework_id", r.framework_id}, {"executor_id", r.executor_id}, {"task_id", r.task_id},
-            {"network", r.network}, {"ip", r.ip}, {"ports", r.ports},
-            {"override_mode", r.override_mode}, {"cpus", r.cpus}, {"mem_bytes", r.mem_bytes},
-            {"cfs", r.cfs}, {"pid", r.pid}, {"supervisor_pid", r.supervisor_pid},
-            {"supervisor_start", r.supervisor_start},
-            {"waiter_pid", r.waiter_pid}, {"agent_gone", r.agent_gone},
-            {"destroying", r.destroying}, {"ended_at", r.ended_at}, {"removed", r.removed},
-            {"delivered", r.delivered}};
+  json j = r;
   if (r.cgroups) j["cgroups"] = cgroups_json(*r.cgroups);
   if (r.termination) j["termination"] = termination_json(*r.termination);
   if (r.task_end) j["task_end"] = termination_json(*r.task_end);
@@ -120,34 +119,7 @@ Record from_json(const std::string& text) {
   if (j.is_discarded() || !j.is_object()) throw CorruptRecord("corrupt record: not a JSON object");
   Record r;
   try {
-    r.container_id = j.value("container_id", "");
-    r.slave_id = j.value("slave_id", "");
-    r.name = j.value("name", "");
-    r.work_directory = j.value("work_directory", "");
-    r.sandbox = j.value("sandbox", "");
-    r.docker_id = j.value("docker_id", "");
-    r.image_id = j.value("image_id", "");
-    r.image_digest = j.value("image_digest", "");
-    r.image = j.value("image", "");
-    r.framework_id = j.value("framework_id", "");
-    r.executor_id = j.value("executor_id", "");
-    r.task_id = j.value("task_id", "");
-    r.network = j.value("network", "");
-    r.ip = j.value("ip", "");
-    r.ports = j.value("ports", std::vector<std::string>{});
-    r.override_mode = j.value("override_mode", false);
-    r.cpus = j.value("cpus", 0.0);
-    r.mem_bytes = j.value("mem_bytes", uint64_t{0});
-    r.cfs = j.value("cfs", false);
-    r.pid = j.value("pid", 0);
-    r.supervisor_pid = j.value("supervisor_pid", 0);
-    r.supervisor_start = j.value("supervisor_start", 0ULL);
-    r.waiter_pid = j.value("waiter_pid", 0);
-    r.agent_gone = j.value("agent_gone", false);
-    r.destroying = j.value("destroying", false);
-    r.ended_at = j.value("ended_at", 0.0);
-    r.removed = j.value("removed", false);
-    r.delivered = j.value("delivered", false);
+    j.get_to(r);
     if (j.contains("cgroups")) r.cgroups = cgroups_from(j["cgroups"]);
     if (j.contains("termination")) r.termination = termination_from(j["termination"]);
     if (j.contains("task_end")) r.task_end = termination_from(j["task_end"]);

@@ -13,7 +13,7 @@
 #include "base/error.hpp"
 #include "containerizer.pb.h"
 #include "host/cgroups.hpp"
-#include "plan/run_argv.hpp"
+#include "base/types.hpp"
 
 namespace dc::state {
 
@@ -26,7 +26,7 @@ struct Record {
   std::string docker_id;       // empty until docker run returned
   std::string image_id;        // the image it was created from (sha256:...)
   std::string image_digest;    // and its registry digest, repository@sha256:...
-  // What the hooks tell of the container (src/hooks.cpp); empty in records
+  // What the hooks tell of the container (src/container/hooks.cpp); empty in records
   // from before they were kept.
   std::string image;           // as the Launch names it
   std::string framework_id;
@@ -89,7 +89,7 @@ class Store {
   // What `docker image inspect` last told of the image `name`
   // (STATE_DIR/images/): launch runs an image it knows without asking the
   // engine first, and the first look at the container confirms it
-  // (ending.cpp). nullopt when never seen. A cache: written atomically, not
+  // (container/image.cpp). nullopt when never seen. A cache: written atomically, not
   // durably, no lock (writers of one name write the same facts).
   std::optional<Image> image(const std::string& name) const;
   void remember(const std::string& name, const Image& image) const;

@@ -173,18 +173,17 @@ std::vector<Listed> parse_ps(const std::string& lines) {
   return result;
 }
 
-std::string endpoint(const std::vector<std::string>& global_args, const char* docker_host) {
+std::string endpoint(const std::vector<std::string>& global_args, const std::string& docker_host) {
   const auto hosts = docker_hosts(global_args);
   if (!hosts.empty()) return hosts.front();
-  if (docker_host && *docker_host) return docker_host;
+  if (!docker_host.empty()) return docker_host;
   return "unix:///var/run/docker.sock";
 }
 
 // Like a shell's PATH lookup. Not bp::search_path: its boost::filesystem
 // paths load the whole locale at each start (LANG), a dozen files per call.
-std::string search_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin");
+std::string search_path(const std::string& name, const std::optional<std::string>& path) {
+  std::istringstream dirs(path ? *path : "/usr/local/bin:/usr/bin:/bin");
   for (std::string dir; std::getline(dirs, dir, ':');) {
     std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
@@ -192,13 +191,20 @@ std::string search_path(const std::string& name) {
   return "";
 }
 
-Client::Client(const Settings& settings)
-    : global_args_(settings.docker_global_args()),
-      timeout_(settings.docker_timeout),
-      endpoint_(endpoint(global_args_, std::getenv("DOCKER_HOST"))) {
-  executable_ = settings.docker.find('/') != std::string::npos ? settings.docker : search_path(settings.docker);
+Cli cli_of(const Settings& settings) {
+  const CallEnvironment& environment = settings.environment;
+  return {settings.docker,         settings.docker_global_args(), settings.docker_timeout,
+          environment.docker_host, environment.path,              environment.variables};
+}
+
+Client::Client(const Cli& cli)
+    : global_args_(cli.global_args),
+      timeout_(cli.timeout),
+      endpoint_(endpoint(global_args_, cli.docker_host)),
+      environment_(cli.environment) {
+  executable_ = cli.docker.find('/') != std::string::npos ? cli.docker : search_path(cli.docker, cli.path);
   if (executable_.empty())
-    throw Error("docker CLI '" + settings.docker + "' not found in PATH (CONTAINERIZER_DOCKER)");
+    throw Error("docker CLI '" + cli.docker + "' not found in PATH (CONTAINERIZER_DOCKER)");
 }
 
 Result Client::call(const std::vector<std::string>& args, const LineWatcher& watcher) const {
@@ -285,7 +291,7 @@ bool Client::remove(const std::string& name) const {
 process::Outcome Client::exec(const std::string& name, const std::vector<std::string>& argv,
                               const std::map<std::string, std::string>& environment, double timeout_seconds,
                               int cancel_fd, int out_fd, int err_fd) const {
-  process::Program program{executable_, {executable_}, process::environment(), out_fd, err_fd};
+  process::Program program{executable_, {executable_}, environment_, out_fd, err_fd};
   program.argv.insert(program.argv.end(), global_args_.begin(), global_args_.end());
   program.argv.push_back("exec");
   for (const auto& [key, value] : environment) program.argv.insert(program.argv.end(), {"-e", key + "=" + value});

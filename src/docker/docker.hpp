@@ -10,7 +10,7 @@
 
 #include "base/settings.hpp"
 #include "host/process.hpp"
-#include "plan/run_argv.hpp"
+#include "base/types.hpp"
 
 namespace dc::docker {
 
@@ -51,7 +51,19 @@ std::optional<Image> parse_image(const std::string& json);
 std::vector<Listed> parse_ps(const std::string& lines);
 // The engine docker talks to: -H/--host in the global args, else
 // DOCKER_HOST, else docker's default socket.
-std::string endpoint(const std::vector<std::string>& global_args, const char* docker_host);
+std::string endpoint(const std::vector<std::string>& global_args, const std::string& docker_host);
+
+// What the client needs to run docker.
+struct Cli {
+  std::string docker;                    // CONTAINERIZER_DOCKER: a path, or a name looked up in PATH
+  std::vector<std::string> global_args;  // CONTAINERIZER_DOCKER_ARGS, split
+  double timeout = 0;                    // CONTAINERIZER_DOCKER_TIMEOUT (0: none)
+  std::string docker_host;               // DOCKER_HOST, which the CLI reads itself: for messages
+  std::optional<std::string> path;       // PATH, unless unset
+  Environment environment;               // this process's: docker exec's client runs in it
+};
+// Those fields of the settings and the environment main read.
+Cli cli_of(const Settings& settings);
 
 // Sees each line docker writes to stdout as it comes, and nullptr after
 // each second without output.
@@ -59,7 +71,7 @@ using LineWatcher = std::function<void(const std::string* line)>;
 
 class Client {
  public:
-  explicit Client(const Settings& settings);
+  explicit Client(const Cli& cli);
 
   // Runs `docker <global args> <args>`; `watcher` sees its output as it
   // comes (pull progress belongs in the sandbox's stderr file as it happens).
@@ -111,6 +123,7 @@ class Client {
   std::vector<std::string> global_args_;
   double timeout_;
   std::string endpoint_;
+  Environment environment_;
 };
 
 }  // namespace dc::docker

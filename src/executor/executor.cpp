@@ -20,7 +20,7 @@
 #include <thread>
 
 #include "base/log.hpp"
-#include "commands/commands.hpp"
+#include "container/observed.hpp"
 #include "container/state.hpp"
 #include "docker/docker.hpp"
 #include "executor/agent.hpp"
@@ -45,7 +45,7 @@ constexpr auto kShutdownMargin = 2s;
 // of its external containerizer's `wait`s answers nothing until one of those
 // returns (README, "Agents under load"); after kAgentSilence of that the
 // executor gives up, so that its own wait returns, and the Termination tells
-// the agent the task's end (ending.cpp).
+// the agent the task's end (container/settled.cpp).
 constexpr auto kProbeEvery = 5s;
 constexpr auto kAgentSilence = 20s;
 
@@ -63,17 +63,6 @@ std::string random_uuid() {
   bytes[6] = static_cast<char>((bytes[6] & 0x0f) | 0x40);
   bytes[8] = static_cast<char>((bytes[8] & 0x3f) | 0x80);
   return bytes;
-}
-
-const char* state_name(mesos::TaskState state) {
-  switch (state) {
-    case mesos::TASK_RUNNING: return "TASK_RUNNING";
-    case mesos::TASK_KILLING: return "TASK_KILLING";
-    case mesos::TASK_FINISHED: return "TASK_FINISHED";
-    case mesos::TASK_FAILED: return "TASK_FAILED";
-    case mesos::TASK_KILLED: return "TASK_KILLED";
-    default: return "TASK_?";
-  }
 }
 
 class Executor {
@@ -288,7 +277,7 @@ void Executor::start_checks(const mesos::TaskInfo& task) {
                id_, describe(check.command()), check.delay_seconds(), check.interval_seconds(),
                check.timeout_seconds(), check.consecutive_failures(), check.grace_period_seconds());
   const enter::Container container{state::Store(settings_.state_dir).run_dir(id_), name_};
-  checker_ = std::make_unique<Checker>(check, inspected_->pid, container, docker::Client(settings_),
+  checker_ = std::make_unique<Checker>(check, inspected_->pid, container, docker::Client(docker::cli_of(settings_)),
                                        [this](const Verdict& verdict) { health(verdict); });
 }
 
@@ -341,7 +330,7 @@ void Executor::deliver() {
   while (!quitting_) {
     const auto now = Clock::now();
     if (connected_) {
-      if (auto update = task_.outbox().due(now)) {
+      if (auto update = task_.outbox().pick(now)) {
         attempt(lock, *update);
         continue;
       }
@@ -380,7 +369,7 @@ void Executor::attempt(std::unique_lock<std::mutex>& lock, const mesos::TaskStat
   lock.lock();
   const auto now = Clock::now();
   const int attempts = task_.outbox().attempted(update.uuid(), failure.empty(), now);
-  const std::string state = std::string(state_name(update.state())) +
+  const std::string state = mesos::TaskState_Name(update.state()) +
                             (!update.has_healthy() ? "" : update.healthy() ? " (healthy)" : " (unhealthy)");
   if (failure.empty()) {
     heard_at_ = now;
@@ -423,7 +412,7 @@ void Executor::stop(std::optional<Task::Stop> stop, const char* why) {
   spdlog::info("container {}: {}: stopping the container with a grace period of {} s", id_, why, seconds);
   stopper_ = std::thread([this, seconds] {
     try {
-      docker::Client(settings_).stop(name_, seconds);
+      docker::Client(docker::cli_of(settings_)).stop(name_, seconds);
     } catch (const Error& e) {
       std::lock_guard lock(mutex_);
       spdlog::error("container {}: {}", id_, e.what());
@@ -558,7 +547,7 @@ void Executor::subscribe_loop() {
 void Executor::inspect() {
   docker::Container container;
   try {
-    if (auto found = docker::Client(settings_).inspect(name_)) container = *found;
+    if (auto found = docker::Client(docker::cli_of(settings_)).inspect(name_)) container = *found;
   } catch (const Error& e) {
     std::lock_guard lock(mutex_);
     spdlog::warn("container {}: TASK_RUNNING goes without the container's network: {}", id_, e.what());
@@ -571,7 +560,7 @@ void Executor::inspect() {
 void Executor::watch() {
   termination::Exit exit{SIGKILL, false};
   try {
-    exit = commands::container_end(settings_, id_);
+    exit = ending::container_end(settings_, id_);
   } catch (const Error& e) {
     std::lock_guard lock(mutex_);
     spdlog::error("{}", e.what());
@@ -589,7 +578,7 @@ void Executor::watch() {
 
 int run(const Settings& settings, const std::string& container_id) {
   ids::validate("container id", container_id);
-  const Config config = config_from(process::environment());
+  const Config config = config_from(settings.environment.variables);
   std::string name;
   {
     const state::Store store(settings.state_dir);

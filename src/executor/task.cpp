@@ -110,7 +110,7 @@ std::vector<mesos::TaskStatus> Task::ended(const termination::Exit& exit, uint64
 }
 
 std::vector<mesos::TaskStatus> Task::terminal() {
-  if (!exit_ || !launched() || terminal_sent_) return {};
+  if (!exit_ || !launched() || terminal_queued_) return {};
   const int code = exit_->status;
   mesos::TaskStatus update;
   if (WIFEXITED(code) && WEXITSTATUS(code) == 0) {
@@ -127,7 +127,7 @@ std::vector<mesos::TaskStatus> Task::terminal() {
     update.set_healthy(false);
     update.set_message(update.message() + "; " + *unhealthy_);
   }
-  terminal_sent_ = true;
+  terminal_queued_ = true;
   outbox_.add(update);
   return {update};
 }

@@ -78,9 +78,9 @@ class Task {
 
   bool launched() const { return launched_; }
   bool container_ended() const { return exit_.has_value(); }
-  bool terminal_sent() const { return terminal_sent_; }
+  bool terminal_queued() const { return terminal_queued_; }
   // The terminal update was acknowledged: the executor's work is done.
-  bool done() const { return terminal_sent_ && outbox_.empty(); }
+  bool done() const { return terminal_queued_ && outbox_.empty(); }
   Outbox& outbox() { return outbox_; }
 
  private:
@@ -100,7 +100,7 @@ class Task {
   std::optional<std::string> unhealthy_;  // why the health check killed it
   std::optional<termination::Exit> exit_;
   uint64_t mem_limit_bytes_ = 0;
-  bool terminal_sent_ = false;
+  bool terminal_queued_ = false;
   Outbox outbox_;
 };
 

@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
-#include <cstdlib>
 #include <cstring>
 #include <optional>
 
@@ -45,9 +44,9 @@ std::vector<std::string> fetcher_argv(const Settings& settings, const std::strin
                                    "--host-paths", settings.host_volumes,
                                    "--log-level", settings.log_level,
                                    "--frame-limit", std::to_string(settings.frame_limit)};
-  const char* libexec = std::getenv("MESOS_LIBEXEC_DIRECTORY");
-  if (libexec && *libexec && ::access((std::string(libexec) + "/mesos-fetcher").c_str(), X_OK) == 0)
-    argv.insert(argv.end(), {"--mesos-fetcher", std::string(libexec) + "/mesos-fetcher"});
+  const std::string& libexec = settings.environment.libexec_directory;
+  if (!libexec.empty() && ::access((libexec + "/mesos-fetcher").c_str(), X_OK) == 0)
+    argv.insert(argv.end(), {"--mesos-fetcher", libexec + "/mesos-fetcher"});
   if (settings.fetch_deny_local_addresses) argv.push_back("--deny-local-addresses");
   if (user)
     argv.insert(argv.end(), {"--uid", std::to_string(user->uid), "--gid", std::to_string(user->gid),

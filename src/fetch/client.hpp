@@ -6,7 +6,7 @@
 
 #include "containerizer.pb.h"
 #include "base/settings.hpp"
-#include "plan/run_argv.hpp"
+#include "base/types.hpp"
 
 namespace dc::fetch {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "plan/run_argv.hpp"
+#include "base/types.hpp"
 
 namespace dc::fetch {
 

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "base/error.hpp"
 
@@ -127,6 +128,12 @@ std::optional<std::string> read_beneath(const std::string& dir, const std::strin
   if (got > limit) throw Error("cannot read " + path + ": larger than " + std::to_string(limit) + " bytes");
   text.resize(got);
   return text;
+}
+
+std::string real_path(const std::string& path) {
+  std::error_code error;
+  const std::filesystem::path resolved = std::filesystem::weakly_canonical(path, error);
+  return error ? path : resolved.string();
 }
 
 }  // namespace dc::files

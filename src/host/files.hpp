@@ -40,4 +40,9 @@ Fd open_beneath(const std::string& dir, const std::string& relative, int flags, 
 // regular file or holds more than `limit` bytes.
 std::optional<std::string> read_beneath(const std::string& dir, const std::string& relative, size_t limit);
 
+// `path` with `..` and symlinks resolved as far as it exists, lexically
+// beyond; `path` itself when it cannot be resolved. The caller normalises
+// it (policy::normalize): plan/ compares paths and reads no file system.
+std::string real_path(const std::string& path);
+
 }  // namespace dc::files

@@ -19,8 +19,6 @@
 
 #include "base/error.hpp"
 
-extern char** environ;
-
 namespace dc::process {
 namespace {
 
@@ -210,16 +208,6 @@ unsigned long long start_time(pid_t pid) {
 bool same_process(pid_t pid, unsigned long long start) {
   if (start == 0) return ::kill(pid, 0) == 0 || errno != ESRCH;
   return start_time(pid) == start;
-}
-
-std::map<std::string, std::string> environment() {
-  std::map<std::string, std::string> result;
-  for (char** entry = environ; *entry; ++entry) {
-    std::string text(*entry);
-    auto equals = text.find('=');
-    if (equals != std::string::npos) result[text.substr(0, equals)] = text.substr(equals + 1);
-  }
-  return result;
 }
 
 }  // namespace dc::process

@@ -85,7 +85,5 @@ unsigned long long start_time(pid_t pid);
 // recorded, then any process with that pid).
 bool same_process(pid_t pid, unsigned long long start);
 
-// This process's environment, by name.
-std::map<std::string, std::string> environment();
 
 }  // namespace dc::process

@@ -276,8 +276,8 @@ Policy from(const Settings& settings) {
   return policy;
 }
 
-std::vector<std::string> engine_sockets(const Settings& settings,
-                                        const std::map<std::string, std::string>& environment) {
+std::vector<std::string> engine_sockets(const std::vector<std::string>& docker_global_args,
+                                        const std::string& docker_host) {
   std::vector<std::string> sockets;
   // docker's, containerd's, and the containerd dockerd runs itself.
   for (const char* run : {"/var/run", "/run"})
@@ -288,9 +288,8 @@ std::vector<std::string> engine_sockets(const Settings& settings,
     if (host.compare(0, scheme.size(), scheme) == 0 && absolute(host.substr(scheme.size())))
       sockets.push_back(normalize(host.substr(scheme.size())));
   };
-  auto docker_host = environment.find("DOCKER_HOST");
-  if (docker_host != environment.end()) add(docker_host->second);
-  for (const auto& host : docker_hosts(settings.docker_global_args())) add(host);
+  add(docker_host);
+  for (const auto& host : docker_hosts(docker_global_args)) add(host);
   return sockets;
 }
 
@@ -467,12 +466,6 @@ void check_host_volume(const Policy& policy, const std::string& given, const std
   if (normalize(resolved) == normalize(sandbox))
     throw Error(what + " is the sandbox itself, which the container has already (" + kHostVolumes +
                 "=any allows it)");
-}
-
-std::string resolve(const std::string& path) {
-  std::error_code error;
-  const fs::path resolved = fs::weakly_canonical(path, error);
-  return normalize(error ? path : resolved.string());
 }
 
 }  // namespace dc::policy

@@ -3,7 +3,8 @@
 // (CONTAINERIZER_ALLOW_DOCKER_PARAMETERS, _DOCKER_PARAMETER_KEYS,
 // _ALLOW_PRIVILEGED, _HOST_VOLUMES, _FOREIGN_VOLUMES) and what every
 // container gets (_DEFAULT_DOCKER_PARAMETERS, _GLOBAL_CONTAINER_MOUNTS). It lives on the agent, so no scheduler can
-// bypass it. Pure but for resolve(); run_argv.cpp and the fetcher ask it, and
+// bypass it. Pure (the file system is asked by files::real_path); run_argv.cpp and
+// the fetcher ask it, and
 // every refusal names the setting that would allow what was refused.
 #include <map>
 #include <string>
@@ -51,10 +52,11 @@ struct Policy {
 Policy from(const Settings& settings);
 
 // Where the engines this host runs listen: docker's and containerd's
-// default sockets, DOCKER_HOST's and CONTAINERIZER_DOCKER_ARGS' unix sockets.
-// Whoever reaches one runs any container: root on the host.
-std::vector<std::string> engine_sockets(const Settings& settings,
-                                        const std::map<std::string, std::string>& environment);
+// default sockets, and the unix sockets that DOCKER_HOST (`docker_host`)
+// and docker's global args (CONTAINERIZER_DOCKER_ARGS) name. Whoever
+// reaches one runs any container: root on the host.
+std::vector<std::string> engine_sockets(const std::vector<std::string>& docker_global_args,
+                                        const std::string& docker_host);
 
 // `key=value,key=value` (a key may repeat; `\,` is a comma in a value).
 Parameters parse_parameters(const std::string& text, const std::string& setting);
@@ -129,9 +131,5 @@ void check_host_volume(const Policy& policy, const std::string& given, const std
 
 // `path` with `..`, `.` and repeated or trailing slashes removed.
 std::string normalize(const std::string& path);
-
-// `path` with `..` and symlinks resolved as far as it exists, lexically
-// beyond. Reads the file system: launch calls it, never run_argv.
-std::string resolve(const std::string& path);
 
 }  // namespace dc::policy

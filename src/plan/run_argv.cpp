@@ -2,11 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
 
 #include "base/error.hpp"
-#include "container/override_check.hpp"
-#include "plan/policy.hpp"
+#include "plan/internal.hpp"
 #include "plan/resources.hpp"
 #include "protocol/check_channel.h"
 #include "protocol/ids.hpp"
@@ -19,37 +17,10 @@ using mesos::CommandInfo;
 using mesos::ContainerInfo;
 using mesos::containerizer::Launch;
 
-// Variables the agent adds for an executor (PROTOCOL.md). Only these reach
-// the container: the agent's own environment (its flags, PATH, HOME) never.
-const char* const kExecutorVariables[] = {
-    "MESOS_FRAMEWORK_ID", "MESOS_EXECUTOR_ID", "MESOS_SLAVE_ID", "MESOS_SLAVE_PID",
-    "MESOS_AGENT_ENDPOINT", "MESOS_CHECKPOINT", "MESOS_RECOVERY_TIMEOUT",
-    "MESOS_SUBSCRIPTION_BACKOFF_MAX", "MESOS_HTTP_COMMAND_EXECUTOR",
-    "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "MESOS_NATIVE_LIBRARY", "MESOS_NATIVE_JAVA_LIBRARY",
-    "LIBPROCESS_IP"};
-
-// PORTn variables for at most this many ports: an agent offers 31000-32000
-// by default, and a Launch's ranges must not turn into megabytes of argv.
-constexpr size_t kMaxPortVariables = 1024;
-
-
-// The agent's work directory, as the agent tells every call.
-std::string work_directory(const Environment& environment) {
-  auto work = environment.find("MESOS_WORK_DIRECTORY");
-  return work == environment.end() ? "" : work->second;
-}
-
 // The CommandInfo whose command runs inside the container.
 const CommandInfo& container_command(const Launch& launch, TaskMode mode) {
   if (mode != TaskMode::executor) return launch.task_info().command();
   return launch.executor_info().command();
-}
-
-// The ContainerInfo that applies: the task's, else the executor's.
-const ContainerInfo* container_info(const Launch& launch) {
-  if (launch.task_info().has_container()) return &launch.task_info().container();
-  if (launch.executor_info().has_container()) return &launch.executor_info().container();
-  return nullptr;
 }
 
 std::optional<std::string> image_of(const ContainerInfo& info) {
@@ -68,35 +39,11 @@ std::string legacy_image(const std::string& image) {
   return rest.size() > 0 && rest[0] == '/' ? rest.substr(1) : rest;
 }
 
-bool contains_any(const std::string& value, const char* characters) {
-  return value.find_first_of(characters) != std::string::npos;
-}
-
-// A --mount value of `type` (bind, volume); fields are CSV, so any field
-// with a comma or quote is quoted.
-std::string mount_value(const std::string& type, const std::string& source, const std::string& target,
-                        bool readonly) {
-  auto field = [](const std::string& text) {
-    if (!contains_any(text, ",\"")) return text;
-    std::string quoted = "\"";
-    for (char c : text) quoted += (c == '"') ? std::string("\"\"") : std::string(1, c);
-    return quoted + "\"";
-  };
-  return "type=" + type + "," + field("source=" + source) + "," + field("target=" + target) +
-         (readonly ? ",readonly" : "");
-}
-
 // Refuses what docker could read as an option or split into two images.
 void check_image(const std::string& image) {
   bool bad = image.empty() || image[0] == '-';
   for (unsigned char c : image) bad = bad || c <= ' ' || c == 0x7f;
   if (bad) throw Error("invalid image name '" + image.substr(0, 64) + "': empty, a leading '-', spaces or control characters");
-}
-
-// An environment name with '=' would set another variable than it says.
-void check_variable(const std::string& name) {
-  if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos)
-    throw Error("invalid environment variable name '" + name.substr(0, 64) + "': empty or with '=' or NUL");
 }
 
 // exec() would cut an argument at a NUL byte: refuse rather than run
@@ -105,15 +52,6 @@ void check_no_nul(const std::vector<std::string>& args) {
   for (const auto& arg : args)
     if (arg.find('\0') != std::string::npos)
       throw Error("a value holds a NUL byte: '" + arg.substr(0, arg.find('\0')).substr(0, 64) + "...'");
-}
-
-std::string join_path(const std::string& base, const std::string& path) {
-  if (path.empty() || path[0] == '/') return path;
-  return base + (base.size() && base.back() == '/' ? "" : "/") + path;
-}
-
-void add(std::vector<std::string>& args, std::initializer_list<std::string> more) {
-  args.insert(args.end(), more.begin(), more.end());
 }
 
 resources::Allotment allotment(const Launch& launch) {
@@ -235,96 +173,6 @@ void add_network(const Launch& launch, const ContainerInfo* info, const policy::
   }
 }
 
-// The path launch resolved (symlinks, `..`), else `path` normalised.
-std::string resolved(const RunInputs& inputs, const std::string& path) {
-  auto found = inputs.resolved_paths.find(path);
-  return found != inputs.resolved_paths.end() ? found->second : policy::normalize(path);
-}
-
-// `-v SOURCE:TARGET:MODE`, or a --mount where `:` or `,` would split it.
-void add_mount(const std::string& type, const std::string& source, const std::string& target, bool readonly,
-               RunPlan& plan) {
-  if (contains_any(source + target, ":,"))
-    add(plan.args, {"--mount", mount_value(type, source, target, readonly)});
-  else
-    add(plan.args, {"-v", source + ":" + target + (readonly ? ":ro" : ":rw")});
-}
-
-void add_bind(const std::string& host, const std::string& target, bool readonly, RunPlan& plan) {
-  add_mount("bind", host, target, readonly, plan);
-}
-
-// The paths in the container that mounts take: one mount a path, so that
-// two volumes never meet on one, and none on or above the program's own
-// mounts (the sandbox, the init, its run directory, libexec), which it would
-// hide or fill with their mount points.
-struct Taken {
-  std::vector<std::string> own;
-  std::set<std::string> paths;
-};
-void claim(Taken& taken, const std::string& target, const std::string& what) {
-  const std::string path = policy::normalize(target);
-  for (const auto& own : taken.own)
-    if (path == "/" || own.compare(0, path.size() + 1, path + "/") == 0)
-      throw Error(what + " at '" + target + "' would hold the container's own mount " + own);
-  if (!taken.paths.insert(path).second)
-    throw Error("two volumes on one path: " + what + " at '" + target + "', which another mount of the container takes");
-}
-
-// The agent's persistent volumes and the named docker volumes (volumes.cpp).
-// Persistent volumes are the agent's own disk, given by the master: no
-// host-path policy applies; named volumes' drivers and local devices ask it.
-void add_agent_volumes(const Launch& launch, const ContainerInfo* info, const Settings& settings,
-                       const policy::Policy& policy, const RunInputs& inputs, Taken& taken, RunPlan& plan) {
-  plan.volumes = volumes::of(launch, info, work_directory(inputs.environment), settings.sandbox_directory);
-  for (const auto& mount : plan.volumes) {
-    claim(taken, mount.target, mount.what);
-    if (mount.named) {
-      if (plan.role.empty()) plan.role = volumes::role_of(launch);
-      policy::check_volume_driver(policy, mount.what, mount.driver);
-      if (mount.driver.empty() || mount.driver == "local") policy::check_local_volume(policy, mount.what, mount.options);
-      const std::string device = volumes::local_device(mount);
-      if (!device.empty()) policy::check_host_path(policy, mount.what + " (device " + device + ")", resolved(inputs, device));
-    }
-    add_mount(mount.named ? "volume" : "bind", mount.source, mount.target, mount.readonly, plan);
-  }
-}
-
-void add_volumes(const Launch& launch, const ContainerInfo* info, const std::string& sandbox,
-                 const Settings& settings, const policy::Policy& policy, const RunInputs& inputs, Taken& taken,
-                 RunPlan& plan) {
-  for (const auto& mount : policy.global_container_mounts) {
-    claim(taken, mount.container, "global mount '" + mount.host + "'");
-    add_bind(mount.host, mount.container, mount.readonly, plan);
-  }
-  add_agent_volumes(launch, info, settings, policy, inputs, taken, plan);
-  if (!info) return;
-  for (const auto& volume : info->volumes()) {
-    if (volumes::is_named(volume)) continue;
-    if (volume.container_path().empty())
-      throw Error("volume '" + volume.host_path() + "' has no container_path");
-    if (volume.host_path().empty())
-      throw Error("volume at '" + volume.container_path() + "' has no host_path: image volumes are not supported");
-    if (volume.host_path()[0] != '/' && volume.container_path()[0] != '/')
-      throw Error("volume '" + volume.host_path() + "': host_path and container_path are both relative");
-    if ((volume.host_path()[0] != '/' && policy::climbs(volume.host_path())) ||
-        (volume.container_path()[0] != '/' && policy::climbs(volume.container_path())))
-      throw Error("volume '" + volume.host_path() + "' -> '" + volume.container_path() +
-                  "': a relative path with '..' would leave the sandbox");
-    const std::string host = join_path(sandbox, volume.host_path());
-    const std::string real = resolved(inputs, host);
-    policy::check_host_volume(policy, volume.host_path(), real, resolved(inputs, sandbox));
-    const std::string target = join_path(settings.sandbox_directory, volume.container_path());
-    claim(taken, target, "volume '" + volume.host_path() + "'");
-    // What was checked is what docker binds, not a path a symlink may turn elsewhere later.
-    add_bind(policy.any_host_volume ? host : real, target, volume.mode() == mesos::Volume::RO, plan);
-  }
-  if (info->has_docker() && !info->docker().volume_driver().empty()) {
-    policy::check_volume_driver(policy, "DockerInfo.volume_driver", info->docker().volume_driver());
-    add(plan.args, {"--volume-driver", info->docker().volume_driver()});
-  }
-}
-
 // The operator's default parameters, then the framework's: its
 // DockerInfo.parameters and legacy options, as the policy allows them.
 void add_parameters(const Launch& launch, const ContainerInfo* info, const policy::Policy& policy, RunPlan& plan) {
@@ -337,61 +185,6 @@ void add_parameters(const Launch& launch, const ContainerInfo* info, const polic
   const auto options = policy::docker_options(policy, given);
   plan.args.insert(plan.args.end(), options.args.begin(), options.args.end());
   plan.warnings.insert(plan.warnings.end(), options.warnings.begin(), options.warnings.end());
-}
-
-void merge(const CommandInfo& command, Environment& into) {
-  for (const auto& variable : command.environment().variables()) {
-    check_variable(variable.name());
-    into[variable.name()] = variable.value();
-  }
-}
-
-// Marathon's port variables: PORT0...PORTn and PORTS (comma-separated) from
-// the task's ports resources (else the executor's, for a Launch without a
-// task) in the order given, PORT = PORT0, and PORT_<container port> = the
-// host port of each port mapping. A variable the task's (or executor's)
-// own environment sets is kept as it is.
-void add_port_variables(const Launch& launch, const ContainerInfo* info, Environment& into, RunPlan& plan) {
-  const auto& task = launch.task_info().resources();
-  auto ports = resources::ports(resources::has_ports(task) ? task : launch.executor_info().resources(),
-                                kMaxPortVariables + 1);
-  if (ports.size() > kMaxPortVariables) {
-    ports.pop_back();
-    plan.warnings.push_back("ports beyond the first " + std::to_string(kMaxPortVariables) +
-                            " get no PORTn variables");
-  }
-  std::string all;
-  for (size_t i = 0; i < ports.size(); ++i) {
-    into.emplace("PORT" + std::to_string(i), std::to_string(ports[i]));
-    all += (i ? "," : "") + std::to_string(ports[i]);
-  }
-  if (!ports.empty()) {
-    into.emplace("PORT", std::to_string(ports[0]));
-    into.emplace("PORTS", all);
-  }
-  if (info)
-    for (const auto& mapping : info->docker().port_mappings())
-      into.emplace("PORT_" + std::to_string(mapping.container_port()), std::to_string(mapping.host_port()));
-}
-
-Environment container_environment(const Launch& launch, const Settings& settings, TaskMode mode,
-                                  const Environment& environment, const ContainerInfo* info, RunPlan& plan) {
-  Environment result;
-  merge(launch.task_info().command(), result);
-  if (mode == TaskMode::executor) {
-    merge(launch.executor_info().command(), result);
-    for (const char* key : kExecutorVariables) {
-      auto found = environment.find(key);
-      if (found != environment.end()) result[key] = found->second;
-    }
-    // The agent's own port leaks into what it passes (PROTOCOL.md).
-    result["LIBPROCESS_PORT"] = "0";
-    result["MESOS_DIRECTORY"] = settings.sandbox_directory;
-  }
-  add_port_variables(launch, info, result, plan);
-  result["MESOS_SANDBOX"] = settings.sandbox_directory;
-  result["MESOS_CONTAINER_NAME"] = plan.name;
-  return result;
 }
 
 void add_user(const RunInputs& inputs, RunPlan& plan) {
@@ -476,6 +269,12 @@ HostExecutor own_executor(const Launch& launch, const Settings& settings, const 
 
 }  // namespace
 
+const ContainerInfo* container_info(const Launch& launch) {
+  if (launch.task_info().has_container()) return &launch.task_info().container();
+  if (launch.executor_info().has_container()) return &launch.executor_info().container();
+  return nullptr;
+}
+
 bool is_command_task(const Launch& launch) {
   return launch.has_task_info() && launch.task_info().has_command() && !launch.task_info().has_executor();
 }
@@ -502,19 +301,6 @@ TaskMode task_mode(const Launch& launch, const Settings& settings, const Environ
 std::string user_name(const Launch& launch, TaskMode mode) {
   const CommandInfo& command = container_command(launch, mode);
   return command.has_user() ? command.user() : launch.user();
-}
-
-std::vector<std::string> host_paths(const Launch& launch, const Settings& settings, const Environment& environment) {
-  std::vector<std::string> paths = {launch.directory()};
-  if (const ContainerInfo* info = container_info(launch))
-    for (const auto& volume : info->volumes())
-      if (!volume.host_path().empty()) paths.push_back(join_path(launch.directory(), volume.host_path()));
-  for (const auto& mount :
-       volumes::of(launch, container_info(launch), work_directory(environment), settings.sandbox_directory))
-    if (const std::string device = volumes::local_device(mount); !device.empty()) paths.push_back(device);
-  const auto sockets = policy::engine_sockets(settings, environment);
-  paths.insert(paths.end(), sockets.begin(), sockets.end());
-  return paths;
 }
 
 std::string repo_digest(const std::string& image, const std::vector<std::string>& repo_digests) {
@@ -544,8 +330,8 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   if (sandbox.empty() || sandbox[0] != '/') throw Error("Launch has no absolute directory (the sandbox)");
   if (policy::climbs(sandbox)) throw Error("sandbox directory '" + sandbox + "' has a '..' component");
   policy::Policy policy = policy::from(settings);
-  for (const auto& socket : policy::engine_sockets(settings, inputs.environment))
-    policy.engine_sockets.push_back(resolved(inputs, socket));
+  for (const auto& socket : engine_sockets(settings, inputs.environment))
+    policy.engine_sockets.push_back(mounts::resolved(inputs, socket));
   auto image = select_image(launch, inputs.environment);
   if (!image)
     throw Error("no image: the Launch names none and MESOS_DEFAULT_CONTAINER_IMAGE is unset "
@@ -565,33 +351,15 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   add_resources(launch, settings, plan);
   add_pids_limit(settings, policy, plan);
   add_network(launch, info, policy, plan);
-  auto libexec = inputs.environment.find("MESOS_LIBEXEC_DIRECTORY");
-  const bool mount_libexec = settings.mount_libexec && inputs.libexec_exists && libexec != inputs.environment.end();
-  Taken taken;
-  const std::string sandbox_dir = policy::normalize(settings.sandbox_directory);
-  taken.own = {sandbox_dir, kRunDirPath, kInitPath};
-  if (mount_libexec) taken.own.push_back(policy::normalize(libexec->second));
-  taken.paths.insert(taken.own.begin(), taken.own.end());
-  taken.paths.insert({sandbox_dir + "/stdout", sandbox_dir + "/stderr"});
-  add_volumes(launch, info, sandbox, settings, policy, inputs, taken, plan);
-  add(plan.args, {"--mount", mount_value("bind", sandbox, settings.sandbox_directory, false)});
-  // Each log file a mount point of its own: the task gets EBUSY when it
-  // unlinks or renames one, even as root, so the file the agent opens by
-  // name as root (SANDBOX/stderr, for every call) stays this one and
-  // never becomes the task's link.
-  for (const char* log : {"stdout", "stderr"})
-    add(plan.args, {"--mount", mount_value("bind", join_path(sandbox, log), sandbox_dir + "/" + log, false)});
-  add(plan.args, {"--mount", mount_value("bind", inputs.run_dir, kRunDirPath, false)});
-  add(plan.args, {"--mount", mount_value("bind", inputs.init, kInitPath, true)});
-  if (mount_libexec) add(plan.args, {"--mount", mount_value("bind", libexec->second, libexec->second, true)});
+  mounts::add_all(launch, info, sandbox, settings, policy, inputs, plan);
   add_parameters(launch, info, policy, plan);
   add(plan.args, {"-w", settings.sandbox_directory});
-  for (const auto& [key, value] : container_environment(launch, settings, mode, inputs.environment, info, plan))
+  for (const auto& [key, value] : variables::container_environment(launch, settings, mode, inputs.environment, info, plan))
     add(plan.args, {"-e", key + "=" + value});
   add(plan.args, {"--entrypoint", kInitPath, plan.image});
   add(plan.args, {"--stdout", settings.sandbox_directory + "/stdout", "--stderr",
                   settings.sandbox_directory + "/stderr", "--status", kRunDirPath + "/exit"});
-  // Health checks and `enter` go to the init (src/enter.hpp).
+  // Health checks and `enter` go to the init (src/container/enter.hpp).
   add(plan.args, {"--checks", kRunDirPath + "/" + CHECK_CHANNEL_NAME});
   if (settings.log_max_bytes)
     add(plan.args, {"--log-max-size", std::to_string(settings.log_max_bytes), "--log-keep",

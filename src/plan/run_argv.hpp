@@ -11,34 +11,14 @@
 
 #include "containerizer.pb.h"
 #include "base/settings.hpp"
+#include "base/types.hpp"
 #include "plan/volumes.hpp"
 
 namespace dc {
 
-using Environment = std::map<std::string, std::string>;
-
 // Where the init and its status file appear inside every container.
 inline const std::string kInitPath = "/mnt/mesos/containerizer-init";
 inline const std::string kRunDirPath = "/mnt/mesos/containerizer";
-
-struct UserIds {
-  uint32_t uid = 0;
-  uint32_t gid = 0;
-  std::vector<uint32_t> groups;  // supplementary groups of the user on the host
-};
-
-// The image's own ENTRYPOINT and CMD, needed when the command has no value.
-struct ImageCommand {
-  std::vector<std::string> entrypoint;
-  std::vector<std::string> cmd;
-};
-
-// What `docker image inspect` told of the image about to run.
-struct Image {
-  std::string id;                         // sha256:... of its config
-  std::vector<std::string> repo_digests;  // repository@sha256:... of its registry manifests
-  ImageCommand command;
-};
 
 struct RunInputs {
   Environment environment;               // this process's environment (the agent's plus executor variables)
@@ -62,6 +42,13 @@ struct RunInputs {
 //   host: the same, with this program's own executor on the host speaking
 //     the v1 executor API (agents with MESOS_AGENT_ENDPOINT: 0.27 and later).
 enum class TaskMode { executor, override, host };
+
+namespace override_check {
+// The host executor's environment tells override mode's health checker
+// (container/override_check.hpp) its container.
+inline constexpr const char* kContainerVariable = "DOCKER_CONTAINERIZER_CONTAINER_ID";
+inline constexpr const char* kStateDirVariable = "DOCKER_CONTAINERIZER_STATE_DIR";
+}  // namespace override_check
 
 // Override mode's host executor: the agent's command executor with
 // `--override -- <this program> --state-dir <dir> await <id>`.
@@ -98,6 +85,9 @@ bool is_command_task(const mesos::containerizer::Launch& launch);
 TaskMode task_mode(const mesos::containerizer::Launch& launch, const Settings& settings,
                    const Environment& environment);
 
+// The ContainerInfo that applies: the task's, else the executor's.
+const mesos::ContainerInfo* container_info(const mesos::containerizer::Launch& launch);
+
 // The image, first found: task docker image, task mesos image, the same in the
 // executor's container, legacy CommandInfo.container.image (task, executor),
 // MESOS_DEFAULT_CONTAINER_IMAGE. Legacy `docker:///x` and `docker://h:p/x` are
@@ -110,7 +100,7 @@ std::optional<std::string> select_image(const mesos::containerizer::Launch& laun
 std::string user_name(const mesos::containerizer::Launch& launch, TaskMode mode);
 
 // The host paths plan_run compares, for RunInputs::resolved_paths: the
-// Launch's sandbox and volumes, the engine's sockets.
+// Launch's sandbox and volumes, the engine's sockets (mounts.cpp).
 std::vector<std::string> host_paths(const mesos::containerizer::Launch& launch, const Settings& settings,
                                     const Environment& environment);
 

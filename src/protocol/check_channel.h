@@ -1,6 +1,6 @@
 /*
  * The check channel's messages, shared by the container's init (C) and the
- * host side (src/enter.cpp, C++): pure, bounded, no allocation, unit-tested
+ * host side (src/container/enter.cpp, C++): pure, bounded, no allocation, unit-tested
  * (tests/unit/check_channel_test.cpp).
  *
  * The channel is a UNIX SOCK_SEQPACKET socket that the init listens on in

@@ -1,4 +1,4 @@
-// The check channel's messages (src/init/check_channel.h), as the host
+// The check channel's messages (src/protocol/check_channel.h), as the host
 // encodes a request (enter::request) and the container's init decodes it,
 // and the reply both ways: every malformed or oversized message is refused,
 // never read past its end.

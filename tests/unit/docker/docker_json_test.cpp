@@ -2,9 +2,11 @@
 // (tests/fixtures/docker/README.md): no docker is needed to run these.
 #include "docker/docker.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
+#include "plan/policy.hpp"
 #include "protocol/labels.hpp"
 #include "protocol/termination.hpp"
 
@@ -176,14 +178,23 @@ TEST_CASE("parse_ps skips incomplete lines and needs no final newline") {
 
 TEST_CASE("endpoint names the engine docker talks to") {
   using dc::docker::endpoint;
-  CHECK(endpoint({}, nullptr) == "unix:///var/run/docker.sock");
   CHECK(endpoint({}, "") == "unix:///var/run/docker.sock");
   CHECK(endpoint({}, "tcp://127.0.0.1:2375") == "tcp://127.0.0.1:2375");
   CHECK(endpoint({"-H", "unix:///run/d.sock"}, "tcp://x:1") == "unix:///run/d.sock");
-  CHECK(endpoint({"--config", "/etc/d", "--host=unix:///a.sock"}, nullptr) == "unix:///a.sock");
-  CHECK(endpoint({"--host", "unix:///b.sock"}, nullptr) == "unix:///b.sock");
-  CHECK(endpoint({"-H"}, nullptr) == "unix:///var/run/docker.sock");
+  CHECK(endpoint({"--config", "/etc/d", "--host=unix:///a.sock"}, "") == "unix:///a.sock");
+  CHECK(endpoint({"--host", "unix:///b.sock"}, "") == "unix:///b.sock");
+  CHECK(endpoint({"-H"}, "") == "unix:///var/run/docker.sock");
   // The forms policy::engine_sockets reads too (one parser, issue 31).
-  CHECK(endpoint({"-Hunix:///c.sock"}, nullptr) == "unix:///c.sock");
-  CHECK(endpoint({"-H=unix:///e.sock"}, nullptr) == "unix:///e.sock");
+  CHECK(endpoint({"-Hunix:///c.sock"}, "") == "unix:///c.sock");
+  CHECK(endpoint({"-H=unix:///e.sock"}, "") == "unix:///e.sock");
+}
+
+TEST_CASE("-H: the engine docker talks to is a socket the policy refuses, in every form docker reads") {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"-H", "unix:///srv/x.sock"}, {"--host", "unix:///srv/x.sock"},
+        {"-H=unix:///srv/x.sock"}, {"--host=unix:///srv/x.sock"}, {"-Hunix:///srv/x.sock"}}) {
+    CHECK(dc::docker::endpoint(args, "") == "unix:///srv/x.sock");
+    const auto sockets = dc::policy::engine_sockets(args, "");
+    CHECK(std::count(sockets.begin(), sockets.end(), "/srv/x.sock") == 1);
+  }
 }

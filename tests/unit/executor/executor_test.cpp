@@ -288,25 +288,25 @@ mesos::TaskStatus update(const std::string& uuid, mesos::TaskState state) {
 TEST_CASE("outbox: in order, each retried with a doubling backoff until accepted") {
   Outbox outbox;
   const auto t0 = Outbox::Clock::now();
-  CHECK_FALSE(outbox.due(t0));
+  CHECK_FALSE(outbox.pick(t0));
   CHECK_FALSE(outbox.next());
   outbox.add(update("1", mesos::TASK_RUNNING));
   outbox.add(update("2", mesos::TASK_FINISHED));
-  REQUIRE(outbox.due(t0));
-  CHECK(outbox.due(t0)->uuid() == "1");
+  REQUIRE(outbox.pick(t0));
+  CHECK(outbox.pick(t0)->uuid() == "1");
   CHECK(outbox.attempted("1", false, t0) == 1);
   // The failed one waits its backoff, and the one behind it waits too.
-  CHECK_FALSE(outbox.due(t0));
+  CHECK_FALSE(outbox.pick(t0));
   CHECK(outbox.next() == t0 + Outbox::kFirstBackoff);
-  CHECK(outbox.due(t0 + Outbox::kFirstBackoff)->uuid() == "1");
+  CHECK(outbox.pick(t0 + Outbox::kFirstBackoff)->uuid() == "1");
   outbox.attempted("1", false, t0);
   CHECK(outbox.next() == t0 + 2 * Outbox::kFirstBackoff);
   for (int i = 0; i < 10; ++i) outbox.attempted("1", false, t0);
   CHECK(outbox.next() == t0 + Outbox::kMaxBackoff);
   CHECK(outbox.attempted("1", true, t0) == 13);
-  CHECK(outbox.due(t0)->uuid() == "2");
+  CHECK(outbox.pick(t0)->uuid() == "2");
   outbox.attempted("2", true, t0);
-  CHECK_FALSE(outbox.due(t0));
+  CHECK_FALSE(outbox.pick(t0));
   CHECK(outbox.updates().size() == 2);
 }
 
@@ -318,11 +318,11 @@ TEST_CASE("outbox: accepted but not acknowledged, all go again; acknowledged, fo
   outbox.attempted("1", true, t0);
   outbox.attempted("2", true, t0);
   CHECK(outbox.next() == t0 + Outbox::kResend);
-  CHECK_FALSE(outbox.due(t0 + Outbox::kResend - std::chrono::milliseconds(1)));
-  CHECK(outbox.due(t0 + Outbox::kResend)->uuid() == "1");
+  CHECK_FALSE(outbox.pick(t0 + Outbox::kResend - std::chrono::milliseconds(1)));
+  CHECK(outbox.pick(t0 + Outbox::kResend)->uuid() == "1");
   CHECK(outbox.acknowledge("1"));
   CHECK_FALSE(outbox.acknowledge("1"));
-  CHECK(outbox.due(t0 + Outbox::kResend)->uuid() == "2");
+  CHECK(outbox.pick(t0 + Outbox::kResend)->uuid() == "2");
   CHECK(outbox.attempted("gone", true, t0) == 0);
   CHECK(outbox.acknowledge("2"));
   CHECK(outbox.empty());
@@ -334,7 +334,7 @@ TEST_CASE("outbox: a SUBSCRIBE carries every update, which then counts as accept
   outbox.add(update("1", mesos::TASK_FINISHED));
   outbox.attempted("1", false, t0);
   outbox.subscribed(t0);
-  CHECK_FALSE(outbox.due(t0));
+  CHECK_FALSE(outbox.pick(t0));
   CHECK(outbox.next() == t0 + Outbox::kResend);
 }
 

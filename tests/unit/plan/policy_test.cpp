@@ -128,13 +128,13 @@ TEST_CASE("the engine's socket is refused under every prefix, and so is any dire
 
 TEST_CASE("engine sockets: docker's and containerd's defaults, DOCKER_HOST's, -H's in the docker args") {
   dc::Settings settings;
-  const auto defaults = policy::engine_sockets(settings, {});
+  const auto defaults = policy::engine_sockets({}, "");
   for (const std::string socket : {"/var/run/docker.sock", "/run/docker.sock", "/run/containerd/containerd.sock",
                                     "/run/docker/containerd/containerd.sock"})
     CHECK(std::find(defaults.begin(), defaults.end(), socket) != defaults.end());
   auto extra = [&](const std::string& args, const std::string& docker_host) {
     settings.docker_args = args;
-    auto sockets = policy::engine_sockets(settings, {{"DOCKER_HOST", docker_host}});
+    auto sockets = policy::engine_sockets(settings.docker_global_args(), docker_host);
     sockets.erase(sockets.begin(), sockets.begin() + static_cast<long>(defaults.size()));
     return sockets;
   };

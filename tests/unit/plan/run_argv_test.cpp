@@ -1219,7 +1219,7 @@ TEST_CASE("host volumes are checked where they resolve to, and bound there") {
 }
 
 TEST_CASE("host_paths: the sandbox, each volume's host path, the engine's sockets") {
-  const Args sockets = dc::policy::engine_sockets(settings(), {});
+  const Args sockets = dc::policy::engine_sockets(settings().docker_global_args(), "");
   Args expected = {kSandbox, "/srv/a", kSandbox + "/b"};
   expected.insert(expected.end(), sockets.begin(), sockets.end());
   CHECK(dc::host_paths(launch(container("", volume("/a", "/srv/a") + volume("/b", "b"))), settings(), {}) == expected);

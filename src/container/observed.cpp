@@ -1,4 +1,4 @@
-#include "container/ending.hpp"
+#include "container/observed.hpp"
 
 #include <poll.h>
 #include <signal.h>
@@ -9,19 +9,19 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 
 #include "base/error.hpp"
 #include "base/log.hpp"
-#include "container/hooks.hpp"
+#include "container/image.hpp"
+#include "container/settled.hpp"
 #include "host/files.hpp"
 #include "host/process.hpp"
+#include "protocol/ids.hpp"
 
 namespace dc::ending {
 namespace {
 
 using termination::Exit;
-namespace fs = std::filesystem;
 
 // A status file is two short lines; /proc's stat and cgroup files are a
 // few hundred bytes.
@@ -43,56 +43,16 @@ std::optional<Exit> status_file(const std::string& dir, const std::string& name)
   return text ? termination::parse_status_file(*text) : std::nullopt;
 }
 
-double now() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
-
 void learn(state::Locked& locked, const docker::Container& container, const docker::Client& docker) {
   auto& record = locked.record();
   record.docker_id = container.id;
   record.pid = container.pid;
   record.cgroups = cgroups::paths_of_pid(container.pid);
-  confirm_image(locked, container, docker);
+  image::confirm(locked, container, docker);
   locked.save();
 }
 
-// A command task's container ends with its task (host and override mode).
-// The agent reports a task that no update of the executor ended with the
-// Termination's state (Slave::sendExecutorTerminatedStatusUpdate, 0.28 and
-// 1.0; without one, TASK_FAILED): give it the task's real end. A destroy is
-// left alone: the agent then has its own reason.
-void tell_task_end(state::Record& record, const Exit& container) {
-  auto& termination = *record.termination;
-  if (record.task_end) {
-    termination.set_state(record.task_end->state());
-    termination.set_message(record.task_end->message());
-    termination.clear_reasons();
-    for (int reason : record.task_end->reasons())
-      termination.add_reasons(static_cast<mesos::TaskStatus::Reason>(reason));
-  } else if (!termination.has_state()) {
-    termination.set_state(container.status == 0 ? mesos::TASK_FINISHED : mesos::TASK_FAILED);
-  }
-}
-
 }  // namespace
-
-void confirm_image(state::Locked& locked, const docker::Container& container, const docker::Client& docker) {
-  auto& record = locked.record();
-  if (container.image.empty() || container.image == record.image_id) return;
-  const std::string launched = record.image_id;
-  record.image_id = container.image;
-  record.image_digest.clear();
-  if (record.image.empty()) record.image = container.image_name;
-  if (auto image = docker.image(container.image)) {
-    record.image_digest = repo_digest(record.image, image->repo_digests);
-    if (!record.image.empty()) locked.store().remember(record.image, *image);
-  }
-  if (!launched.empty())
-    spdlog::warn("container {}: runs image {} ({}), not {}: the tag moved since this state directory last saw it",
-                 record.container_id, record.image, record.image_digest.empty() ? record.image_id : record.image_digest,
-                 launched);
-}
 
 bool init_alive(const state::Record& record) {
   if (record.pid <= 0) return false;
@@ -120,7 +80,7 @@ std::optional<Exit> container_exit(state::Locked& locked, const state::Store& st
     // Ended before any look learned it: this is the first, and the last,
     // chance to confirm its image (saved with the Termination).
     if (record.pid == 0)
-      if (auto container = docker.inspect(record.name)) confirm_image(locked, *container, docker);
+      if (auto container = docker.inspect(record.name)) image::confirm(locked, *container, docker);
     return exit;
   }
   if (init_alive(record)) return std::nullopt;
@@ -149,32 +109,6 @@ std::optional<int> executor_status(const state::Record& record, const state::Sto
     return SIGKILL;
   }
   return std::nullopt;
-}
-
-mesos::containerizer::Termination settle(const Settings& settings, state::Locked& locked, const Exit& container,
-                                         std::optional<int> executor_status) {
-  auto& record = locked.record();
-  if (record.termination) return *record.termination;
-  Exit reported = container;
-  // The host executor's status stands for the container's, unless the
-  // container ended by the memory limit: that is what the agent must hear
-  // (Mesos's command executor reports the task and exits 0).
-  if (executor_status && !(container.oom && container.status != 0)) reported.status = *executor_status;
-  record.termination = termination::make(reported, record.destroying, record.mem_bytes);
-  if (record.override_mode && !record.destroying) tell_task_end(record, container);
-  record.ended_at = now();
-  locked.save();
-  spdlog::info("container {} ended: {}", record.container_id, record.termination->message());
-  // The durable save above is the `ended` hook's claim: whoever records the
-  // Termination runs the hook, and no one records it twice. At most once:
-  // a crash (or the agent's SIGKILL) between the save and the hook's end
-  // loses that run instead of repeating it, because the rule is
-  // "never twice" and a hook that registers and deregisters services or
-  // firewall rules must not act twice on one container. Without the lock:
-  // every other call on the container reads the Termination meanwhile.
-  locked.release();
-  hooks::ended(settings, record);
-  return *record.termination;
 }
 
 Watch::Watch(const state::Store& store, const std::string& id, int reader) : reader_(reader) {
@@ -272,82 +206,75 @@ void Watch::block() {
   next_status_look_ = Clock::now() + kStatusLook;
 }
 
-// What the sweep would do to a record: nothing, remove its container, or
-// forget it (its container is gone and the agent collected its sandbox).
-enum class Due { nothing, removal, forgetting };
+namespace {
 
-Due due(const state::Record& record, const Settings& settings) {
-  // Another agent's (a shared state directory) is its own sweep's.
-  if (!state::ours(record, Settings::work_directory())) return Due::nothing;
-  // Until a wait delivered the Termination the container stays, so that
-  // `containers` keeps listing it and the agent comes to wait for it.
-  if (!record.termination || !record.delivered) return Due::nothing;
-  if (!record.removed) return now() - record.ended_at >= settings.remove_delay ? Due::removal : Due::nothing;
-  std::error_code ignored;
-  return fs::exists(record.sandbox, ignored) ? Due::nothing : Due::forgetting;
-}
-
-// Does what is due to one record.
-void sweep_record(const Settings& settings, const state::Store& store, const std::string& id,
-                  std::optional<docker::Client>& docker) {
+// One look; `record_seen` says whether an earlier look found the record
+// (one missing now was destroyed meanwhile).
+Look look(const Settings& settings, const state::Store& store, const docker::Client& docker, const std::string& id,
+          Settle settle, bool& record_seen) {
   auto locked = state::Locked::open(store, id);
-  if (!locked) return;
+  if (!locked) {
+    if (!record_seen) throw Error("unknown container (no record in " + store.root() + ")");
+    // Destroyed and its record removed between two looks.
+    Look destroyed;
+    destroyed.termination = termination::make({SIGKILL, false}, true, 0);
+    destroyed.container = termination::Exit{SIGKILL, false};
+    return destroyed;
+  }
+  record_seen = true;
   auto& record = locked->record();
-  if (due(record, settings) == Due::removal) {
-    if (!docker) docker.emplace(settings);
-    docker->remove(record.name);
-    record.removed = true;
-    locked->save();
-    spdlog::info("removed ended container {}", record.name);
+  if (record.termination) {
+    Look recorded;
+    recorded.termination = record.termination;
+    return recorded;
   }
-  if (due(record, settings) == Due::forgetting) locked->remove();
+  if (record.name.empty() || record.docker_id.empty())
+    throw Error("its launch did not finish; destroy it");
+  auto exit = container_exit(*locked, store, docker);
+  Look result{std::nullopt, exit, record.pid, record.supervisor_pid, record.supervisor_start,
+              !exit && !init_alive(record), record.name};
+  if (!exit || settle == Settle::no) return result;
+  std::optional<int> executor;
+  if (record.override_mode) {
+    executor = executor_status(record, store);
+    if (!executor) return result;
+  }
+  result.termination = ending::settle(settings, *locked, *exit, executor);
+  return result;
 }
 
-void sweep(const Settings& settings) {
+}  // namespace
+
+Look until(const Settings& settings, const std::string& id, Settle settle, int reader,
+           const std::function<bool(const Look&)>& done) {
+  ids::validate("container id", id);
   state::Store store(settings.state_dir);
-  std::optional<docker::Client> docker;
-  // One container that cannot be removed blocks no other: it is tried
-  // again by the next sweep.
-  for (const auto& id : store.ids()) {
-    try {
-      sweep_record(settings, store, id, docker);
-    } catch (const std::exception& e) {
-      spdlog::warn("container {}: not cleaned up: {}", id, e.what());
-    }
+  docker::Client docker(docker::cli_of(settings));
+  bool record_seen = false;
+  Look last = look(settings, store, docker, id, settle, record_seen);
+  if (done(last)) return last;
+  // Watch first, then look again: an end between the two looks still wakes us.
+  Watch watch(store, id, reader);
+  for (;;) {
+    watch.processes(last.pid, last.supervisor_pid, last.supervisor_start);
+    last = look(settings, store, docker, id, settle, record_seen);
+    if (done(last)) return last;
+    if (last.lagging)
+      docker.wait(last.name);
+    else
+      watch.block();
   }
 }
 
-void delivered(const Settings& settings, const std::string& id) {
-  try {
-    state::Store store(settings.state_dir);
-    auto locked = state::Locked::open(store, id);
-    if (!locked || locked->record().delivered || !locked->record().termination) return;
-    locked->record().delivered = true;
-    locked->save();
-  } catch (const std::exception& e) {
-    spdlog::warn("container {}: delivery not recorded: {}", id, e.what());
-  }
-}
-
-void start_sweep(const Settings& settings, const std::set<std::string>& running) {
-  // Called after the result is written: a failure here must not fail the call.
-  try {
-    // A look without locks first: forking a sweeper when there is nothing
-    // to do would cost every `containers` and `wait` call for nothing.
-    state::Store store(settings.state_dir);
-    bool needed = false;
-    for (const auto& id : store.ids()) {
-      if (needed || running.count(id)) continue;
-      auto record = store.peek(id);
-      needed = record && due(*record, settings) != Due::nothing;
-    }
-    if (needed) process::detached([&settings] {
-      sweep(settings);
-      return 0;
-    });
-  } catch (const std::exception& e) {
-    spdlog::warn("cleanup of ended containers not started: {}", e.what());
-  }
+termination::Exit container_end(const Settings& settings, const std::string& id) {
+  Look end = for_container(id, [&] {
+    return until(settings, id, Settle::no, -1, [](const Look& l) { return l.container || l.termination; });
+  });
+  if (end.container) return *end.container;
+  const auto& reasons = end.termination->reasons();
+  const bool oom = std::find(reasons.begin(), reasons.end(),
+                             mesos::TaskStatus::REASON_CONTAINER_LIMITATION_MEMORY) != reasons.end();
+  return {end.termination->status(), oom};
 }
 
 }  // namespace dc::ending

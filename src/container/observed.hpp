@@ -1,11 +1,12 @@
 #pragma once
-// How a container's end is observed and recorded, shared by wait, await,
-// destroy and recover. The container's init writes a status file into the
-// container's run directory as its last act; when it could not (SIGKILL,
-// docker kill, the engine's stop timeout) docker's own State answers.
+// How a container's end is observed, shared by wait, await, destroy,
+// recover and the host executor. The container's init writes a status file
+// into the container's run directory as its last act; when it could not
+// (SIGKILL, docker kill, the engine's stop timeout) docker's own State
+// answers. Recording it is settled.hpp's.
 #include <chrono>
+#include <functional>
 #include <optional>
-#include <set>
 
 #include "base/settings.hpp"
 #include "container/state.hpp"
@@ -17,13 +18,6 @@ namespace dc::ending {
 // True while the record's init pid is alive and still in the container's
 // cgroup (so a recycled pid is not mistaken for it).
 bool init_alive(const state::Record& record);
-
-// Launch names the image as the state directory last saw it
-// (state::Store::image): the container's own image is the truth. Where they
-// differ (a tag moved behind this program's back, a record rebuilt from
-// labels) the record takes the container's image id and digest, the cache
-// is corrected, and a line says so. Saved by the caller.
-void confirm_image(state::Locked& locked, const docker::Container& container, const docker::Client& docker);
 
 // Asks docker for the container's init pid and cgroup paths and saves them;
 // false when the container is not running.
@@ -42,13 +36,6 @@ std::string executor_exit_file(const state::Store& store, const std::string& id)
 // Override mode: the host executor's waitpid status, once its supervisor
 // wrote it (or SIGKILL when the supervisor itself vanished).
 std::optional<int> executor_status(const state::Record& record, const state::Store& store);
-
-// Records the Termination once, under the caller's lock; later callers get
-// the recorded one, so every wait reports the same. The call that records
-// it then lets go of the lock (the caller writes no more) and runs the
-// `ended` hook (src/hooks.hpp): no call waits behind a hook.
-mesos::containerizer::Termination settle(const Settings& settings, state::Locked& locked,
-                                         const termination::Exit& container, std::optional<int> executor_status);
 
 // Blocks until something may have changed for the container: its status
 // file in its run directory (or override mode's executor-exit in its own
@@ -81,17 +68,31 @@ class Watch {
   int reader_ = -1;
 };
 
-// Records that a wait wrote the container's Termination to the agent: only
-// then may the sweep remove the container. Called after the result is
-// written, so it reports a failure on stderr and never throws.
-void delivered(const Settings& settings, const std::string& id);
+// What one look at the container found: its Termination once settled, else
+// the processes to watch.
+struct Look {
+  std::optional<mesos::containerizer::Termination> termination;
+  std::optional<termination::Exit> container;  // for await: the container alone
+  int pid = 0;
+  int supervisor_pid = 0;
+  unsigned long long supervisor_start = 0;
+  // Its init has died but docker has not noticed yet: no file or process
+  // will tell, docker will (`docker wait` on `name`).
+  bool lagging = false;
+  std::string name;
+};
 
-// Removes ended containers whose Termination a wait delivered, once CONTAINERIZER_REMOVE_DELAY has passed, and
-// records whose sandbox the agent's garbage collection removed. Runs in a
-// detached process so that no call waits for `docker rm`.
-void sweep(const Settings& settings);
-// Starts one when a record is due, looking at every record but those of
-// `running` containers (docker ps just said so: nothing of theirs is due).
-void start_sweep(const Settings& settings, const std::set<std::string>& running = {});
+// Whether a look that finds the end also records it (wait), or only
+// reports it (await, the host executor: the agent's wait records it).
+enum class Settle { no, yes };
+
+// Looks at the container until `done(look)`, blocking on a Watch between
+// looks; returns the last look. `reader`: see Watch.
+Look until(const Settings& settings, const std::string& id, Settle settle, int reader,
+           const std::function<bool(const Look&)>& done);
+
+// Blocks until the container of `container_id` has ended (its init, not a
+// host executor) and says how; for await and the host executor.
+termination::Exit container_end(const Settings& settings, const std::string& container_id);
 
 }  // namespace dc::ending
