@@ -11,7 +11,6 @@
 #include <fmt/format.h>
 #include <chrono>
 #include <sstream>
-#include <thread>
 
 #include "base/error.hpp"
 #include "protocol/labels.hpp"
@@ -64,10 +63,12 @@ int remaining_ms(const std::optional<Clock::time_point>& deadline) {
   return static_cast<int>(std::max<long long>(0, std::min<long long>(left, 1 << 30)));
 }
 
+enum class Drained { kClosed, kTimedOut, kEnough };
+
 // Drains both pipes with poll() until the child closes them: reading one to
-// its end first could deadlock when the other fills its pipe buffer. False
-// when `deadline` passed first.
-bool drain(int out_fd, int err_fd, Result& result, const LineWatcher& watcher,
+// its end first could deadlock when the other fills its pipe buffer. Stops
+// early when `deadline` passes or the watcher has seen enough.
+Drained drain(int out_fd, int err_fd, Result& result, const LineWatcher& watcher,
            const std::optional<Clock::time_point>& deadline) {
   struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
   std::string* sinks[2] = {&result.out, &result.err};
@@ -83,8 +84,8 @@ bool drain(int out_fd, int err_fd, Result& result, const LineWatcher& watcher,
       throw Error(std::string("poll on docker's output failed: ") + strerror(errno));
     }
     if (ready == 0) {
-      if (deadline && remaining_ms(deadline) == 0) return false;
-      if (watcher) watcher(nullptr);
+      if (deadline && remaining_ms(deadline) == 0) return Drained::kTimedOut;
+      if (watcher && !watcher(nullptr)) return Drained::kEnough;
       continue;
     }
     for (int i = 0; i < 2; ++i) {
@@ -100,10 +101,10 @@ bool drain(int out_fd, int err_fd, Result& result, const LineWatcher& watcher,
     }
     for (size_t end; watcher && (end = result.out.find('\n', watched)) != std::string::npos; watched = end + 1) {
       const std::string line = result.out.substr(watched, end - watched);
-      watcher(&line);
+      if (!watcher(&line)) return Drained::kEnough;
     }
   }
-  return true;
+  return Drained::kClosed;
 }
 
 }  // namespace
@@ -226,11 +227,20 @@ Result Client::call(const std::vector<std::string>& args, const LineWatcher& wat
   Result result;
   std::optional<Clock::time_point> deadline;
   if (timeout_ > 0) deadline = Clock::now() + std::chrono::milliseconds(static_cast<long long>(timeout_ * 1000));
-  if (!drain(out.native_source(), err.native_source(), result, watcher, deadline)) {
+  auto timed_out = [&] {
     child.terminate();  // SIGKILL, and reaped
-    throw Error("docker " + (args.empty() ? std::string() : args[0]) + " did not answer within " +
-                fmt::format("{:g}", timeout_) + " s (engine " + endpoint_ + ", CONTAINERIZER_DOCKER_TIMEOUT)");
+    return Error("docker " + (args.empty() ? std::string() : args[0]) + " did not answer within " +
+                 fmt::format("{:g}", timeout_) + " s (engine " + endpoint_ + ", CONTAINERIZER_DOCKER_TIMEOUT)");
+  };
+  const Drained drained = drain(out.native_source(), err.native_source(), result, watcher, deadline);
+  if (drained == Drained::kTimedOut) throw timed_out();
+  if (drained == Drained::kEnough) {
+    child.terminate();
+    return result;
   }
+  // A child that closed its output may still not exit (a plugin it started
+  // holding on): the same deadline covers the wait for its end.
+  if (deadline && !process::exits_within(child.id(), remaining_ms(deadline) / 1000.0)) throw timed_out();
   child.wait();
   result.exit_code = child.exit_code();
   return result;
@@ -279,13 +289,38 @@ bool Client::remove(const std::string& name) const {
   // Another caller (a concurrent destroy, the sweep after a wait) is
   // removing it: done once that removal finished.
   if (result.err.find("is already in progress") != std::string::npos) {
-    for (int tries = 0; tries < 300; ++tries) {
-      if (!inspect(name)) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    throw Error("docker rm " + name + ": another removal of it did not finish within 30 s");
+    await_removal(name);
+    return true;
   }
   throw Error("docker rm " + name + " failed: " + result.message());
+}
+
+void Client::await_removal(const std::string& name) const {
+  using std::chrono::system_clock;
+  auto unix_seconds = [](system_clock::time_point at) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count());
+  };
+  const auto now = system_clock::now();
+  const auto container = inspect(name);
+  if (!container) return;
+  // By its id, which no later container takes, so a window reaching back a
+  // minute (for the engine's clock) only replays a destroy that came before
+  // `docker events` listened. --until ends the stream where call() would
+  // kill it.
+  std::vector<std::string> args = {"events", "--since", unix_seconds(now - std::chrono::minutes(1)),
+                                   "--filter", "type=container", "--filter", "container=" + container->id,
+                                   "--filter", "event=destroy", "--format", "{{.ID}}"};
+  if (timeout_ > 0)
+    args.insert(args.begin() + 3, {"--until", unix_seconds(now + std::chrono::milliseconds(
+                                                               static_cast<long long>(timeout_ * 1000)))});
+  bool destroyed = false;
+  call(args, [&](const std::string* line) {
+    destroyed = destroyed || (line && !line->empty());
+    return !destroyed;
+  });
+  if (!destroyed && inspect(name))
+    throw Error("docker rm " + name + ": another removal of it did not finish within " + fmt::format("{:g}", timeout_) +
+                " s (CONTAINERIZER_DOCKER_TIMEOUT)");
 }
 
 process::Outcome Client::exec(const std::string& name, const std::vector<std::string>& argv,

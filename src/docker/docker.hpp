@@ -66,8 +66,9 @@ struct Cli {
 Cli cli_of(const Settings& settings);
 
 // Sees each line docker writes to stdout as it comes, and nullptr after
-// each second without output.
-using LineWatcher = std::function<void(const std::string* line)>;
+// each second without output; false when it has seen enough: the command
+// is then killed, and call() returns what it had written.
+using LineWatcher = std::function<bool(const std::string* line)>;
 
 class Client {
  public:
@@ -89,6 +90,9 @@ class Client {
   // docker stop -t; false when there is no such container.
   bool stop(const std::string& name, double timeout_seconds) const;
   // docker rm -f -v (anonymous volumes too); false when there was none.
+  // When another caller is removing it already, returns once the engine
+  // reports that removal done (its destroy event), within
+  // CONTAINERIZER_DOCKER_TIMEOUT.
   bool remove(const std::string& name) const;
   // Blocks until the container has stopped (`docker wait`); at once when
   // it is not running or gone.
@@ -119,6 +123,7 @@ class Client {
   std::string client_version() const;
 
  private:
+  void await_removal(const std::string& name) const;
   std::string executable_;
   std::vector<std::string> global_args_;
   double timeout_;

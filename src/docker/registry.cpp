@@ -188,6 +188,7 @@ Image ensure_image(const docker::Client& docker, const Settings& settings, const
   try {
     docker.pull(plan.image, config.path(), [&](const std::string* line) {
       for (const auto& text : progress.feed(line, now())) spdlog::info("{}", text);
+      return true;
     });
   } catch (const Error& e) {
     throw Error("docker pull " + where + " failed: " + e.what());

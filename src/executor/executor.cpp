@@ -12,6 +12,12 @@
 // has a thread of its own (health.hpp).
 #include "executor/executor.hpp"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <condition_variable>
 #include <csignal>
 #include <deque>
@@ -65,11 +71,45 @@ std::string random_uuid() {
   return bytes;
 }
 
+// Saves of a container's record: each is a rename into its directory.
+class RecordSaves {
+ public:
+  explicit RecordSaves(const std::string& dir) : fd_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) {
+    if (fd_ >= 0 && ::inotify_add_watch(fd_, dir.c_str(), IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF) < 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~RecordSaves() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RecordSaves(const RecordSaves&) = delete;
+  RecordSaves& operator=(const RecordSaves&) = delete;
+
+  // Until a save, `until`, or `wake_fd` is readable. Without a watch (out
+  // of inotify instances), 100 ms at most.
+  void await(Clock::time_point until, int wake_fd) {
+    if (fd_ < 0) until = std::min(until, Clock::now() + 100ms);
+    struct pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+    if (::poll(fds, 2, static_cast<int>(std::clamp<long long>(left, 0, 1 << 30))) <= 0 || !fds[0].revents) return;
+    alignas(struct inotify_event) char events[4096];
+    while (::read(fd_, events, sizeof events) > 0) {
+    }
+  }
+
+ private:
+  int fd_;
+};
+
 class Executor {
  public:
   Executor(const Settings& settings, std::string id, Config config, std::string name)
       : settings_(settings), id_(std::move(id)), config_(std::move(config)), name_(std::move(name)),
         agent_(config_), task_(config_.executor_id, random_uuid) {}
+  ~Executor() {
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+  }
 
   int run();
 
@@ -94,6 +134,7 @@ class Executor {
   void record_task_end(std::unique_lock<std::mutex>& lock);
   void stop(std::optional<Task::Stop> stop, const char* why);
   void abandon(const std::string& why);
+  void quit();
 
   const Settings& settings_;
   const std::string id_;
@@ -115,7 +156,8 @@ class Executor {
   bool gave_up_ = false;         // the agent is gone for good: abandon
   std::string gave_up_why_;
   bool abandoned_ = false;       // stop the container and exit
-  bool quitting_ = false;        // tells the other threads to stop
+  bool quitting_ = false;        // tells the other threads to stop (quit())
+  const int wake_fd_ = ::eventfd(0, EFD_CLOEXEC);  // readable once quitting_, for waits outside the mutex
   const Clock::time_point started_ = Clock::now();
   Clock::time_point disconnected_at_ = started_;
   Clock::time_point heard_at_ = started_;  // the agent's last answer of any kind
@@ -143,10 +185,8 @@ int Executor::run() {
       else
         changed_.wait(lock);
     }
-    quitting_ = true;
-    if (stream_) stream_->cancel();
+    quit();
   }
-  changed_.notify_all();
   subscriber.join();
   courier.join();
   watcher.join();
@@ -420,11 +460,18 @@ void Executor::stop(std::optional<Task::Stop> stop, const char* why) {
   });
 }
 
-void Executor::abandon(const std::string& why) {
-  abandoned_ = true;
+// Under the mutex.
+void Executor::quit() {
   quitting_ = true;
   if (stream_) stream_->cancel();
+  const uint64_t one = 1;
+  if (wake_fd_ >= 0) (void)!::write(wake_fd_, &one, sizeof one);
   changed_.notify_all();
+}
+
+void Executor::abandon(const std::string& why) {
+  abandoned_ = true;
+  quit();
   spdlog::warn("container {}: {}", id_, why);
   stop(task_.shutdown(std::max(Duration(0), config_.shutdown_grace - kShutdownMargin)), "no agent");
 }
@@ -448,16 +495,24 @@ bool Executor::agent_restarting(std::unique_lock<std::mutex>& lock) const {
 // it never come (an agent that lost its work directory knows nothing of the
 // container), kAgentRecovery after that agent first answers.
 void Executor::await_recovery(std::unique_lock<std::mutex>& lock) {
+  if (quitting_ || !agent_restarting(lock)) return;
+  spdlog::info("container {}: the agent is gone; subscribing once the next one has recovered it", id_);
+  // Watched before the record is read again, so that no save is missed.
+  RecordSaves saves(state::Store(settings_.state_dir).dir(id_));
   std::optional<Clock::time_point> answering_since;
-  for (bool told = false; !quitting_ && agent_restarting(lock); told = true) {
-    if (!told) spdlog::info("container {}: the agent is gone; subscribing once the next one has recovered it", id_);
+  while (!quitting_ && agent_restarting(lock)) {
     if (answering_since && Clock::now() >= *answering_since + kAgentRecovery) {
       spdlog::warn("container {}: the agent answers but has not recovered the container after {} s; subscribing",
                    id_, std::chrono::duration_cast<std::chrono::seconds>(kAgentRecovery).count());
       return;
     }
     if (!answering_since && answers(lock)) answering_since = Clock::now();
-    changed_.wait_for(lock, answering_since ? 100ms : 1s, [this] { return quitting_; });
+    // The next agent's wait saves the record; until that agent answers, it
+    // is asked again each second.
+    const auto until = answering_since ? *answering_since + kAgentRecovery : Clock::now() + 1s;
+    lock.unlock();
+    saves.await(until, wake_fd_);
+    lock.lock();
   }
 }
 

@@ -107,6 +107,29 @@ contains "mid-run: wait says the launch did not finish" "launch did not finish" 
 check "a container whose launch did not record its docker id is destroyed" destroy mid-run
 forgotten "mid-run: nothing is left" mid-run
 
+# --- destroy while another removal of it is under way ---------------------------------
+# A second `docker rm` of a container the engine is removing gets "removal
+# ... is already in progress". destroy then waits on the engine's destroy
+# event (`docker events`; it polled `docker inspect` every 100 ms before)
+# and returns once the container is gone. 19,000 files in its layer keep
+# the engine removing it for seconds.
+start heavy 'for i in $(seq 1000); do mkdir -p /d/$i && cp -a /bin /d/$i/; done; echo ready; exec sleep 300'
+check "heavy: its layer is written" eventually 120 grep -qx ready "$(sandbox_of heavy)/stdout"
+docker rm -f "$(name heavy)" >/dev/null 2>&1 &
+remover=$!
+check "heavy: the engine is removing it" eventually 30 state_is "$(cid heavy)" removing
+printf '#!/bin/sh\nexec strace -f -qq -e trace=execve -o %q %q "$@"\n' "$T/destroy.trace" "$DC" >"$T/traced"
+chmod +x "$T/traced"
+if DC=$T/traced call destroy "$(frame_for Destroy "$(cid heavy)")"; then
+  ok "heavy: destroy succeeds while another removal is under way"
+else
+  not_ok "heavy: destroy succeeds while another removal is under way" "$(cat "$T/err")"
+fi
+check "heavy: the engine no longer has it when destroy returns" eval '! on_engine heavy'
+check "heavy: destroy waited on the engine's destroy event" grep -q '"events", "--since"' "$T/destroy.trace"
+forgotten "heavy: nothing is left of it" heavy
+wait "$remover"
+
 # --- a recycled supervisor pid ---------------------------------------------------------
 # Override mode records the pid of its host executor's supervisor, which
 # leads a process group: destroy kills that group, and wait asks whether the

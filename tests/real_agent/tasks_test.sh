@@ -141,6 +141,9 @@ linked_stderr() {
   execute "$2-linker" "ln -sf $hostfile \$MESOS_SANDBOX/stderr; sleep 4; exit 3"
   ended "$2-linker"
   ends_in "$1 a task that links its stderr to a host file ends TASK_FAILED" "$2-linker" TASK_FAILED
+  # The program's last lines for that container (wait's, the sweep's) come
+  # after the framework saw the end: looked at once its container is gone.
+  check "$1 the linking task's container is removed" poll 60 left_none
   equals "$1 that host file is unchanged" "the host's own line" "$(cat "$hostfile")"
   check "$1 the sandbox's stderr is still a file" test -f "$(sandbox_of "$2-linker")/stderr" -a \
     ! -L "$(sandbox_of "$2-linker")/stderr"
