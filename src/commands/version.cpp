@@ -14,11 +14,11 @@ namespace dc::commands {
 
 int version(const Settings& settings) {
   // An engine that hangs must not hang --version for CONTAINERIZER_DOCKER_TIMEOUT.
-  Settings quick = settings;
-  quick.docker_timeout = quick.docker_timeout > 0 ? std::min(quick.docker_timeout, 10.0) : 10.0;
+  docker::Cli quick = docker::cli_of(settings);
+  quick.timeout = quick.timeout > 0 ? std::min(quick.timeout, 10.0) : 10.0;
   std::string docker;
   try {
-    docker = docker::Client(docker::cli_of(quick)).client_version();
+    docker = docker::Client(quick).client_version();
   } catch (const std::exception& e) {
     docker = std::string("unavailable: ") + e.what();
   }

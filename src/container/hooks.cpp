@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "base/error.hpp"
+#include "base/text.hpp"
 #include "base/log.hpp"
 #include "host/files.hpp"
 #include "host/process.hpp"
@@ -20,11 +21,6 @@ namespace {
 // A hook's PATH when this program has none (the agent's environment reaches us).
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-std::string join(const std::vector<std::string>& words) {
-  std::string joined;
-  for (const auto& word : words) joined += (joined.empty() ? "" : " ") + word;
-  return joined;
-}
 
 // The hook to run for `event`, nullopt when the directory has none; throws
 // dc::Error for one that cannot run (the operator put it there to run).
@@ -93,7 +89,7 @@ std::map<std::string, std::string> environment(const state::Record& record, cons
       {"SANDBOX", record.sandbox},
       {"NETWORK", record.network},
       {"IP", record.ip},
-      {"PORTS", join(record.ports)},
+      {"PORTS", text::join(record.ports, " ")},
   };
   if (const auto& t = record.termination) {
     std::vector<std::string> reasons;
@@ -104,7 +100,7 @@ std::map<std::string, std::string> environment(const state::Record& record, cons
     facts["KILLED"] = t->killed() ? "true" : "false";
     facts["MESSAGE"] = t->message();
     facts["STATE"] = t->has_state() ? mesos::TaskState_Name(t->state()) : "";
-    facts["REASON"] = join(reasons);
+    facts["REASON"] = text::join(reasons, " ");
   }
   std::map<std::string, std::string> result;
   for (const auto& [key, value] : facts) result["CONTAINERIZER_HOOK_" + key] = value;

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "base/error.hpp"
+#include "base/text.hpp"
 #include "protocol/labels.hpp"
 
 namespace dc::docker {
@@ -27,13 +28,6 @@ bool no_such_container(const Result& result) {
 }
 
 bool no_such_image(const Result& result) { return result.err.find("No such image") != std::string::npos; }
-
-std::string trim(std::string text) {
-  while (!text.empty() && isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  size_t start = 0;
-  while (start < text.size() && isspace(static_cast<unsigned char>(text[start]))) ++start;
-  return text.substr(start);
-}
 
 std::vector<std::string> strings_of(const json& value) {
   std::vector<std::string> result;
@@ -118,7 +112,7 @@ std::string Result::message() const {
     return (text.rfind("See '", 0) == 0 || text.rfind("Run '", 0) == 0) && text.find("--help") != std::string::npos;
   };
   while (std::getline(lines, line))
-    if (!trim(line).empty() && !hint(trim(line))) last = trim(line);
+    if (!text::trim(line).empty() && !hint(text::trim(line))) last = text::trim(line);
   return last.empty() ? "docker exited with status " + std::to_string(exit_code) : last;
 }
 
@@ -253,7 +247,7 @@ std::optional<std::string> Client::run(const std::vector<std::string>& args) con
   if (result.exit_code != 0 && no_such_image(result)) return std::nullopt;
   if (result.exit_code != 0) throw Error("docker run failed: " + result.message());
   if (!result.err.empty()) (void)!::write(STDERR_FILENO, result.err.data(), result.err.size());
-  return trim(result.out);
+  return text::trim(result.out);
 }
 
 std::optional<Container> Client::inspect(const std::string& name) const {
@@ -386,7 +380,7 @@ void Client::pull(const std::string& name, const std::string& config_dir, const 
 std::string Client::client_version() const {
   // Without an engine the CLI prints its version and then fails on the server's.
   Result result = call({"version", "--format", "{{.Client.Version}}"});
-  std::string version = trim(result.out);
+  std::string version = text::trim(result.out);
   if (version.empty()) throw Error("docker version failed: " + result.message());
   return version;
 }

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "base/error.hpp"
+#include "base/text.hpp"
 #include "base/log.hpp"
 #include "fetch/uri.hpp"
 #include "host/process.hpp"
@@ -24,10 +25,11 @@ extern char** environ;
 namespace dc::fetch {
 namespace {
 
-std::string join(const std::vector<uint32_t>& numbers) {
-  std::string text;
-  for (auto n : numbers) text += (text.empty() ? "" : ",") + std::to_string(n);
-  return text;
+// Group ids as the fetcher's --groups reads them.
+std::string numbers(const std::vector<uint32_t>& ids) {
+  std::vector<std::string> words;
+  for (auto id : ids) words.push_back(std::to_string(id));
+  return text::join(words, ",");
 }
 
 std::vector<std::string> fetcher_argv(const Settings& settings, const std::string& sandbox,
@@ -50,7 +52,7 @@ std::vector<std::string> fetcher_argv(const Settings& settings, const std::strin
   if (settings.fetch_deny_local_addresses) argv.push_back("--deny-local-addresses");
   if (user)
     argv.insert(argv.end(), {"--uid", std::to_string(user->uid), "--gid", std::to_string(user->gid),
-                             "--groups", join(user->groups)});
+                             "--groups", numbers(user->groups)});
   return argv;
 }
 

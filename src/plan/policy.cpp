@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "base/error.hpp"
+#include "base/text.hpp"
 
 namespace dc::policy {
 namespace {
@@ -196,12 +197,6 @@ bool listed_in(const std::vector<std::string>& list, const std::string& name) {
   return std::find(list.begin(), list.end(), name) != list.end();
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string text;
-  for (const auto& item : items) text += (text.empty() ? "" : ",") + item;
-  return text;
-}
-
 Mount parse_mount(const std::string& text) {
   const std::string problem = std::string(kGlobalMounts) + ": '" + text + "' ";
   std::vector<std::string> fields;
@@ -379,7 +374,7 @@ void check_volume_driver(const Policy& policy, const std::string& what, const st
   const std::string name = driver.empty() ? "local" : driver;
   if (policy.any_volume_driver || listed_in(policy.volume_drivers, name)) return;
   throw Error(what + ": volume driver '" + name + "' is refused (" + kVolumeDrivers + " lists the drivers allowed: " +
-              (policy.volume_drivers.empty() ? std::string("none") : join(policy.volume_drivers)) + ")");
+              (policy.volume_drivers.empty() ? std::string("none") : text::join(policy.volume_drivers, ",")) + ")");
 }
 
 void check_local_volume(const Policy& policy, const std::string& what, const Parameters& options) {
@@ -445,7 +440,7 @@ void check_host_path(const Policy& policy, const std::string& what, const std::s
   if (policy.host_volume_prefixes.empty()) throw Error(what + " is refused (" + kHostVolumes + "=none" + allows);
   const bool allowed = std::any_of(policy.host_volume_prefixes.begin(), policy.host_volume_prefixes.end(),
                                    [&](const std::string& prefix) { return under(resolved, prefix); });
-  if (!allowed) throw Error(what + " is outside " + kHostVolumes + " (" + join(policy.host_volume_prefixes) + allows);
+  if (!allowed) throw Error(what + " is outside " + kHostVolumes + " (" + text::join(policy.host_volume_prefixes, ",") + allows);
   // An allowed prefix may still hold the engine's socket (/run, /var/run):
   // binding it, or a directory above it, gives the framework the engine.
   for (const auto& socket : policy.engine_sockets)

@@ -309,7 +309,7 @@ void with_checks(const std::function<void(const fs::path&, const Ask&)>& during)
   Run run = run_init(both_ways({"--checks", "DIR/checks.sock", "--", "/bin/sh", "-c", "exec sleep 600"}),
                      [&](pid_t pid, const fs::path& dir) {
                        await_path(dir / CHECK_CHANNEL_NAME);
-                       const dc::docker::Client docker{dc::Settings{}};
+                       const dc::docker::Client docker{dc::docker::cli_of(dc::Settings{})};
                        during(dir, [&](const dc::enter::Command& command, double timeout) {
                          return dc::enter::run({dir.string(), "no-such-container"}, command, docker, timeout, -1,
                                                false);

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "base/error.hpp"
+#include "host/files.hpp"
 
 using Catch::Matchers::Contains;
 namespace policy = dc::policy;
@@ -343,15 +344,15 @@ TEST_CASE("named volumes belong to the role they were made for (issue 30)") {
              Contains("CONTAINERIZER_FOREIGN_VOLUMES must be none, outside or any, not 'some'"));
 }
 
-TEST_CASE("resolve: symlinks and .. of what exists, the rest lexically") {
+TEST_CASE("files::real_path, normalised: symlinks and .. of what exists, the rest lexically") {
   namespace fs = std::filesystem;
   const fs::path root = fs::temp_directory_path() / ("dc-policy-test." + std::to_string(::getpid()));
   fs::create_directories(root / "allowed");
   fs::create_directories(root / "other");
   fs::create_symlink(root / "other", root / "allowed" / "link");
   const std::string base = fs::canonical(root).string();
-  CHECK(policy::resolve((root / "allowed" / "link" / "x").string()) == base + "/other/x");
-  CHECK(policy::resolve((root / "allowed" / ".." / "other").string()) == base + "/other");
-  CHECK(policy::resolve((root / "missing" / ".." / "allowed/").string()) == base + "/allowed");
+  CHECK(policy::normalize(dc::files::real_path((root / "allowed" / "link" / "x").string())) == base + "/other/x");
+  CHECK(policy::normalize(dc::files::real_path((root / "allowed" / ".." / "other").string())) == base + "/other");
+  CHECK(policy::normalize(dc::files::real_path((root / "missing" / ".." / "allowed/").string())) == base + "/allowed");
   fs::remove_all(root);
 }
