@@ -195,9 +195,9 @@ void Watch::block() {
       pidfd = -1;
       return true;
     };
-    const bool ended = exited(init_, fds[1]) | exited(supervisor_, fds[2]);
+    const bool process_exited = exited(init_, fds[1]) | exited(supervisor_, fds[2]);
     if (fds[3].revents) reader_ = -1;  // not ours to close
-    if (ended || fds[3].revents || news == News::ours) break;
+    if (process_exited || fds[3].revents || news == News::ours) break;
     if (news == News::status) {
       status_seen = true;
       if (Clock::now() >= next_status_look_) break;

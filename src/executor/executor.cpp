@@ -215,7 +215,7 @@ void Executor::take_inputs() {
   if (exit_ && !exit_reported_) {
     exit_reported_ = true;
     if (checker_) checker_->stop();
-    queued(task_.ended(*exit_, mem_limit_bytes_));
+    queued(task_.container_exited(*exit_, mem_limit_bytes_));
   }
 }
 

@@ -102,7 +102,7 @@ std::optional<Task::Stop> Task::unhealthy(const std::string& why, Duration fallb
   return stop;
 }
 
-std::vector<mesos::TaskStatus> Task::ended(const termination::Exit& exit, uint64_t mem_limit_bytes) {
+std::vector<mesos::TaskStatus> Task::container_exited(const termination::Exit& exit, uint64_t mem_limit_bytes) {
   if (exit_) return {};
   exit_ = exit;
   mem_limit_bytes_ = mem_limit_bytes;

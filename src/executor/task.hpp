@@ -66,7 +66,7 @@ class Task {
   std::optional<Stop> unhealthy(const std::string& why, Duration fallback);
 
   // The container ended: the terminal update, once the task is launched.
-  std::vector<mesos::TaskStatus> ended(const termination::Exit& exit, uint64_t mem_limit_bytes);
+  std::vector<mesos::TaskStatus> container_exited(const termination::Exit& exit, uint64_t mem_limit_bytes);
 
   // ACKNOWLEDGED: forgets the update with this uuid (and the task, as the
   // agent now knows it).

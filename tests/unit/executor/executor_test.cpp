@@ -81,7 +81,7 @@ TEST_CASE("a task that exits 0: TASK_RUNNING, TASK_FINISHED, done once acknowled
   CHECK(running[0].source() == mesos::TaskStatus::SOURCE_EXECUTOR);
   CHECK(running[0].uuid() == "1");
   CHECK(task.launch(task_info()).empty());
-  auto finished = task.ended({exited(0), false}, 0);
+  auto finished = task.container_exited({exited(0), false}, 0);
   REQUIRE(finished.size() == 1);
   CHECK(finished[0].state() == mesos::TASK_FINISHED);
   CHECK(finished[0].message() == "Command exited with status 0");
@@ -95,7 +95,7 @@ TEST_CASE("a task that exits 0: TASK_RUNNING, TASK_FINISHED, done once acknowled
 TEST_CASE("a failing task reports its status; a killed one TASK_KILLED") {
   Task failing = counting_task();
   failing.launch(task_info());
-  auto failed = failing.ended({exited(3), false}, 0);
+  auto failed = failing.container_exited({exited(3), false}, 0);
   CHECK(failed.at(0).state() == mesos::TASK_FAILED);
   CHECK(failed.at(0).message() == "Command exited with status 3");
 
@@ -103,7 +103,7 @@ TEST_CASE("a failing task reports its status; a killed one TASK_KILLED") {
   killed.launch(task_info());
   CHECK(killed.kill(nullptr, 7s)->grace == 7s);
   CHECK_FALSE(killed.kill(nullptr, 7s));
-  auto update = killed.ended({SIGTERM, false}, 0);
+  auto update = killed.container_exited({SIGTERM, false}, 0);
   CHECK(update.at(0).state() == mesos::TASK_KILLED);
   CHECK(update.at(0).message() == "Command terminated by signal 15 (Terminated)");
 }
@@ -122,7 +122,7 @@ TEST_CASE("kill grace: the KILL's policy, else the task's, else the fallback") {
   CHECK(shutdown.shutdown(1s)->grace == 1s);
   Task ended = counting_task();
   ended.launch(task_info());
-  ended.ended({exited(0), false}, 0);
+  ended.container_exited({exited(0), false}, 0);
   CHECK_FALSE(ended.kill(nullptr, 7s));
 }
 
@@ -151,7 +151,7 @@ TEST_CASE("TASK_KILLING first, for a framework with the capability, on KILL and 
     CHECK_FALSE(dc::executor::is_terminal(mesos::TASK_KILLING));
     CHECK(task.unacknowledged().unacknowledged_updates_size() == 2);
     CHECK_FALSE(task.kill(nullptr, 1s));
-    CHECK(task.ended({SIGTERM, false}, 0).at(0).state() == mesos::TASK_KILLED);
+    CHECK(task.container_exited({SIGTERM, false}, 0).at(0).state() == mesos::TASK_KILLED);
   }
 }
 
@@ -217,7 +217,7 @@ TEST_CASE("health: TASK_RUNNING with healthy and the container's network, until 
   CHECK(stop->grace == 7s);
   CHECK(task.health(false).empty());
   CHECK_FALSE(task.unhealthy("again", 7s));
-  const auto end = task.ended({SIGTERM, false}, 0).at(0);
+  const auto end = task.container_exited({SIGTERM, false}, 0).at(0);
   CHECK(end.state() == mesos::TASK_KILLED);
   REQUIRE(end.has_healthy());
   CHECK_FALSE(end.healthy());
@@ -231,7 +231,7 @@ TEST_CASE("a task a KILL ended carries no healthy field; a health kill after it 
   task.health(true);
   REQUIRE(task.kill(nullptr, 1s));
   CHECK_FALSE(task.unhealthy("too late", 1s));
-  const auto end = task.ended({SIGTERM, false}, 0).at(0);
+  const auto end = task.container_exited({SIGTERM, false}, 0).at(0);
   CHECK_FALSE(end.has_healthy());
   CHECK(end.message() == "Command terminated by signal 15 (Terminated)");
 }
@@ -239,7 +239,7 @@ TEST_CASE("a task a KILL ended carries no healthy field; a health kill after it 
 TEST_CASE("an OOM kill: TASK_FAILED with the memory reason and message") {
   Task task = counting_task();
   task.launch(task_info());
-  auto update = task.ended({SIGKILL, true}, 64ull << 20);
+  auto update = task.container_exited({SIGKILL, true}, 64ull << 20);
   CHECK(update.at(0).state() == mesos::TASK_FAILED);
   CHECK(update.at(0).reason() == mesos::TaskStatus::REASON_CONTAINER_LIMITATION_MEMORY);
   CHECK_THAT(update.at(0).message(), Contains("Memory limit exceeded: limit 64 MiB"));
@@ -247,7 +247,7 @@ TEST_CASE("an OOM kill: TASK_FAILED with the memory reason and message") {
 
 TEST_CASE("a container that ends before LAUNCH: both updates at LAUNCH") {
   Task task = counting_task();
-  CHECK(task.ended({exited(1), false}, 0).empty());
+  CHECK(task.container_exited({exited(1), false}, 0).empty());
   auto updates = task.launch(task_info());
   REQUIRE(updates.size() == 2);
   CHECK(updates[0].state() == mesos::TASK_RUNNING);
@@ -262,7 +262,7 @@ TEST_CASE("SUBSCRIBE carries the unacknowledged updates, and the task until one 
   CHECK(subscribe.unacknowledged_updates_size() == 1);
   REQUIRE(subscribe.unacknowledged_tasks_size() == 1);
   CHECK(subscribe.unacknowledged_tasks(0).task_id().value() == "task-1");
-  task.ended({exited(0), false}, 0);
+  task.container_exited({exited(0), false}, 0);
   task.acknowledged("1");
   subscribe = task.unacknowledged();
   REQUIRE(subscribe.unacknowledged_updates_size() == 1);
