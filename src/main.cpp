@@ -3,18 +3,19 @@
 // operation with one command word, one framed protobuf on stdin and one on
 // stdout (PROTOCOL.md); logs go to stderr.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
 #include <csignal>
 #include <functional>
 #include <iostream>
 
+#include "base/error.hpp"
+#include "base/log.hpp"
+#include "base/settings.hpp"
 #include "commands/commands.hpp"
-#include "error.hpp"
+#include "container/override_check.hpp"
 #include "executor/executor.hpp"
-#include "log.hpp"
-#include "messages.hpp"
-#include "override_check.hpp"
-#include "settings.hpp"
+#include "protocol/messages.hpp"
 
 namespace {
 
@@ -66,7 +67,7 @@ std::vector<std::string> command_words(int& argc, char** argv) {
   return {};
 }
 
-int run(int argc, char** argv) {
+int run(int argc, char** argv, const dc::CallEnvironment& environment) {
   CLI::App app{"docker-containerizer: runs Mesos executors and tasks in Docker containers.\n"
                "The agent runs it with one command, one framed protobuf on stdin and one on stdout."};
   // One command, or none with --version (a missing one is reported below).
@@ -78,6 +79,7 @@ int run(int argc, char** argv) {
            e.what() + " (see --help)\n";
   });
   Settings settings;
+  settings.environment = environment;
   dc::add_flags(app, settings);
   auto* version = app.add_flag("--version", "print the version, git revision, protobuf and docker client versions");
 
@@ -147,11 +149,14 @@ int main(int argc, char** argv) {
   // A reader that goes away must surface as EPIPE from write(), not kill us.
   std::signal(SIGPIPE, SIG_IGN);
   // Mesos's command executor runs this program as its health checker in
-  // override mode (src/override_check.hpp).
+  // override mode (src/container/override_check.hpp).
+  // The one reading of the environment: everything below gets it from here.
+  const dc::CallEnvironment environment = dc::read_environment(environ);
   const std::string name = argc > 0 ? argv[0] : "";
-  if (name.substr(name.rfind('/') + 1) == dc::override_check::kCheckerName) return dc::override_check::run(argc, argv);
+  if (name.substr(name.rfind('/') + 1) == dc::override_check::kCheckerName)
+    return dc::override_check::run(argc, argv, environment);
   try {
-    return run(argc, argv);
+    return run(argc, argv, environment);
   } catch (const std::exception& e) {
     std::cerr << "docker-containerizer: error: " << e.what() << std::endl;
   } catch (...) {

@@ -11,9 +11,9 @@
 #include <iterator>
 #include <string>
 
+#include "base/log.hpp"
 #include "codec/text.hpp"
-#include "framing.hpp"
-#include "log.hpp"
+#include "protocol/framing.hpp"
 
 namespace {
 

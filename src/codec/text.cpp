@@ -5,7 +5,7 @@
 
 #include <type_traits>
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace dc::messages {
 namespace {

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "messages.hpp"
+#include "protocol/messages.hpp"
 
 namespace dc::messages {
 

@@ -13,9 +13,9 @@
 #include <sstream>
 #include <vector>
 
-#include "capacity.hpp"
+#include "base/error.hpp"
 #include "commands/commands.hpp"
-#include "error.hpp"
+#include "container/capacity.hpp"
 
 namespace dc::commands {
 namespace {
@@ -126,20 +126,20 @@ std::vector<Agent> running_agents() {
 
 // Where the agent's calls keep their records: CONTAINERIZER_STATE_DIR in its
 // environment or in ours (the settings file), else under its work dir.
-std::string state_dir_of(const Agent& agent) {
+std::string state_dir_of(const Agent& agent, const CallEnvironment& environment) {
   auto set = agent.environment.find("CONTAINERIZER_STATE_DIR");
   if (set != agent.environment.end() && !set->second.empty()) return set->second;
-  const char* ours = std::getenv("CONTAINERIZER_STATE_DIR");
-  if (ours && *ours) return ours;
+  const std::string ours = environment.value("CONTAINERIZER_STATE_DIR");
+  if (!ours.empty()) return ours;
   return agent.work_dir + "/docker-containerizer";
 }
 
 // One line about `agent`; false when it has no room left.
-bool report(const Agent& agent) {
+bool report(const Agent& agent, const CallEnvironment& environment) {
   // The variable came with 1.0 (libprocess process.cpp).
   const bool reads_variable = agent.version && agent.version->compare(0, 2, "0.") != 0;
   const long workers = capacity::worker_threads(agent.environment, ::sysconf(_SC_NPROCESSORS_ONLN), reads_variable);
-  const long live = agent.work_dir.empty() ? 0 : capacity::live_containers(state_dir_of(agent), agent.work_dir);
+  const long live = agent.work_dir.empty() ? 0 : capacity::live_containers(state_dir_of(agent, environment), agent.work_dir);
   const bool set = reads_variable && agent.environment.count("LIBPROCESS_NUM_WORKER_THREADS");
   std::cout << agent.program << " (pid " << agent.pid << ", Mesos " << agent.version.value_or("of unknown version")
             << ", work_dir " << (agent.work_dir.empty() ? "unknown" : agent.work_dir) << "): " << workers
@@ -160,7 +160,7 @@ bool report(const Agent& agent) {
 
 }  // namespace
 
-int check(const Settings&) {
+int check(const Settings& settings) {
   const auto agents = running_agents();
   if (agents.empty()) {
     std::cerr << "docker-containerizer: check: no Mesos agent (mesos-agent, mesos-slave) runs on this host"
@@ -168,7 +168,7 @@ int check(const Settings&) {
     return 1;
   }
   bool room = true;
-  for (const auto& agent : agents) room = report(agent) && room;
+  for (const auto& agent : agents) room = report(agent, settings.environment) && room;
   return room ? 0 : 1;
 }
 

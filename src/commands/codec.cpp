@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/error.hpp"
 #include "commands/commands.hpp"
 
 namespace dc::commands {

@@ -4,8 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "settings.hpp"
-#include "termination.hpp"
+#include "base/settings.hpp"
 
 namespace dc::commands {
 
@@ -38,7 +37,7 @@ int version(const Settings& settings);
 int check(const Settings& settings);
 
 // Runs `command` inside the running container of `container_id` as its
-// health checks run (src/enter.hpp), with `env`'s NAME=VALUE variables; its
+// health checks run (src/container/enter.hpp), with `env`'s NAME=VALUE variables; its
 // exit code. For debugging, and override mode's health checks.
 int enter(const Settings& settings, const std::string& container_id, const std::vector<std::string>& env,
           const std::vector<std::string>& command);
@@ -46,26 +45,5 @@ int enter(const Settings& settings, const std::string& container_id, const std::
 // Internal, for override mode's host executor: waits for the container of
 // `container_id` and exits with its exit code.
 int await(const Settings& settings, const std::string& container_id);
-
-// Blocks until the container of `container_id` has ended (its init, not a
-// host executor) and says how; for await and the host executor.
-termination::Exit container_end(const Settings& settings, const std::string& container_id);
-
-}  // namespace dc::commands
-
-#include "error.hpp"
-
-namespace dc::commands {
-
-// Runs `body`, prefixing any failure with the container it concerns, so the
-// one line on stderr says which container.
-template <typename Body>
-auto for_container(const std::string& id, Body&& body) {
-  try {
-    return body();
-  } catch (const Error& e) {
-    throw Error("container " + id + ": " + e.what());
-  }
-}
 
 }  // namespace dc::commands

@@ -9,18 +9,19 @@
 
 #include <set>
 
+#include "base/log.hpp"
 #include "commands/commands.hpp"
-#include "docker.hpp"
-#include "ending.hpp"
-#include "framing.hpp"
-#include "log.hpp"
+#include "container/state.hpp"
+#include "container/sweep.hpp"
+#include "docker/docker.hpp"
+#include "protocol/framing.hpp"
 
 namespace dc::commands {
 
 int containers(const Settings& settings) {
   mesos::containerizer::Containers result;
   std::set<std::string> listed, running;
-  for (const auto& container : docker::Client(settings).ps(Settings::work_directory())) {
+  for (const auto& container : docker::Client(docker::cli_of(settings)).ps(settings.environment.work_directory)) {
     if (listed.insert(container.container_id).second) result.add_containers()->set_value(container.container_id);
     if (container.state == "running") running.insert(container.container_id);
   }
@@ -28,12 +29,12 @@ int containers(const Settings& settings) {
   for (const auto& id : store.ids()) {
     if (listed.count(id)) continue;
     auto record = store.peek(id);
-    if (record && record->termination && !record->delivered && state::ours(*record, Settings::work_directory()))
+    if (record && record->termination && !record->delivered && state::ours(*record, settings.environment.work_directory))
       result.add_containers()->set_value(id);
   }
   framing::write_frame(STDOUT_FILENO, result.SerializeAsString());
   ::close(STDOUT_FILENO);
-  ending::start_sweep(settings, running);
+  sweep::start(settings, running);
   return 0;
 }
 

@@ -4,28 +4,30 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "base/log.hpp"
 #include "commands/commands.hpp"
-#include "docker.hpp"
-#include "ending.hpp"
-#include "ids.hpp"
-#include "log.hpp"
-#include "messages.hpp"
-#include "process.hpp"
-#include "state.hpp"
+#include "container/observed.hpp"
+#include "container/settled.hpp"
+#include "container/state.hpp"
+#include "docker/docker.hpp"
+#include "host/process.hpp"
+#include "protocol/ids.hpp"
+#include "protocol/messages.hpp"
 
 namespace dc::commands {
 namespace {
 
 // A container of this agent instance the state directory does not know
 // (its record was lost): find its name by label.
-std::optional<std::string> engine_name(const docker::Client& docker, const std::string& id) {
-  for (const auto& listed : docker.ps(Settings::work_directory()))
+std::optional<std::string> engine_name(const docker::Client& docker, const std::string& work_directory,
+                                       const std::string& id) {
+  for (const auto& listed : docker.ps(work_directory))
     if (listed.container_id == id) return listed.name;
   return std::nullopt;
 }
 
-void destroy_unrecorded(const docker::Client& docker, const std::string& id) {
-  auto name = engine_name(docker, id);
+void destroy_unrecorded(const docker::Client& docker, const std::string& work_directory, const std::string& id) {
+  auto name = engine_name(docker, work_directory, id);
   if (!name) {
     spdlog::info("container {}: unknown, nothing to destroy", id);
     return;
@@ -52,17 +54,17 @@ int destroy(const Settings& settings) {
   for_container(id, [&] {
     ids::validate("container id", id);
     state::Store store(settings.state_dir);
-    docker::Client docker(settings);
+    docker::Client docker(docker::cli_of(settings));
     std::string name;
     {
       auto locked = state::Locked::open(store, id);
-      if (!locked) return destroy_unrecorded(docker, id);
+      if (!locked) return destroy_unrecorded(docker, settings.environment.work_directory, id);
       locked->record().destroying = true;
       locked->save();
       name = locked->record().name;
     }
     // A launch killed before its record named the container: find it by label.
-    if (name.empty()) name = engine_name(docker, id).value_or("");
+    if (name.empty()) name = engine_name(docker, settings.environment.work_directory, id).value_or("");
     // Stop without the lock, so that waits and usage keep answering.
     if (!name.empty() && !docker.stop(name, settings.stop_timeout))
       spdlog::info("container {}: {} was not on the engine", id, name);

@@ -1,5 +1,5 @@
 // enter: runs a command inside a running container the way a health check
-// runs (src/enter.hpp: the container's own init runs it, with the
+// runs (src/container/enter.hpp: the container's own init runs it, with the
 // container's confinement, user, environment and working directory; `docker
 // exec` for a container with no check channel), with this call's stdout and
 // stderr, and exits with the command's exit code; `--env NAME=VALUE` adds
@@ -10,10 +10,11 @@
 #include <unistd.h>
 
 #include "commands/commands.hpp"
-#include "docker.hpp"
-#include "enter.hpp"
-#include "ids.hpp"
-#include "state.hpp"
+#include "container/enter.hpp"
+#include "container/state.hpp"
+#include "docker/docker.hpp"
+#include "protocol/ids.hpp"
+#include "protocol/termination.hpp"
 
 namespace dc::commands {
 namespace {
@@ -41,7 +42,7 @@ int enter(const Settings& settings, const std::string& id, const std::vector<std
     const auto record = store.peek(id);
     if (!record) throw Error("unknown container (no record in " + store.root() + ")");
     constexpr double kNoLimit = 365.0 * 24 * 3600;
-    const auto outcome = enter::run({store.run_dir(id), record->name}, entered, docker::Client(settings), kNoLimit,
+    const auto outcome = enter::run({store.run_dir(id), record->name}, entered, docker::Client(docker::cli_of(settings)), kNoLimit,
                                     -1, true);
     if (!outcome.error.empty()) throw Error(outcome.error);
     return termination::exit_code(outcome.status);

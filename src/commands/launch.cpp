@@ -9,24 +9,25 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "capacity.hpp"
+#include "base/error.hpp"
+#include "base/log.hpp"
 #include "commands/commands.hpp"
-#include "docker.hpp"
-#include "ending.hpp"
-#include "error.hpp"
-#include "files.hpp"
+#include "container/capacity.hpp"
+#include "container/image.hpp"
+#include "container/observed.hpp"
+#include "container/hooks.hpp"
+#include "container/override_check.hpp"
+#include "container/state.hpp"
+#include "docker/docker.hpp"
+#include "docker/registry.hpp"
 #include "fetch/client.hpp"
-#include "hooks.hpp"
-#include "ids.hpp"
-#include "labels.hpp"
-#include "log.hpp"
-#include "messages.hpp"
-#include "override_check.hpp"
-#include "policy.hpp"
-#include "process.hpp"
-#include "registry.hpp"
-#include "run_argv.hpp"
-#include "state.hpp"
+#include "host/files.hpp"
+#include "host/process.hpp"
+#include "plan/policy.hpp"
+#include "plan/run_argv.hpp"
+#include "protocol/ids.hpp"
+#include "protocol/labels.hpp"
+#include "protocol/messages.hpp"
 
 namespace dc::commands {
 namespace {
@@ -182,7 +183,7 @@ state::Record new_record(const Settings& settings, const mesos::containerizer::L
   record.container_id = message.container_id().value();
   record.slave_id = message.slave_id().value();
   record.name = plan.name;
-  record.work_directory = Settings::work_directory();
+  record.work_directory = settings.environment.work_directory;
   record.sandbox = message.directory();
   record.image = plan.image;
   record.framework_id = message.executor_info().framework_id().value();
@@ -199,7 +200,7 @@ state::Record new_record(const Settings& settings, const mesos::containerizer::L
 
 void resolve_host_paths(const mesos::containerizer::Launch& message, const Settings& settings, RunInputs& inputs) {
   for (const auto& path : host_paths(message, settings, inputs.environment))
-    inputs.resolved_paths[path] = policy::resolve(path);
+    inputs.resolved_paths[path] = policy::normalize(files::real_path(path));
 }
 
 // The `launched` hook, told the image the container runs for certain and
@@ -208,7 +209,7 @@ void resolve_host_paths(const mesos::containerizer::Launch& message, const Setti
 void run_launched_hook(const Settings& settings, const docker::Client& docker, state::Locked& locked) {
   if (!hooks::enabled(settings)) return;
   if (auto container = docker.inspect(locked.record().name)) {
-    ending::confirm_image(locked, *container, docker);
+    image::confirm(locked, *container, docker);
     locked.record().ip = container->ip;
   }
   hooks::launched(settings, locked.record());
@@ -227,7 +228,7 @@ Image inspect_image(const docker::Client& docker, const Settings& settings, cons
 // docker run: the critical path. An image this state directory has seen
 // runs at once, without a `docker image inspect` first (a fifth of a
 // launch): the first look at the container confirms what it runs
-// (ending::confirm_image). Not when the command is the image's own
+// (image::confirm). Not when the command is the image's own
 // ENTRYPOINT and CMD, which must be right before the container starts, nor
 // when the Launch forces a pull. An image the engine lost since is
 // inspected and pulled, and the run tried again.
@@ -261,11 +262,11 @@ std::string what_failed() {
 int start(const Settings& settings, const mesos::containerizer::Launch& message) {
   const std::string& id = message.container_id().value();
   ids::validate("container id", id);
-  docker::Client docker(settings);
+  docker::Client docker(docker::cli_of(settings));
   state::Store store(settings.state_dir);
 
   RunInputs inputs;
-  inputs.environment = process::environment();
+  inputs.environment = settings.environment.variables;
   const TaskMode mode = task_mode(message, settings, inputs.environment);
   inputs.user = resolve_user(user_name(message, mode));
   inputs.run_dir = store.run_dir(id);
@@ -327,7 +328,7 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
   const auto& record = locked.record();
   spdlog::info("container {}: started {} from image {} ({})", id, plan.name, plan.image,
                record.image_digest.empty() ? record.image_id : record.image_digest);
-  capacity::check(settings.state_dir, Settings::work_directory(), inputs.environment);
+  capacity::check(settings.state_dir, settings.environment.work_directory, inputs.environment);
   return 0;
 }
 

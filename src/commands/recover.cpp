@@ -9,12 +9,15 @@
 #include <map>
 #include <set>
 
+#include "base/log.hpp"
 #include "commands/commands.hpp"
-#include "docker.hpp"
-#include "ending.hpp"
-#include "ids.hpp"
-#include "labels.hpp"
-#include "log.hpp"
+#include "container/image.hpp"
+#include "container/observed.hpp"
+#include "container/settled.hpp"
+#include "container/sweep.hpp"
+#include "docker/docker.hpp"
+#include "protocol/ids.hpp"
+#include "protocol/labels.hpp"
 
 namespace dc::commands {
 namespace {
@@ -39,7 +42,8 @@ void reconcile(const Settings& settings, state::Locked& locked, const state::Sto
   }
 }
 
-void adopt(const state::Store& store, const docker::Client& docker, const docker::Listed& listed) {
+void adopt(const state::Store& store, const docker::Client& docker, const docker::Listed& listed,
+           const std::string& work_directory) {
   auto container = docker.inspect(listed.name);
   if (!container) return;
   state::Record record;
@@ -50,9 +54,9 @@ void adopt(const state::Store& store, const docker::Client& docker, const docker
   record.sandbox = container->labels[labels::kSandbox];
   record.framework_id = container->labels[labels::kFrameworkId];
   record.executor_id = container->labels[labels::kExecutorId];
-  record.work_directory = Settings::work_directory();
+  record.work_directory = work_directory;
   auto locked = state::Locked::create(store, record);
-  ending::confirm_image(locked, *container, docker);
+  image::confirm(locked, *container, docker);
   locked.save();
   spdlog::info("container {}: record rebuilt from the engine's labels", listed.container_id);
 }
@@ -90,8 +94,8 @@ bool recover_record(const Settings& settings, const state::Store& store, const d
 
 int recover(const Settings& settings) {
   state::Store store(settings.state_dir);
-  docker::Client docker(settings);
-  const std::string work_directory = Settings::work_directory();
+  docker::Client docker(docker::cli_of(settings));
+  const std::string work_directory = settings.environment.work_directory;
   std::map<std::string, docker::Listed> engine;
   for (const auto& listed : docker.ps(work_directory)) engine[listed.container_id] = listed;
   std::set<std::string> running;
@@ -112,13 +116,13 @@ int recover(const Settings& settings) {
       continue;
     }
     try {
-      for_container(id, [&] { adopt(store, docker, listed); });
+      for_container(id, [&] { adopt(store, docker, listed, work_directory); });
     } catch (const Error& e) {
       spdlog::warn("{}; its record is not rebuilt", e.what());
     }
   }
   spdlog::info("recovered {} container record(s)", store.ids().size());
-  ending::start_sweep(settings, running);
+  sweep::start(settings, running);
   return 0;
 }
 

@@ -1,8 +1,8 @@
 // Which stderr a call on an existing container may write to (log.hpp).
+#include "base/log.hpp"
 #include "commands/commands.hpp"
-#include "ids.hpp"
-#include "log.hpp"
-#include "state.hpp"
+#include "container/state.hpp"
+#include "protocol/ids.hpp"
 
 namespace dc::commands {
 

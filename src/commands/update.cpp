@@ -10,14 +10,14 @@
 
 #include <algorithm>
 
+#include "base/log.hpp"
 #include "commands/commands.hpp"
-#include "docker.hpp"
-#include "ending.hpp"
-#include "ids.hpp"
-#include "log.hpp"
-#include "messages.hpp"
-#include "resources.hpp"
-#include "state.hpp"
+#include "container/observed.hpp"
+#include "container/state.hpp"
+#include "docker/docker.hpp"
+#include "plan/resources.hpp"
+#include "protocol/ids.hpp"
+#include "protocol/messages.hpp"
 
 namespace dc::commands {
 namespace {
@@ -33,7 +33,7 @@ uint64_t hard_limit(const state::Record& record, uint64_t requested) {
   return kept;
 }
 
-void ended(const std::string& id, const std::string& why) {
+void ignore_ended(const std::string& id, const std::string& why) {
   spdlog::info("container {}: update ignored, the container has ended ({})", id, why);
 }
 
@@ -44,7 +44,7 @@ void update_container(const Settings& settings, const mesos::containerizer::Upda
   auto locked = state::Locked::open(store, id);
   if (!locked) throw Error("unknown container (no record in " + store.root() + ")");
   auto& record = locked->record();
-  if (record.termination) return ended(id, record.termination->message());
+  if (record.termination) return ignore_ended(id, record.termination->message());
   for (const auto& resource : message.resources())
     if (resource.name() == "ports") spdlog::warn("container {}: port resources cannot change on a running container; ignored", id);
   resources::Allotment wanted;
@@ -55,10 +55,10 @@ void update_container(const Settings& settings, const mesos::containerizer::Upda
   const bool same_cpus = !wanted.cpus || *wanted.cpus == record.cpus;
   const bool same_mem = !wanted.mem_mib || resources::memory_bytes(*wanted.mem_mib) == record.mem_bytes;
   if (same_cpus && same_mem) return;
-  docker::Client docker(settings);
-  if (!record.cgroups && !ending::refresh_pid(*locked, docker)) return ended(id, "it is not running");
+  docker::Client docker(docker::cli_of(settings));
+  if (!record.cgroups && !ending::refresh_pid(*locked, docker)) return ignore_ended(id, "it is not running");
   // docker update also succeeds on an exited container: tell it ourselves.
-  if (!ending::init_alive(record)) return ended(id, "it has exited");
+  if (!ending::init_alive(record)) return ignore_ended(id, "it has exited");
   std::vector<std::string> options;
   if (wanted.cpus) {
     options = {"--cpu-shares", std::to_string(resources::cpu_shares(*wanted.cpus))};

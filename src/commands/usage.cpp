@@ -7,12 +7,12 @@
 #include <chrono>
 
 #include "commands/commands.hpp"
-#include "docker.hpp"
-#include "ending.hpp"
-#include "framing.hpp"
-#include "ids.hpp"
-#include "messages.hpp"
-#include "state.hpp"
+#include "container/observed.hpp"
+#include "container/state.hpp"
+#include "docker/docker.hpp"
+#include "protocol/framing.hpp"
+#include "protocol/ids.hpp"
+#include "protocol/messages.hpp"
 
 namespace dc::commands {
 namespace {
@@ -89,7 +89,7 @@ mesos::ResourceStatistics usage_of(const Settings& settings, const std::string& 
     locked.reset();
     locked = state::Locked::open(store, id, true);
     if (!locked) throw Error("was destroyed");
-    if (!locked->record().cgroups && !ending::refresh_pid(*locked, docker::Client(settings)))
+    if (!locked->record().cgroups && !ending::refresh_pid(*locked, docker::Client(docker::cli_of(settings))))
       throw Error("is not running");
   }
   const state::Record& record = locked->record();

@@ -7,15 +7,15 @@
 #include <iostream>
 
 #include "commands/commands.hpp"
-#include "docker.hpp"
+#include "docker/docker.hpp"
 #include "version.h"  // generated at each build: DC_VERSION, DC_REVISION
 
 namespace dc::commands {
 
 int version(const Settings& settings) {
   // An engine that hangs must not hang --version for CONTAINERIZER_DOCKER_TIMEOUT.
-  Settings quick = settings;
-  quick.docker_timeout = quick.docker_timeout > 0 ? std::min(quick.docker_timeout, 10.0) : 10.0;
+  docker::Cli quick = docker::cli_of(settings);
+  quick.timeout = quick.timeout > 0 ? std::min(quick.timeout, 10.0) : 10.0;
   std::string docker;
   try {
     docker = docker::Client(quick).client_version();

@@ -9,90 +9,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <csignal>
-
 #include "commands/commands.hpp"
-#include "docker.hpp"
-#include "ending.hpp"
-#include "framing.hpp"
-#include "ids.hpp"
-#include "messages.hpp"
-#include "state.hpp"
+#include "container/observed.hpp"
+#include "container/settled.hpp"
+#include "container/sweep.hpp"
+#include "container/state.hpp"
+#include "protocol/framing.hpp"
+#include "protocol/ids.hpp"
+#include "protocol/messages.hpp"
 
 namespace dc::commands {
 namespace {
-
-using mesos::containerizer::Termination;
-
-// What one look at the container found: its Termination once settled, else
-// the processes to watch.
-struct Look {
-  std::optional<Termination> termination;
-  std::optional<termination::Exit> container;  // for await: the container alone
-  int pid = 0;
-  int supervisor_pid = 0;
-  unsigned long long supervisor_start = 0;
-  // Its init has died but docker has not noticed yet: no file or process
-  // will tell, docker will (`docker wait` on `name`).
-  bool lagging = false;
-  std::string name;
-};
-
-Look look(const Settings& settings, const state::Store& store, const docker::Client& docker, const std::string& id,
-          bool settle, bool& seen) {
-  auto locked = state::Locked::open(store, id);
-  if (!locked) {
-    if (!seen) throw Error("unknown container (no record in " + store.root() + ")");
-    // Destroyed and its record removed between two looks.
-    Look destroyed;
-    destroyed.termination = termination::make({SIGKILL, false}, true, 0);
-    destroyed.container = termination::Exit{SIGKILL, false};
-    return destroyed;
-  }
-  seen = true;
-  auto& record = locked->record();
-  if (record.termination) {
-    Look recorded;
-    recorded.termination = record.termination;
-    return recorded;
-  }
-  if (record.name.empty() || record.docker_id.empty())
-    throw Error("its launch did not finish; destroy it");
-  auto exit = ending::container_exit(*locked, store, docker);
-  Look result{std::nullopt, exit, record.pid, record.supervisor_pid, record.supervisor_start,
-              !exit && !ending::init_alive(record), record.name};
-  if (!exit || !settle) return result;
-  std::optional<int> executor;
-  if (record.override_mode) {
-    executor = ending::executor_status(record, store);
-    if (!executor) return result;
-  }
-  result.termination = ending::settle(settings, *locked, *exit, executor);
-  return result;
-}
-
-// Loops until `done(look)`; returns the last look. `reader`: see Watch.
-template <typename Done>
-Look until(const Settings& settings, const std::string& id, bool settle, int reader, Done done) {
-  ids::validate("container id", id);
-  state::Store store(settings.state_dir);
-  docker::Client docker(settings);
-  bool seen = false;
-  Look last = look(settings, store, docker, id, settle, seen);
-  if (done(last)) return last;
-  // Watch first, then look again: an end between the two looks still wakes us.
-  ending::Watch watch(store, id, reader);
-  for (;;) {
-    watch.processes(last.pid, last.supervisor_pid, last.supervisor_start);
-    last = look(settings, store, docker, id, settle, seen);
-    if (done(last)) return last;
-    if (last.lagging)
-      docker.wait(last.name);
-    else
-      watch.block();
-  }
-}
 
 // The agent reads our result through a pipe; a file (tests, a person) or a
 // terminal has no reader to wait for or to lose.
@@ -148,12 +75,12 @@ int wait(const Settings& settings) {
   auto message = messages::read_stdin<mesos::containerizer::Wait>(settings.frame_limit);
   guard_stderr(settings, message.container_id().value());
   const std::string& id = message.container_id().value();
-  Look end = for_container(id, [&] {
+  ending::Look end = for_container(id, [&] {
     note_waiter(settings, id, false);
     const bool piped = is_pipe(STDOUT_FILENO);
     bool gone = false;
     // After each look; the reader's going wakes the watch.
-    return until(settings, id, true, piped ? STDOUT_FILENO : -1, [&](const Look& l) {
+    return ending::until(settings, id, ending::Settle::yes, piped ? STDOUT_FILENO : -1, [&](const ending::Look& l) {
       if (piped && !gone && reader_gone(STDOUT_FILENO, 0)) note_waiter(settings, id, gone = true);
       return l.termination.has_value();
     });
@@ -164,23 +91,12 @@ int wait(const Settings& settings) {
   ::close(STDOUT_FILENO);
   // Only a written result counts: a wait whose agent died failed with EPIPE.
   ending::delivered(settings, id);
-  ending::start_sweep(settings);
+  sweep::start(settings);
   return 0;
 }
 
-termination::Exit container_end(const Settings& settings, const std::string& id) {
-  Look end = for_container(id, [&] {
-    return until(settings, id, false, -1, [](const Look& l) { return l.container || l.termination; });
-  });
-  if (end.container) return *end.container;
-  const auto& reasons = end.termination->reasons();
-  const bool oom = std::find(reasons.begin(), reasons.end(),
-                             mesos::TaskStatus::REASON_CONTAINER_LIMITATION_MEMORY) != reasons.end();
-  return {end.termination->status(), oom};
-}
-
 int await(const Settings& settings, const std::string& id) {
-  return termination::exit_code(container_end(settings, id).status);
+  return termination::exit_code(ending::container_end(settings, id).status);
 }
 
 }  // namespace dc::commands

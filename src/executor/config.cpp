@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace dc::executor {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "http/client.hpp"
-#include "run_argv.hpp"
+#include "base/types.hpp"
 
 namespace dc::executor {
 

@@ -25,15 +25,15 @@
 #include <random>
 #include <thread>
 
-#include "commands/commands.hpp"
-#include "docker.hpp"
+#include "base/log.hpp"
+#include "container/observed.hpp"
+#include "container/state.hpp"
+#include "docker/docker.hpp"
 #include "executor/agent.hpp"
 #include "executor/health.hpp"
 #include "executor/task.hpp"
-#include "ids.hpp"
-#include "log.hpp"
-#include "process.hpp"
-#include "state.hpp"
+#include "host/process.hpp"
+#include "protocol/ids.hpp"
 
 namespace dc::executor {
 namespace {
@@ -51,7 +51,7 @@ constexpr auto kShutdownMargin = 2s;
 // of its external containerizer's `wait`s answers nothing until one of those
 // returns (README, "Agents under load"); after kAgentSilence of that the
 // executor gives up, so that its own wait returns, and the Termination tells
-// the agent the task's end (ending.cpp).
+// the agent the task's end (container/settled.cpp).
 constexpr auto kProbeEvery = 5s;
 constexpr auto kAgentSilence = 20s;
 
@@ -69,17 +69,6 @@ std::string random_uuid() {
   bytes[6] = static_cast<char>((bytes[6] & 0x0f) | 0x40);
   bytes[8] = static_cast<char>((bytes[8] & 0x3f) | 0x80);
   return bytes;
-}
-
-const char* state_name(mesos::TaskState state) {
-  switch (state) {
-    case mesos::TASK_RUNNING: return "TASK_RUNNING";
-    case mesos::TASK_KILLING: return "TASK_KILLING";
-    case mesos::TASK_FINISHED: return "TASK_FINISHED";
-    case mesos::TASK_FAILED: return "TASK_FAILED";
-    case mesos::TASK_KILLED: return "TASK_KILLED";
-    default: return "TASK_?";
-  }
 }
 
 // Saves of a container's record: each is a rename into its directory.
@@ -226,7 +215,7 @@ void Executor::take_inputs() {
   if (exit_ && !exit_reported_) {
     exit_reported_ = true;
     if (checker_) checker_->stop();
-    queued(task_.ended(*exit_, mem_limit_bytes_));
+    queued(task_.container_exited(*exit_, mem_limit_bytes_));
   }
 }
 
@@ -328,7 +317,7 @@ void Executor::start_checks(const mesos::TaskInfo& task) {
                id_, describe(check.command()), check.delay_seconds(), check.interval_seconds(),
                check.timeout_seconds(), check.consecutive_failures(), check.grace_period_seconds());
   const enter::Container container{state::Store(settings_.state_dir).run_dir(id_), name_};
-  checker_ = std::make_unique<Checker>(check, inspected_->pid, container, docker::Client(settings_),
+  checker_ = std::make_unique<Checker>(check, inspected_->pid, container, docker::Client(docker::cli_of(settings_)),
                                        [this](const Verdict& verdict) { health(verdict); });
 }
 
@@ -381,7 +370,7 @@ void Executor::deliver() {
   while (!quitting_) {
     const auto now = Clock::now();
     if (connected_) {
-      if (auto update = task_.outbox().due(now)) {
+      if (auto update = task_.outbox().pick(now)) {
         attempt(lock, *update);
         continue;
       }
@@ -420,7 +409,7 @@ void Executor::attempt(std::unique_lock<std::mutex>& lock, const mesos::TaskStat
   lock.lock();
   const auto now = Clock::now();
   const int attempts = task_.outbox().attempted(update.uuid(), failure.empty(), now);
-  const std::string state = std::string(state_name(update.state())) +
+  const std::string state = mesos::TaskState_Name(update.state()) +
                             (!update.has_healthy() ? "" : update.healthy() ? " (healthy)" : " (unhealthy)");
   if (failure.empty()) {
     heard_at_ = now;
@@ -463,7 +452,7 @@ void Executor::stop(std::optional<Task::Stop> stop, const char* why) {
   spdlog::info("container {}: {}: stopping the container with a grace period of {} s", id_, why, seconds);
   stopper_ = std::thread([this, seconds] {
     try {
-      docker::Client(settings_).stop(name_, seconds);
+      docker::Client(docker::cli_of(settings_)).stop(name_, seconds);
     } catch (const Error& e) {
       std::lock_guard lock(mutex_);
       spdlog::error("container {}: {}", id_, e.what());
@@ -613,7 +602,7 @@ void Executor::subscribe_loop() {
 void Executor::inspect() {
   docker::Container container;
   try {
-    if (auto found = docker::Client(settings_).inspect(name_)) container = *found;
+    if (auto found = docker::Client(docker::cli_of(settings_)).inspect(name_)) container = *found;
   } catch (const Error& e) {
     std::lock_guard lock(mutex_);
     spdlog::warn("container {}: TASK_RUNNING goes without the container's network: {}", id_, e.what());
@@ -626,7 +615,7 @@ void Executor::inspect() {
 void Executor::watch() {
   termination::Exit exit{SIGKILL, false};
   try {
-    exit = commands::container_end(settings_, id_);
+    exit = ending::container_end(settings_, id_);
   } catch (const Error& e) {
     std::lock_guard lock(mutex_);
     spdlog::error("{}", e.what());
@@ -644,7 +633,7 @@ void Executor::watch() {
 
 int run(const Settings& settings, const std::string& container_id) {
   ids::validate("container id", container_id);
-  const Config config = config_from(process::environment());
+  const Config config = config_from(settings.environment.variables);
   std::string name;
   {
     const state::Store store(settings.state_dir);

@@ -8,7 +8,7 @@
 // update is acknowledged, so that wait reports the container's end.
 #include <string>
 
-#include "settings.hpp"
+#include "base/settings.hpp"
 
 namespace dc::executor {
 

@@ -12,8 +12,8 @@
 
 #include <fmt/format.h>
 
-#include "error.hpp"
-#include "log.hpp"
+#include "base/error.hpp"
+#include "base/log.hpp"
 
 namespace dc::executor {
 namespace {

@@ -18,8 +18,8 @@
 #include <string>
 #include <thread>
 
-#include "docker.hpp"
-#include "enter.hpp"
+#include "container/enter.hpp"
+#include "docker/docker.hpp"
 #include "mesos.pb.h"
 
 namespace dc::executor {

@@ -42,7 +42,7 @@ size_t Outbox::first_unaccepted() const {
   return std::find_if(entries_.begin(), entries_.end(), [](const Entry& e) { return !e.accepted; }) - entries_.begin();
 }
 
-std::optional<mesos::TaskStatus> Outbox::due(Clock::time_point now) {
+std::optional<mesos::TaskStatus> Outbox::pick(Clock::time_point now) {
   if (entries_.empty()) return std::nullopt;
   // Accepted long ago and still not acknowledged: the agent lost them.
   if (first_unaccepted() == entries_.size() && now >= entries_.front().accepted_at + kResend)

@@ -7,7 +7,7 @@
 // TASK_FINISHED before TASK_RUNNING. Accepted but never acknowledged (an
 // agent that lost it), all go again after kResend. A SUBSCRIBE carries them
 // all, and the agent handles them as received. Pure: the executor's courier
-// thread asks what is due and reports how each attempt went.
+// thread picks what is due and reports how each attempt went.
 #include <chrono>
 #include <deque>
 #include <optional>
@@ -36,9 +36,10 @@ class Outbox {
   // How an attempt at `uuid` went; returns how many attempts it has had.
   int attempted(const std::string& uuid, bool accepted, Clock::time_point now);
 
-  // The update to send now, if one is due.
-  std::optional<mesos::TaskStatus> due(Clock::time_point now);
-  // When the next one falls due (always after the `now` of a due() that
+  // Picks the update to send now, if one is due. Not a mere look: updates
+  // accepted kResend ago and never acknowledged are made due again first.
+  std::optional<mesos::TaskStatus> pick(Clock::time_point now);
+  // When the next one falls due (always after the `now` of a pick() that
   // found nothing), or nullopt while there is nothing to send.
   std::optional<Clock::time_point> next() const;
 

@@ -102,7 +102,7 @@ std::optional<Task::Stop> Task::unhealthy(const std::string& why, Duration fallb
   return stop;
 }
 
-std::vector<mesos::TaskStatus> Task::ended(const termination::Exit& exit, uint64_t mem_limit_bytes) {
+std::vector<mesos::TaskStatus> Task::container_exited(const termination::Exit& exit, uint64_t mem_limit_bytes) {
   if (exit_) return {};
   exit_ = exit;
   mem_limit_bytes_ = mem_limit_bytes;
@@ -110,7 +110,7 @@ std::vector<mesos::TaskStatus> Task::ended(const termination::Exit& exit, uint64
 }
 
 std::vector<mesos::TaskStatus> Task::terminal() {
-  if (!exit_ || !launched() || terminal_sent_) return {};
+  if (!exit_ || !launched() || terminal_queued_) return {};
   const int code = exit_->status;
   mesos::TaskStatus update;
   if (WIFEXITED(code) && WEXITSTATUS(code) == 0) {
@@ -127,7 +127,7 @@ std::vector<mesos::TaskStatus> Task::terminal() {
     update.set_healthy(false);
     update.set_message(update.message() + "; " + *unhealthy_);
   }
-  terminal_sent_ = true;
+  terminal_queued_ = true;
   outbox_.add(update);
   return {update};
 }

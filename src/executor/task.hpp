@@ -15,7 +15,7 @@
 #include "executor.pb.h"
 #include "executor/config.hpp"
 #include "executor/outbox.hpp"
-#include "termination.hpp"
+#include "protocol/termination.hpp"
 
 namespace dc::executor {
 
@@ -66,7 +66,7 @@ class Task {
   std::optional<Stop> unhealthy(const std::string& why, Duration fallback);
 
   // The container ended: the terminal update, once the task is launched.
-  std::vector<mesos::TaskStatus> ended(const termination::Exit& exit, uint64_t mem_limit_bytes);
+  std::vector<mesos::TaskStatus> container_exited(const termination::Exit& exit, uint64_t mem_limit_bytes);
 
   // ACKNOWLEDGED: forgets the update with this uuid (and the task, as the
   // agent now knows it).
@@ -78,9 +78,9 @@ class Task {
 
   bool launched() const { return launched_; }
   bool container_ended() const { return exit_.has_value(); }
-  bool terminal_sent() const { return terminal_sent_; }
+  bool terminal_queued() const { return terminal_queued_; }
   // The terminal update was acknowledged: the executor's work is done.
-  bool done() const { return terminal_sent_ && outbox_.empty(); }
+  bool done() const { return terminal_queued_ && outbox_.empty(); }
   Outbox& outbox() { return outbox_; }
 
  private:
@@ -100,7 +100,7 @@ class Task {
   std::optional<std::string> unhealthy_;  // why the health check killed it
   std::optional<termination::Exit> exit_;
   uint64_t mem_limit_bytes_ = 0;
-  bool terminal_sent_ = false;
+  bool terminal_queued_ = false;
   Outbox outbox_;
 };
 

@@ -7,7 +7,7 @@
 #include <functional>
 #include <memory>
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace dc::fetch {
 namespace {

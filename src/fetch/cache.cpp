@@ -15,9 +15,9 @@
 #include <filesystem>
 #include <vector>
 
-#include "error.hpp"
+#include "base/error.hpp"
+#include "base/log.hpp"
 #include "fetch/uri.hpp"
-#include "log.hpp"
 
 namespace dc::fetch {
 namespace fs = std::filesystem;

@@ -10,25 +10,26 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
-#include <cstdlib>
 #include <cstring>
 #include <optional>
 
-#include "error.hpp"
+#include "base/error.hpp"
+#include "base/text.hpp"
+#include "base/log.hpp"
 #include "fetch/uri.hpp"
-#include "framing.hpp"
-#include "log.hpp"
-#include "process.hpp"
+#include "host/process.hpp"
+#include "protocol/framing.hpp"
 
 extern char** environ;
 
 namespace dc::fetch {
 namespace {
 
-std::string join(const std::vector<uint32_t>& numbers) {
-  std::string text;
-  for (auto n : numbers) text += (text.empty() ? "" : ",") + std::to_string(n);
-  return text;
+// Group ids as the fetcher's --groups reads them.
+std::string numbers(const std::vector<uint32_t>& ids) {
+  std::vector<std::string> words;
+  for (auto id : ids) words.push_back(std::to_string(id));
+  return text::join(words, ",");
 }
 
 std::vector<std::string> fetcher_argv(const Settings& settings, const std::string& sandbox,
@@ -45,13 +46,13 @@ std::vector<std::string> fetcher_argv(const Settings& settings, const std::strin
                                    "--host-paths", settings.host_volumes,
                                    "--log-level", settings.log_level,
                                    "--frame-limit", std::to_string(settings.frame_limit)};
-  const char* libexec = std::getenv("MESOS_LIBEXEC_DIRECTORY");
-  if (libexec && *libexec && ::access((std::string(libexec) + "/mesos-fetcher").c_str(), X_OK) == 0)
-    argv.insert(argv.end(), {"--mesos-fetcher", std::string(libexec) + "/mesos-fetcher"});
+  const std::string& libexec = settings.environment.libexec_directory;
+  if (!libexec.empty() && ::access((libexec + "/mesos-fetcher").c_str(), X_OK) == 0)
+    argv.insert(argv.end(), {"--mesos-fetcher", libexec + "/mesos-fetcher"});
   if (settings.fetch_deny_local_addresses) argv.push_back("--deny-local-addresses");
   if (user)
     argv.insert(argv.end(), {"--uid", std::to_string(user->uid), "--gid", std::to_string(user->gid),
-                             "--groups", join(user->groups)});
+                             "--groups", numbers(user->groups)});
   return argv;
 }
 

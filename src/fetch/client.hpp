@@ -5,8 +5,8 @@
 #include <optional>
 
 #include "containerizer.pb.h"
-#include "run_argv.hpp"
-#include "settings.hpp"
+#include "base/settings.hpp"
+#include "base/types.hpp"
 
 namespace dc::fetch {
 

@@ -14,10 +14,10 @@
 #include <cstring>
 #include <memory>
 
-#include "error.hpp"
+#include "base/error.hpp"
+#include "base/log.hpp"
 #include "fetch/mesos_fetcher.hpp"
 #include "fetch/uri.hpp"
-#include "log.hpp"
 
 namespace dc::fetch {
 namespace {
@@ -71,15 +71,6 @@ int on_progress(void* opaque, curl_off_t total, curl_off_t now, curl_off_t, curl
   else
     spdlog::info("fetching {}: {:.1f} MiB", sink->url, now / mib);
   return 0;
-}
-
-// curl's own CA options are for its command line; the library needs them set.
-void set_ca(CURL* curl) {
-  for (const char* name : {"CURL_CA_BUNDLE", "SSL_CERT_FILE"})
-    if (const char* file = std::getenv(name); file && *file) {
-      curl_easy_setopt(curl, CURLOPT_CAINFO, file);
-      return;
-    }
 }
 
 // Loopback (127/8, ::1) and link-local (169.254/16, fe80::/10), also as
@@ -166,7 +157,8 @@ void download_http(const std::string& url, int fd, const Transfer& transfer) {
     curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_socket);
     curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &sink);
   }
-  set_ca(curl);
+  // curl's own CA variables are for its command line; the library needs them set.
+  if (!transfer.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, transfer.ca_file.c_str());
   CURLcode code = curl_easy_perform(curl);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "error.hpp"
-#include "run_argv.hpp"
+#include "base/error.hpp"
+#include "base/types.hpp"
 
 namespace dc::fetch {
 
@@ -19,6 +19,7 @@ struct Transfer {
   bool deny_local_addresses = false;  // refuse loopback and link-local peers (http, https)
   std::string mesos_fetcher;          // for other schemes; empty when the host has none
   UserIds fetcher_user;               // who runs mesos-fetcher
+  std::string ca_file;                // other CAs: CURL_CA_BUNDLE, else SSL_CERT_FILE (main reads them)
 };
 
 // A download beyond Transfer::max_bytes.
@@ -27,8 +28,8 @@ struct TooLarge : Error {
 };
 
 // Downloads `value` into the new file `path`, created here and removed again
-// on failure. http(s): redirects followed, TLS verified (CURL_CA_BUNDLE or
-// SSL_CERT_FILE name other CAs, as for curl), proxy variables honoured as
+// on failure. http(s): redirects followed, TLS verified (Transfer::ca_file
+// names other CAs), proxy variables honoured as
 // curl does. Other schemes: `mesos_fetcher` does the transfer
 // (fetcher.cpp refuses them first when it is empty). Throws dc::Error with the cause (HTTP status, curl's
 // complaint, truncated transfer, write error, the timeout), TooLarge beyond the limit.

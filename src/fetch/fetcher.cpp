@@ -14,12 +14,13 @@
 #include <cstring>
 #include <functional>
 
-#include "error.hpp"
+#include "base/error.hpp"
+#include "base/log.hpp"
 #include "fetch/archive.hpp"
 #include "fetch/cache.hpp"
 #include "fetch/download.hpp"
 #include "fetch/placed.hpp"
-#include "log.hpp"
+#include "host/files.hpp"
 
 namespace dc::fetch {
 namespace {
@@ -98,7 +99,7 @@ std::string opened_path(int fd) {
 void open_local(const std::string& value, const Options& options, Source& source) {
   const std::string path = local_path(value);
   std::optional<UserIds> as;
-  if (!root_may_read(path, policy::resolve(path), options)) as = fetching_user(options.user);
+  if (!root_may_read(path, policy::normalize(files::real_path(path)), options)) as = fetching_user(options.user);
   source.fd = open_as(path, as);
   if (source.fd < 0)
     throw Error("cannot read " + path + (as ? " as " + describe(*as) : "") + ": " + strerror(errno) +
@@ -158,8 +159,8 @@ void check(const Uri& uri, const Options& options) {
 }
 
 Transfer transfer_of(const Options& options, uint64_t max_bytes, const std::string& setting) {
-  return Transfer{options.timeout_seconds, max_bytes, setting, options.deny_local_addresses, options.mesos_fetcher,
-                  fetching_user(options.user)};
+  return Transfer{options.timeout_seconds,      max_bytes, setting, options.deny_local_addresses,
+                  options.mesos_fetcher,        fetching_user(options.user), options.ca_file};
 }
 
 // A cached URI: its entry, or nothing when it is larger than the whole

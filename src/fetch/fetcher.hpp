@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "fetch/uri.hpp"
-#include "policy.hpp"
-#include "run_argv.hpp"
+#include "plan/policy.hpp"
+#include "base/types.hpp"
 
 namespace dc::fetch {
 
@@ -24,6 +24,7 @@ struct Options {
   std::string mesos_fetcher;      // for other schemes; empty when the host has none
   std::vector<std::string> mesos_fetcher_schemes;  // the schemes it may be handed
   policy::Policy host_paths;      // local files read as root (CONTAINERIZER_HOST_VOLUMES)
+  std::string ca_file;            // CAs besides the system's (Transfer::ca_file)
 };
 
 // Checks every URI, then fetches each; throws dc::Error naming the URI and

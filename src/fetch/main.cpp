@@ -8,14 +8,15 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <sstream>
 
-#include "error.hpp"
+#include "base/error.hpp"
+#include "base/log.hpp"
 #include "fetch/fetcher.hpp"
-#include "framing.hpp"
-#include "log.hpp"
+#include "protocol/framing.hpp"
 
 namespace {
 
@@ -65,6 +66,9 @@ int main(int argc, char** argv) {
     settings.host_volumes = host_paths;
     options.host_paths = dc::policy::from(settings);
     options.mesos_fetcher_schemes = items(schemes);
+    // curl's CA variables, as its command line reads them.
+    for (const char* name : {"SSL_CERT_FILE", "CURL_CA_BUNDLE"})
+      if (const char* file = std::getenv(name); file && *file) options.ca_file = file;
     if (uid >= 0) options.user = dc::UserIds{static_cast<uint32_t>(uid), static_cast<uint32_t>(gid), numbers(groups)};
     mesos::CommandInfo command;
     if (!command.ParseFromString(dc::framing::read_frame(STDIN_FILENO, frame_limit)))

@@ -18,8 +18,8 @@
 #include <optional>
 #include <vector>
 
-#include "error.hpp"
-#include "process.hpp"
+#include "base/error.hpp"
+#include "host/process.hpp"
 
 extern char** environ;
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "run_argv.hpp"
+#include "base/types.hpp"
 
 namespace dc::fetch {
 

@@ -5,7 +5,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "error.hpp"
+#include "base/error.hpp"
+#include "base/text.hpp"
 
 namespace dc::fetch {
 namespace {
@@ -38,12 +39,6 @@ std::vector<std::string> components(const std::string& path) {
     start = end + 1;
   }
   return parts;
-}
-
-std::string join(const std::vector<std::string>& parts) {
-  std::string path;
-  for (const auto& part : parts) path += (path.empty() ? "" : "/") + part;
-  return path;
 }
 
 }  // namespace
@@ -155,7 +150,7 @@ std::optional<std::string> entry_path(const std::string& name) {
   auto parts = components(name);
   for (const auto& part : parts)
     if (part == "..") return std::nullopt;
-  return join(parts);
+  return text::join(parts, "/");
 }
 
 bool link_stays_inside(const std::string& entry, const std::string& target) {

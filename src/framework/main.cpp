@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <exception>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "options.hpp"
 #include "run.hpp"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace dc::framework {
 

@@ -12,8 +12,8 @@
 #include <regex>
 #include <sstream>
 
-#include "error.hpp"
-#include "ids.hpp"
+#include "base/error.hpp"
+#include "protocol/ids.hpp"
 #include "zookeeper.hpp"
 
 namespace dc::framework {

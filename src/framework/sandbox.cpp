@@ -5,7 +5,7 @@
 #include <chrono>
 #include <utility>
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace dc::framework {
 namespace {

@@ -11,7 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "error.hpp"
+#include "base/error.hpp"
+#include "base/text.hpp"
 #include "scheduler.pb.h"
 
 namespace dc::framework::zk {
@@ -25,12 +26,7 @@ std::string seconds(std::chrono::milliseconds timeout) {
   return text;
 }
 
-std::string trim(const std::string& text) {
-  const char* blanks = " \t\r\n";
-  const size_t first = text.find_first_not_of(blanks);
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(blanks) - first + 1);
-}
+using text::trim;
 
 // The sequence of a member's znode name ("json.info_0000000012" -> 12),
 // -1 when it has none (Group::watch skips such children).

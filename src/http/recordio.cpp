@@ -1,6 +1,6 @@
 #include "http/recordio.hpp"
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 namespace dc::recordio {
 

@@ -46,7 +46,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "check_channel.h"
+#include "../protocol/check_channel.h"
 
 #define NAME "containerizer-init"
 #define USAGE "usage: " NAME " [--stdout PATH] [--stderr PATH] " \

@@ -5,12 +5,12 @@
 
 #include <string>
 
-#include "error.hpp"
-#include "framing.hpp"
-#include "ids.hpp"
-#include "messages.hpp"
-#include "run_argv.hpp"
-#include "termination.hpp"
+#include "base/error.hpp"
+#include "plan/run_argv.hpp"
+#include "protocol/framing.hpp"
+#include "protocol/ids.hpp"
+#include "protocol/messages.hpp"
+#include "protocol/termination.hpp"
 
 namespace dc::fuzz {
 namespace {

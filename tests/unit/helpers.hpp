@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "run_argv.hpp"
+#include "plan/run_argv.hpp"
 
 namespace dc_test {
 

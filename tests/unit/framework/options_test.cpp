@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 using Catch::Matchers::Contains;
 using dc::framework::Options;

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-#include "error.hpp"
+#include "base/error.hpp"
 #include "scheduler.pb.h"
 
 using Catch::Matchers::Contains;
