@@ -211,15 +211,22 @@ CONTAINERIZER_HOOKS_DIR=$fail_hooks CONTAINERIZER_HOOKS_REQUIRED=true refused \
 # `launched` hook leaves the launch no free descriptor (its limit below what
 # it holds), so saving the record fails, and so does removing the container
 # (docker cannot be spawned: a pipe error, not the program's own kind).
-starve_hooks=$(hooks_dir starve 'prlimit --pid "$PPID" --nofile=3:3' "")
-CONTAINERIZER_HOOKS_DIR=$starve_hooks call launch "$(simple_frame starved "sleep 300")"
-check "a launch starved of descriptors fails" test $? -ne 0
-equals "one line says why, and that removing the container failed too" 1 \
-  "$(mentions "$T/err" "container $(cid starved): cannot write")"
-contains "naming both failures" "Too many open files; removing $(name starved) failed too" "$(cat "$T/err")"
-check "no record is left" test ! -e "$STATE/containers/$(cid starved)"
-check "destroy removes the container it could not" call destroy "$(frame_for Destroy "$(cid starved)")"
-check "so nothing is left" test -z "$(docker ps -aq --filter "label=docker-containerizer.container-id=$(cid starved)")"
+# Not under scripts/test --sanitize: the sanitizers' runtime needs
+# descriptors of its own (UBSan's check of an object's type opens a pipe),
+# and starved it reports an "invalid vptr" that is not there.
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+  ok "a launch starved of descriptors # SKIP the sanitizers need descriptors of their own"
+else
+  starve_hooks=$(hooks_dir starve 'prlimit --pid "$PPID" --nofile=3:3' "")
+  CONTAINERIZER_HOOKS_DIR=$starve_hooks call launch "$(simple_frame starved "sleep 300")"
+  check "a launch starved of descriptors fails" test $? -ne 0
+  equals "one line says why, and that removing the container failed too" 1 \
+    "$(mentions "$T/err" "container $(cid starved): cannot write")"
+  contains "naming both failures" "Too many open files; removing $(name starved) failed too" "$(cat "$T/err")"
+  check "no record is left" test ! -e "$STATE/containers/$(cid starved)"
+  check "destroy removes the container it could not" call destroy "$(frame_for Destroy "$(cid starved)")"
+  check "so nothing is left" test -z "$(docker ps -aq --filter "label=docker-containerizer.container-id=$(cid starved)")"
+fi
 
 noexec_hooks=$(hooks_dir noexec "exit 0" "")
 chmod 644 "$noexec_hooks/launched"
