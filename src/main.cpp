@@ -11,6 +11,7 @@
 
 #include "base/error.hpp"
 #include "base/log.hpp"
+#include "base/logged.hpp"
 #include "base/settings.hpp"
 #include "commands/commands.hpp"
 #include "container/override_check.hpp"
@@ -134,13 +135,10 @@ int run(int argc, char** argv, const dc::CallEnvironment& environment) {
   if (*version) return dc::commands::version(settings);
   if (!chosen) return unknown_command(app);
   dc::log::init(log_name, settings.log_level, log_name == "executor");
-  try {
+  return dc::log::logged([&] {
     dc::finalize(settings);
     return chosen(settings);
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return 1;
-  }
+  });
 }
 
 }  // namespace

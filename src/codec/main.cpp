@@ -12,6 +12,7 @@
 #include <string>
 
 #include "base/log.hpp"
+#include "base/logged.hpp"
 #include "codec/text.hpp"
 #include "protocol/framing.hpp"
 
@@ -42,12 +43,7 @@ int decode(const std::string& name, uint64_t frame_limit) {
 int run(const std::string& command, const std::string& name, const std::string& frame_limit,
         const std::string& log_level) {
   dc::log::init(command, log_level);
-  try {
-    return command == "encode" ? encode(name) : decode(name, std::stoull(frame_limit));
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return 1;
-  }
+  return dc::log::logged([&] { return command == "encode" ? encode(name) : decode(name, std::stoull(frame_limit)); });
 }
 
 }  // namespace

@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "base/clock.hpp"
 #include "base/error.hpp"
 #include "base/log.hpp"
 #include "host/files.hpp"
@@ -103,10 +103,6 @@ void add_once(std::vector<std::string>& list, const std::string& item) {
 
 std::string seconds(double value) { return std::to_string(static_cast<long>(value + 0.5)) + " s"; }
 
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
 
 std::string registry_of(const std::string& image) {
@@ -184,10 +180,10 @@ Image ensure_image(const docker::Client& docker, const Settings& settings, const
     if (auto image = docker.image(plan.image)) return *image;
   const std::string where = plan.image + " from " + registry_of(plan.image);
   ConfigDir config(scratch, pull_config(settings, sandbox));
-  Progress progress(plan.image, now());
+  Progress progress(plan.image, clock::steady_seconds());
   try {
     docker.pull(plan.image, config.path(), [&](const std::string* line) {
-      for (const auto& text : progress.feed(line, now())) spdlog::info("{}", text);
+      for (const auto& text : progress.feed(line, clock::steady_seconds())) spdlog::info("{}", text);
       return true;
     });
   } catch (const Error& e) {

@@ -17,6 +17,14 @@ terminal_updates() { grep -cE '^(UPDATE|RESENT) TASK_(FINISHED|FAILED|KILLED)' "
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 # alive_for SECONDS PID: the process is still there after SECONDS.
 alive_for() { timeout "$1" tail --pid="$2" -f /dev/null; [ $? = 124 ]; }
+# launch_released LABEL NAME: NAME's checkpointed task, which ends (echoing
+# `released`) when its sandbox has a file `release`; its executor recovers
+# from an agent that is away for up to 10 minutes.
+launch_released() {
+  check "$1: launch a checkpointed task that ends when told" \
+    launch_host "$2" 'while [ ! -e release ]; do sleep 0.1; done; echo released' 64 \
+    MESOS_CHECKPOINT=1 MESOS_RECOVERY_TIMEOUT=10mins MESOS_SUBSCRIPTION_BACKOFF_MAX=2secs
+}
 # finished_once NAME: wait reports exit 0, one TASK_FINISHED was handled, the executor is gone.
 finished_once() {
   local n=$1 what=$2
@@ -64,9 +72,7 @@ wait_for "$held"
 # away: the agent stops while the task runs, the task ends, the agent comes back 35 s later.
 away=away-$RUN
 agent "$away"
-check "away: launch a checkpointed task that ends when told" \
-  launch_host "$away" 'while [ ! -e release ]; do sleep 0.1; done; echo released' 64 \
-  MESOS_CHECKPOINT=1 MESOS_RECOVERY_TIMEOUT=10mins MESOS_SUBSCRIPTION_BACKOFF_MAX=2secs
+launch_released away "$away"
 check "away: it runs" eventually 30 agent_saw "$away" "UPDATE TASK_RUNNING"
 wait_for "$away"
 # frozen: the container ends, no LAUNCH comes, and the agent stops answering.
@@ -114,9 +120,7 @@ stop_agent "$frozen"
 # executor subscribes before that (executor.cpp, agent_restarting).
 restarted=restarted-$RUN
 agent "$restarted"
-check "restarted: launch a checkpointed task that ends when told" \
-  launch_host "$restarted" 'while [ ! -e release ]; do sleep 0.1; done; echo released' 64 \
-  MESOS_CHECKPOINT=1 MESOS_RECOVERY_TIMEOUT=10mins MESOS_SUBSCRIPTION_BACKOFF_MAX=2secs
+launch_released restarted "$restarted"
 # The agent's wait, its result read through a pipe, as the agent reads it.
 mkfifo "$T/$restarted.result"
 cat "$T/$restarted.result" >/dev/null &

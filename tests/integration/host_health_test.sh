@@ -21,6 +21,13 @@ source "$(dirname "$0")/host_lib.sh"
 launch_checked() {
   HOST_TASK="health_check { delay_seconds: 0 interval_seconds: 0.2 $2 }" launch_host "$1" "$3"
 }
+# running_checked NAME WHAT HEALTH_FIELDS COMMAND: NAME's agent, and its task
+# (launch_checked) launched and running.
+running_checked() {
+  agent "$1"
+  check "$2: launch" launch_checked "$1" "$3" "$4"
+  wait_for "$1"
+}
 # updates NAME PATTERN: how many of NAME's handled updates match PATTERN.
 updates() { grep -c -- "$2" "$T/$1.agent.log"; }
 # checks_of NAME: how many checks began (each check appends a line to `checks`).
@@ -77,11 +84,9 @@ stop_agent "$n"
 # --- a check that overruns its timeout, leaving a child behind --------------------------------
 n=timeout-$RUN
 mark=$((5000 + RANDOM % 5000))
-agent "$n"
-check "a check that sleeps past its 0.3 s timeout, one child in the background: launch" \
-  launch_checked "$n" "grace_period_seconds: 0 timeout_seconds: 0.3 consecutive_failures: 5 command { value: \"echo >>checks; sleep $mark & sleep $mark\" }" \
+running_checked "$n" "a check that sleeps past its 0.3 s timeout, one child in the background" \
+  "grace_period_seconds: 0 timeout_seconds: 0.3 consecutive_failures: 5 command { value: \"echo >>checks; sleep $mark & sleep $mark\" }" \
   'sleep 300'
-wait_for "$n"
 check "four checks began" eventually 30 at_least_checks "$n" 4
 check "at most one check's processes at a time: each is killed, its background child too" \
   test "$(processes "$mark")" -le 2
@@ -94,9 +99,7 @@ stop_agent "$n"
 # run is killed for it, with FAILURE in its message.
 nosuch() {
   n=$1-$RUN
-  agent "$n"
-  check "$2: launch" launch_checked "$n" "$3" 'sleep 300'
-  wait_for "$n"
+  running_checked "$n" "$2" "$3" 'sleep 300'
   unhealthy_end "$n" TASK_KILLED "$4"
   stop_agent "$n"
 }
@@ -110,11 +113,9 @@ nosuch nosuch-shell "a shell check of a command the container lacks" \
 # --- the task ends during a check ------------------------------------------------------------------
 n=during-$RUN
 mark=$((5000 + RANDOM % 5000))
-agent "$n"
-check "a long check, and a task that ends when told: launch" \
-  launch_checked "$n" "timeout_seconds: 120 command { value: \"echo >>checks; sleep $mark\" }" \
+running_checked "$n" "a long check, and a task that ends when told" \
+  "timeout_seconds: 120 command { value: \"echo >>checks; sleep $mark\" }" \
   'while [ ! -e release ]; do sleep 0.1; done; exit 0'
-wait_for "$n"
 check "a check runs" eventually 30 at_least_checks "$n" 1
 check "its process runs" eventually 10 test "$(processes "$mark")" -ge 1
 touch "$(sandbox_of "$n")/release"

@@ -40,33 +40,16 @@ agent_log() { cat "$T/$1.agent.log" 2>/dev/null; }
 # text to the task's CommandInfo, DockerInfo, ContainerInfo and TaskInfo;
 # HOST_USER is its user (root).
 host_frame() {
-  local file=$T/launch.$1.bin
-  encode Launch >"$file" <<TEXT
-container_id { value: "$(cid "$1")" }
-task_info {
-  name: "task-$1"
-  task_id { value: "task-$1" }
-  command { value: "$2" shell: true ${HOST_COMMAND:-} }
-  container { type: DOCKER docker { image: "$TEST_IMAGE" ${HOST_DOCKER:-} } ${HOST_CONTAINER:-} }
-  ${HOST_TASK:-}
-}
-executor_info {
-  executor_id { value: "executor-$1" }
-  framework_id { value: "framework-$RUN" }
-  resources { name: "cpus" type: SCALAR scalar { value: 0.2 } }
-  resources { name: "mem" type: SCALAR scalar { value: $3 } }
-  command {
-    value: "/usr/libexec/mesos/mesos-executor"
-    shell: false
-    arguments: "mesos-executor"
-    arguments: "--launcher_dir=/usr/libexec/mesos"
-  }
-  container { type: DOCKER docker { image: "$TEST_IMAGE" } }
-}
-directory: "$(new_sandbox "$1")"
-user: "${HOST_USER:-root}"
-TEXT
-  echo "$file"
+  command_task_frame "$1" \
+    "command { value: \"$2\" shell: true ${HOST_COMMAND:-} }
+     container { type: DOCKER docker { image: \"$TEST_IMAGE\" ${HOST_DOCKER:-} } ${HOST_CONTAINER:-} }
+     ${HOST_TASK:-}" \
+    "resources { name: \"cpus\" type: SCALAR scalar { value: 0.2 } }
+     resources { name: \"mem\" type: SCALAR scalar { value: $3 } }
+     command { value: \"/usr/libexec/mesos/mesos-executor\" shell: false
+               arguments: \"mesos-executor\" arguments: \"--launcher_dir=/usr/libexec/mesos\" }
+     container { type: DOCKER docker { image: \"$TEST_IMAGE\" } }" \
+    "user: \"${HOST_USER:-root}\""
 }
 
 # with_executor_env NAME [VAR=VALUE...] COMMAND...: runs COMMAND with the

@@ -307,6 +307,12 @@ TEXT
   echo "$file"
 }
 
+# command_task_frame NAME TASK_TEXT EXECUTOR_TEXT [LAUNCH_TEXT]: exec_frame's
+# Launch with the task task-NAME of these TaskInfo fields.
+command_task_frame() {
+  exec_frame "$1" "$3" "task_info { name: \"task-$1\" task_id { value: \"task-$1\" } $2 } ${4:-}"
+}
+
 # refused DESCRIPTION EXPECTED_TEXT ID FRAME: launch exits non-zero with one
 # line on stderr naming the container and EXPECTED_TEXT, nothing on stdout,
 # and leaves no container and no record.

@@ -94,24 +94,13 @@ chmod 755 "$MESOS_LIBEXEC_DIRECTORY/mesos-health-check"
 # (by default one that runs until the test calls `release NAME`) whose
 # health check the stand-in executor gets as JSON.
 launch_checked() {
-  local file=$T/launch.$1.bin
-  encode Launch >"$file" <<TEXT
-container_id { value: "$(cid "$1")" }
-task_info {
-  name: "task-$1"
-  task_id { value: "task-$1" }
-  command { value: "${3:-while [ ! -e release ]; do sleep 0.1; done}" shell: true }
-  container { type: DOCKER docker { image: "$TEST_IMAGE" } }
-}
-executor_info {
-  executor_id { value: "executor-$1" }
-  framework_id { value: "framework-$RUN" }
-  resources { name: "cpus" type: SCALAR scalar { value: 0.2 } }
-  resources { name: "mem" type: SCALAR scalar { value: 64 } }
-  command { value: "$MESOS_LIBEXEC_DIRECTORY/mesos-executor" shell: false arguments: "mesos-executor" }
-}
-directory: "$(new_sandbox "$1")"
-TEXT
+  local file
+  file=$(command_task_frame "$1" \
+    "command { value: \"${3:-while [ ! -e release ]; do sleep 0.1; done}\" shell: true }
+     container { type: DOCKER docker { image: \"$TEST_IMAGE\" } }" \
+    "resources { name: \"cpus\" type: SCALAR scalar { value: 0.2 } }
+     resources { name: \"mem\" type: SCALAR scalar { value: 64 } }
+     command { value: \"$MESOS_LIBEXEC_DIRECTORY/mesos-executor\" shell: false arguments: \"mesos-executor\" }")
   STANDIN_HEALTH_CHECK_JSON=$2 CONTAINERIZER_TASK_MODE=override call launch "$file" && return
   not_ok "$1: launch" "$(cat "$T/err")"
   return 1

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 
+#include "container/sample_record.hpp"
 #include "protocol/termination.hpp"
 
 using Pairs = std::map<std::string, std::string>;
@@ -11,21 +12,14 @@ using Pairs = std::map<std::string, std::string>;
 namespace {
 
 dc::state::Record bridged_record() {
-  dc::state::Record r;
+  dc::state::Record r = dc_test::sample_task_record();
   r.container_id = "c1";
   r.slave_id = "S1";
   r.name = "mesos-S1.c1";
   r.sandbox = "/var/lib/mesos/slaves/S1/runs/c1";
   r.docker_id = "daed304e02f3";
-  r.image = "library/busybox:1.36";
   r.image_id = "sha256:fd96";
   r.image_digest = "busybox@sha256:9ae9";
-  r.framework_id = "F1";
-  r.executor_id = "exec-1";
-  r.task_id = "task-1";
-  r.network = "bridge";
-  r.ip = "172.17.0.2";
-  r.ports = {"31000->80/tcp", "31001->53/udp"};
   return r;
 }
 

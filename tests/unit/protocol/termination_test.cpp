@@ -10,6 +10,7 @@
 
 #include "base/error.hpp"
 #include "codec/text.hpp"
+#include "container/sample_record.hpp"
 #include "container/state.hpp"
 #include "plan/resources.hpp"
 #include "protocol/ids.hpp"
@@ -163,20 +164,13 @@ TEST_CASE("exit_code mirrors a status as a shell would") {
 namespace {
 
 dc::state::Record full_record() {
-  dc::state::Record r;
+  dc::state::Record r = dc_test::sample_task_record();
   r.container_id = "739d0e80-66a3-4cf4-98ea-d0fad73c2a29";
   r.slave_id = "dce23285-dc9c-40e6-b249-56f6c21562b5-S3";
   r.name = "mesos-" + r.slave_id + "." + r.container_id;
   r.work_directory = "/var/lib/mesos";
   r.sandbox = "/var/lib/mesos/slaves/S3/runs/739d0e80 \"quoted\", \\ and \xc3\xa9";
   r.docker_id = "daed304e02f3dd89de733a934c0dbc90978cb7beb43dde03dfaae64949222d5f";
-  r.image = "library/busybox:1.36";
-  r.framework_id = "F1";
-  r.executor_id = "exec-1";
-  r.task_id = "task-1";
-  r.network = "bridge";
-  r.ip = "172.17.0.2";
-  r.ports = {"31000->80/tcp", "31001->53/udp"};
   r.override_mode = true;
   r.cpus = 0.6;
   r.mem_bytes = std::numeric_limits<uint64_t>::max();  // beyond a double's exact range
