@@ -13,7 +13,7 @@
 #include "container/enter.hpp"
 #include "container/state.hpp"
 #include "docker/docker.hpp"
-#include "protocol/ids.hpp"
+#include "protocol/naming.hpp"
 #include "protocol/termination.hpp"
 
 namespace dc::commands {

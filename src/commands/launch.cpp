@@ -25,8 +25,7 @@
 #include "host/process.hpp"
 #include "plan/policy.hpp"
 #include "plan/run_argv.hpp"
-#include "protocol/ids.hpp"
-#include "protocol/labels.hpp"
+#include "protocol/naming.hpp"
 #include "protocol/messages.hpp"
 
 namespace dc::commands {

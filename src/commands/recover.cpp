@@ -16,8 +16,7 @@
 #include "container/settled.hpp"
 #include "container/sweep.hpp"
 #include "docker/docker.hpp"
-#include "protocol/ids.hpp"
-#include "protocol/labels.hpp"
+#include "protocol/naming.hpp"
 
 namespace dc::commands {
 namespace {

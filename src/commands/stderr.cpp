@@ -2,7 +2,7 @@
 #include "base/log.hpp"
 #include "commands/commands.hpp"
 #include "container/state.hpp"
-#include "protocol/ids.hpp"
+#include "protocol/naming.hpp"
 
 namespace dc::commands {
 

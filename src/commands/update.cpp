@@ -16,7 +16,7 @@
 #include "container/state.hpp"
 #include "docker/docker.hpp"
 #include "plan/resources.hpp"
-#include "protocol/ids.hpp"
+#include "protocol/naming.hpp"
 #include "protocol/messages.hpp"
 
 namespace dc::commands {

@@ -11,7 +11,7 @@
 #include "container/state.hpp"
 #include "docker/docker.hpp"
 #include "protocol/framing.hpp"
-#include "protocol/ids.hpp"
+#include "protocol/naming.hpp"
 #include "protocol/messages.hpp"
 
 namespace dc::commands {

@@ -15,7 +15,7 @@
 #include "container/sweep.hpp"
 #include "container/state.hpp"
 #include "protocol/framing.hpp"
-#include "protocol/ids.hpp"
+#include "protocol/naming.hpp"
 #include "protocol/messages.hpp"
 
 namespace dc::commands {

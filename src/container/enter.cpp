@@ -16,6 +16,7 @@
 #include <optional>
 #include <utility>
 
+#include "base/clock.hpp"
 #include "base/error.hpp"
 #include "docker/docker.hpp"
 #include "host/process.hpp"
@@ -47,11 +48,6 @@ class Fd {
  private:
   int fd_;
 };
-
-int millis_until(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  return static_cast<int>(std::clamp<long long>(left, 0, 1 << 30));
-}
 
 std::string channel_path(const Container& container) { return container.run_dir + "/" + CHECK_CHANNEL_NAME; }
 
@@ -111,7 +107,7 @@ void send_request(int channel, const std::string& message, int out, int err, Clo
     if (::sendmsg(channel, &header, MSG_NOSIGNAL) >= 0) return;
     if (errno != EAGAIN && errno != EINTR) throw Error(std::string("cannot send the check: ") + std::strerror(errno));
     struct pollfd writable = {channel, POLLOUT, 0};
-    if (::poll(&writable, 1, millis_until(deadline)) == 0) throw Error("the container's init took no check in time");
+    if (::poll(&writable, 1, clock::poll_ms(deadline)) == 0) throw Error("the container's init took no check in time");
   }
 }
 
@@ -195,7 +191,7 @@ Outcome await_reply(int channel, const Command& command, Relay& relay, int cance
   struct pollfd fds[4] = {{channel, POLLIN, 0}, {cancel_fd, POLLIN, 0}, {relay.read(0), POLLIN, 0},
                           {relay.read(1), POLLIN, 0}};
   for (;;) {
-    const int ready = ::poll(fds, 4, millis_until(deadline));
+    const int ready = ::poll(fds, 4, clock::poll_ms(deadline));
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) throw Error(std::string("poll: ") + std::strerror(errno));
     Outcome outcome;
@@ -289,7 +285,7 @@ bool Init::exits_within(double seconds) const {
 
 Outcome run(const Container& container, const Command& command, const docker::Client& docker, double timeout_seconds,
             int cancel_fd, bool relay) {
-  const auto deadline = process::deadline_after(timeout_seconds);
+  const auto deadline = clock::deadline_after(timeout_seconds);
   Outcome outcome;
   try {
     const std::string message = request(command);

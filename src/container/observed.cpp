@@ -10,13 +10,14 @@
 #include <algorithm>
 #include <chrono>
 
+#include "base/clock.hpp"
 #include "base/error.hpp"
 #include "base/log.hpp"
 #include "container/image.hpp"
 #include "container/settled.hpp"
 #include "host/files.hpp"
 #include "host/process.hpp"
-#include "protocol/ids.hpp"
+#include "protocol/naming.hpp"
 
 namespace dc::ending {
 namespace {
@@ -112,19 +113,15 @@ std::optional<int> executor_status(const state::Record& record, const state::Sto
 }
 
 Watch::Watch(const state::Store& store, const std::string& id, int reader) : reader_(reader) {
-  inotify_ = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
   // The status files land in the run directory; a record replaced (a
   // destroy, another call's Termination) or removed, and override mode's
   // executor-exit, in the container's.
-  if (inotify_ >= 0) {
-    run_watch_ = ::inotify_add_watch(inotify_, store.run_dir(id).c_str(), IN_MOVED_TO | IN_CLOSE_WRITE);
-    dir_watch_ = ::inotify_add_watch(inotify_, store.dir(id).c_str(), IN_MOVED_TO | IN_MOVE_SELF | IN_DELETE_SELF);
-  }
+  run_watch_ = watches_.add(store.run_dir(id), IN_MOVED_TO | IN_CLOSE_WRITE);
+  dir_watch_ = watches_.add(store.dir(id), IN_MOVED_TO | IN_MOVE_SELF | IN_DELETE_SELF);
   complete_ = run_watch_ >= 0 && dir_watch_ >= 0;
 }
 
 Watch::~Watch() {
-  if (inotify_ >= 0) ::close(inotify_);
   for (int fd : {init_, supervisor_})
     if (fd >= 0) ::close(fd);
 }
@@ -154,17 +151,12 @@ void Watch::processes(int init, int supervisor, unsigned long long supervisor_st
 // else the task does in its run directory is no news.
 Watch::News Watch::read_events() {
   News news = News::none;
-  alignas(struct inotify_event) char buffer[4096];
-  for (ssize_t n; inotify_ >= 0 && (n = ::read(inotify_, buffer, sizeof buffer)) > 0;)
-    for (const char* p = buffer; p < buffer + n;) {
-      const auto* event = reinterpret_cast<const struct inotify_event*>(p);
-      const std::string name = event->len ? event->name : "";
-      if (event->wd != run_watch_ || (event->mask & IN_Q_OVERFLOW))
-        news = News::ours;
-      else if (name == "exit" && news == News::none)
-        news = News::status;
-      p += sizeof(struct inotify_event) + event->len;
-    }
+  watches_.drain([&](int wd, uint32_t mask, const std::string& name) {
+    if (wd != run_watch_ || (mask & IN_Q_OVERFLOW))
+      news = News::ours;
+    else if (name == "exit" && news == News::none)
+      news = News::status;
+  });
   return news;
 }
 
@@ -176,13 +168,11 @@ void Watch::block() {
   constexpr auto kStatusLook = std::chrono::milliseconds(100);
   bool status_seen = false;
   for (;;) {
-    struct pollfd fds[4] = {{inotify_, POLLIN, 0}, {init_, POLLIN, 0}, {supervisor_, POLLIN, 0}, {reader_, 0, 0}};
+    struct pollfd fds[4] = {{watches_.fd(), POLLIN, 0}, {init_, POLLIN, 0}, {supervisor_, POLLIN, 0}, {reader_, 0, 0}};
     // Every change has a watch: no timeout. A watch missing (no run
     // directory, out of inotify instances): a look each second instead.
     int timeout = complete_ ? -1 : 1000;
-    if (status_seen)
-      timeout = static_cast<int>(std::max<long long>(
-          0, std::chrono::duration_cast<std::chrono::milliseconds>(next_status_look_ - Clock::now()).count()));
+    if (status_seen) timeout = clock::poll_ms(next_status_look_);
     const int ready = ::poll(fds, 4, timeout);
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) break;  // the time for a look has come

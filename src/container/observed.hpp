@@ -11,6 +11,7 @@
 #include "base/settings.hpp"
 #include "container/state.hpp"
 #include "docker/docker.hpp"
+#include "host/inotify.hpp"
 #include "protocol/termination.hpp"
 
 namespace dc::ending {
@@ -59,7 +60,7 @@ class Watch {
   enum class News { none, status, ours };
   void follow(int& pidfd, int& pid, int now, unsigned long long start);
   News read_events();
-  int inotify_ = -1;
+  inotify::Watches watches_;
   int run_watch_ = -1, dir_watch_ = -1;
   bool complete_ = false;
   std::chrono::steady_clock::time_point next_status_look_{};

@@ -15,7 +15,7 @@
 #include "base/settings.hpp"
 #include "host/process.hpp"
 #include "plan/run_argv.hpp"
-#include "protocol/ids.hpp"
+#include "protocol/naming.hpp"
 
 namespace dc::override_check {
 namespace {

@@ -12,9 +12,10 @@
 #include <chrono>
 #include <sstream>
 
+#include "base/clock.hpp"
 #include "base/error.hpp"
 #include "base/text.hpp"
-#include "protocol/labels.hpp"
+#include "protocol/naming.hpp"
 
 namespace dc::docker {
 namespace bp = boost::process;
@@ -28,6 +29,20 @@ bool no_such_container(const Result& result) {
 }
 
 bool no_such_image(const Result& result) { return result.err.find("No such image") != std::string::npos; }
+
+// What an inspect (`command`) found, parsed; nullopt when docker has no
+// such object (`missing`).
+template <class Parse>
+auto inspected(const Result& result, const std::string& command, bool (*missing)(const Result&), Parse parse)
+    -> decltype(parse(result.out)) {
+  if (result.exit_code != 0) {
+    if (missing(result)) return std::nullopt;
+    throw Error(command + " failed: " + result.message());
+  }
+  auto parsed = parse(result.out);
+  if (!parsed) throw Error(command + ": unexpected output");
+  return parsed;
+}
 
 std::vector<std::string> strings_of(const json& value) {
   std::vector<std::string> result;
@@ -48,14 +63,8 @@ std::string network_ip(const json& settings) {
   return "";
 }
 
-using Clock = std::chrono::steady_clock;
-
 // Milliseconds left until `deadline` for poll(); -1 without one.
-int remaining_ms(const std::optional<Clock::time_point>& deadline) {
-  if (!deadline) return -1;
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now()).count();
-  return static_cast<int>(std::max<long long>(0, std::min<long long>(left, 1 << 30)));
-}
+int remaining_ms(const std::optional<clock::Deadline>& deadline) { return deadline ? clock::poll_ms(*deadline) : -1; }
 
 enum class Drained { kClosed, kTimedOut, kEnough };
 
@@ -63,7 +72,7 @@ enum class Drained { kClosed, kTimedOut, kEnough };
 // its end first could deadlock when the other fills its pipe buffer. Stops
 // early when `deadline` passes or the watcher has seen enough.
 Drained drain(int out_fd, int err_fd, Result& result, const LineWatcher& watcher,
-           const std::optional<Clock::time_point>& deadline) {
+           const std::optional<clock::Deadline>& deadline) {
   struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
   std::string* sinks[2] = {&result.out, &result.err};
   int open = 2;
@@ -219,8 +228,8 @@ Result Client::call(const std::vector<std::string>& args, const LineWatcher& wat
     pipe->assign_sink(-1);
   }
   Result result;
-  std::optional<Clock::time_point> deadline;
-  if (timeout_ > 0) deadline = Clock::now() + std::chrono::milliseconds(static_cast<long long>(timeout_ * 1000));
+  std::optional<clock::Deadline> deadline;
+  if (timeout_ > 0) deadline = clock::deadline_after(timeout_);
   auto timed_out = [&] {
     child.terminate();  // SIGKILL, and reaped
     return Error("docker " + (args.empty() ? std::string() : args[0]) + " did not answer within " +
@@ -234,7 +243,7 @@ Result Client::call(const std::vector<std::string>& args, const LineWatcher& wat
   }
   // A child that closed its output may still not exit (a plugin it started
   // holding on): the same deadline covers the wait for its end.
-  if (deadline && !process::exits_within(child.id(), remaining_ms(deadline) / 1000.0)) throw timed_out();
+  if (deadline && !process::exits_by(child.id(), *deadline)) throw timed_out();
   child.wait();
   result.exit_code = child.exit_code();
   return result;
@@ -251,14 +260,8 @@ std::optional<std::string> Client::run(const std::vector<std::string>& args) con
 }
 
 std::optional<Container> Client::inspect(const std::string& name) const {
-  Result result = call({"inspect", "--type", "container", name});
-  if (result.exit_code != 0) {
-    if (no_such_container(result)) return std::nullopt;
-    throw Error("docker inspect " + name + " failed: " + result.message());
-  }
-  auto container = parse_inspect(result.out);
-  if (!container) throw Error("docker inspect " + name + ": unexpected output");
-  return container;
+  return inspected(call({"inspect", "--type", "container", name}), "docker inspect " + name, no_such_container,
+                   parse_inspect);
 }
 
 std::vector<Listed> Client::ps(const std::string& work_directory) const {
@@ -290,23 +293,19 @@ bool Client::remove(const std::string& name) const {
 }
 
 void Client::await_removal(const std::string& name) const {
-  using std::chrono::system_clock;
-  auto unix_seconds = [](system_clock::time_point at) {
-    return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count());
-  };
-  const auto now = system_clock::now();
+  auto unix_seconds = [](double at) { return std::to_string(static_cast<long long>(at)); };
+  const double now = clock::wall_seconds();
   const auto container = inspect(name);
   if (!container) return;
   // By its id, which no later container takes, so a window reaching back a
   // minute (for the engine's clock) only replays a destroy that came before
   // `docker events` listened. --until ends the stream where call() would
   // kill it.
-  std::vector<std::string> args = {"events", "--since", unix_seconds(now - std::chrono::minutes(1)),
+  std::vector<std::string> args = {"events", "--since", unix_seconds(now - 60),
                                    "--filter", "type=container", "--filter", "container=" + container->id,
                                    "--filter", "event=destroy", "--format", "{{.ID}}"};
   if (timeout_ > 0)
-    args.insert(args.begin() + 3, {"--until", unix_seconds(now + std::chrono::milliseconds(
-                                                               static_cast<long long>(timeout_ * 1000)))});
+    args.insert(args.begin() + 3, {"--until", unix_seconds(now + std::min(timeout_, 1e8))});
   bool destroyed = false;
   call(args, [&](const std::string* line) {
     destroyed = destroyed || (line && !line->empty());
@@ -360,14 +359,7 @@ std::string Client::ensure_volume(const std::string& name, const std::string& dr
 }
 
 std::optional<Image> Client::image(const std::string& name) const {
-  Result result = call({"image", "inspect", name});
-  if (result.exit_code != 0) {
-    if (no_such_image(result)) return std::nullopt;
-    throw Error("docker image inspect " + name + " failed: " + result.message());
-  }
-  auto image = parse_image(result.out);
-  if (!image) throw Error("docker image inspect " + name + ": unexpected output");
-  return image;
+  return inspected(call({"image", "inspect", name}), "docker image inspect " + name, no_such_image, parse_image);
 }
 
 void Client::pull(const std::string& name, const std::string& config_dir, const LineWatcher& watcher) const {

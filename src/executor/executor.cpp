@@ -25,6 +25,7 @@
 #include <random>
 #include <thread>
 
+#include "base/clock.hpp"
 #include "base/log.hpp"
 #include "container/observed.hpp"
 #include "container/state.hpp"
@@ -32,8 +33,9 @@
 #include "executor/agent.hpp"
 #include "executor/health.hpp"
 #include "executor/task.hpp"
+#include "host/inotify.hpp"
 #include "host/process.hpp"
-#include "protocol/ids.hpp"
+#include "protocol/naming.hpp"
 
 namespace dc::executor {
 namespace {
@@ -74,32 +76,20 @@ std::string random_uuid() {
 // Saves of a container's record: each is a rename into its directory.
 class RecordSaves {
  public:
-  explicit RecordSaves(const std::string& dir) : fd_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) {
-    if (fd_ >= 0 && ::inotify_add_watch(fd_, dir.c_str(), IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF) < 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-  ~RecordSaves() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  RecordSaves(const RecordSaves&) = delete;
-  RecordSaves& operator=(const RecordSaves&) = delete;
+  explicit RecordSaves(const std::string& dir)
+      : watched_(saves_.add(dir, IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF) >= 0) {}
 
   // Until a save, `until`, or `wake_fd` is readable. Without a watch (out
   // of inotify instances), 100 ms at most.
   void await(Clock::time_point until, int wake_fd) {
-    if (fd_ < 0) until = std::min(until, Clock::now() + 100ms);
-    struct pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd, POLLIN, 0}};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-    if (::poll(fds, 2, static_cast<int>(std::clamp<long long>(left, 0, 1 << 30))) <= 0 || !fds[0].revents) return;
-    alignas(struct inotify_event) char events[4096];
-    while (::read(fd_, events, sizeof events) > 0) {
-    }
+    if (!watched_) until = std::min(until, Clock::now() + 100ms);
+    struct pollfd fds[2] = {{saves_.fd(), POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    if (::poll(fds, 2, clock::poll_ms(until)) > 0 && fds[0].revents) saves_.drain();
   }
 
  private:
-  int fd_;
+  inotify::Watches saves_;
+  bool watched_;
 };
 
 class Executor {

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "base/clock.hpp"
 #include "base/error.hpp"
 #include "base/log.hpp"
 
@@ -19,14 +20,6 @@ namespace dc::executor {
 namespace {
 
 using Clock = Schedule::Clock;
-
-// A framework's seconds as a duration: NaN and below zero as 0, and at most
-// about three years, so that no conversion overflows (1e12 s would).
-Clock::duration seconds(double value) {
-  constexpr double kLongest = 1e8;
-  const double bounded = value > 0 ? std::min(value, kLongest) : 0.0;
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(bounded));
-}
 
 // A check's wait status in words. Not "exited with status N": the task's
 // own terminal message says that, and frameworks take the task's exit code
@@ -41,10 +34,10 @@ std::string status_words(int status) {
 }  // namespace
 
 Schedule::Schedule(const mesos::HealthCheck& check, Clock::time_point started)
-    : check_(check), started_(started), due_(started + seconds(check.delay_seconds())) {}
+    : check_(check), started_(started), due_(started + clock::duration_of(check.delay_seconds())) {}
 
 Verdict Schedule::passed(Clock::time_point now) {
-  due_ = now + seconds(check_.interval_seconds());
+  due_ = now + clock::duration_of(check_.interval_seconds());
   failures_ = 0;
   Verdict verdict;
   if (told_ != true) verdict.healthy = told_ = true;
@@ -52,9 +45,9 @@ Verdict Schedule::passed(Clock::time_point now) {
 }
 
 Verdict Schedule::failed(const std::string& failure, Clock::time_point now) {
-  due_ = now + seconds(check_.interval_seconds());
+  due_ = now + clock::duration_of(check_.interval_seconds());
   // As in Mesos: within the grace period a failure counts for nothing.
-  if (check_.grace_period_seconds() > 0 && now - started_ <= seconds(check_.grace_period_seconds())) return {};
+  if (check_.grace_period_seconds() > 0 && now - started_ <= clock::duration_of(check_.grace_period_seconds())) return {};
   ++failures_;
   Verdict verdict;
   verdict.failure = failure;
@@ -126,9 +119,9 @@ void Checker::stop() {
 bool Checker::pause_until(Clock::time_point until) {
   struct pollfd wake = {wake_[0], POLLIN, 0};
   while (!stopped_) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-    if (left <= 0) return true;
-    if (::poll(&wake, 1, static_cast<int>(std::min<long long>(left, 1 << 30))) > 0) return false;
+    const int left = clock::poll_ms(until);
+    if (left == 0) return true;
+    if (::poll(&wake, 1, left) > 0) return false;
   }
   return false;
 }

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <optional>
 
+#include "base/clock.hpp"
 #include "base/error.hpp"
 #include "base/text.hpp"
 #include "base/log.hpp"
@@ -58,13 +59,12 @@ std::vector<std::string> fetcher_argv(const Settings& settings, const std::strin
 
 // What the fetcher said on stdout until it closed it, or nullopt when
 // `deadline` came first. Waits on the pipe itself.
-std::optional<std::string> read_until(int fd, std::chrono::steady_clock::time_point deadline) {
+std::optional<std::string> read_until(int fd, clock::Deadline deadline) {
   std::string said;
   for (;;) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    const int left = clock::poll_ms(deadline);
     struct pollfd ready = {fd, POLLIN, 0};
-    const int n = left > 0 ? ::poll(&ready, 1, static_cast<int>(std::min<long long>(left, 1 << 30))) : 0;
+    const int n = left > 0 ? ::poll(&ready, 1, left) : 0;
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return std::nullopt;
     char buffer[4096];
@@ -80,7 +80,7 @@ std::optional<std::string> read_until(int fd, std::chrono::steady_clock::time_po
 // stdout (the failure's line) is returned with its exit status. Killed at
 // `deadline` (a stuck child never holds the launch).
 std::pair<int, std::string> run(const std::vector<std::string>& args, const std::string& input,
-                                std::chrono::steady_clock::time_point deadline) {
+                                clock::Deadline deadline) {
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
     throw Error(std::string("pipe: ") + strerror(errno));
@@ -129,9 +129,8 @@ void into_sandbox(const Settings& settings, const mesos::containerizer::Launch& 
   for (auto& uri : uris) *command.add_uris() = std::move(uri);
   // Each URI may wait for another launch's download of it, then take its
   // own timeout; one more for the start and the checks.
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(
-                            settings.fetch_timeout * static_cast<double>(2 * command.uris_size() + 1)));
+  const auto deadline =
+      clock::deadline_after(settings.fetch_timeout * static_cast<double>(2 * command.uris_size() + 1));
   auto [status, said] =
       run(fetcher_argv(settings, launch.directory(), user), command.SerializeAsString(), deadline);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;

@@ -18,6 +18,7 @@
 #include <optional>
 #include <vector>
 
+#include "base/clock.hpp"
 #include "base/error.hpp"
 #include "host/process.hpp"
 
@@ -92,7 +93,7 @@ pid_t spawn(const std::string& fetcher, std::vector<std::string> env, const Tran
 // the directory while we read it.
 std::optional<int> wait_for(pid_t pid, double timeout_seconds) {
   std::optional<int> status;
-  if (process::exits_within(pid, timeout_seconds)) status = process::reap(pid);
+  if (process::exits_by(pid, clock::deadline_after(timeout_seconds))) status = process::reap(pid);
   ::kill(-pid, SIGKILL);
   if (!status) process::reap(pid);
   return status;

@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "base/error.hpp"
-#include "protocol/ids.hpp"
+#include "protocol/naming.hpp"
 #include "zookeeper.hpp"
 
 namespace dc::framework {

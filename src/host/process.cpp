@@ -9,10 +9,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
-#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -86,18 +84,15 @@ namespace {
 
 enum class End { kExited, kTimedOut, kCancelled };
 
-// Until child `pid` exits, `timeout_seconds` passed or `cancel_fd` (-1:
-// none) is readable.
-End await_end(pid_t pid, double timeout_seconds, int cancel_fd) {
+// Until child `pid` exits, `deadline` passes or `cancel_fd` (-1: none) is
+// readable.
+End await_end(pid_t pid, clock::Deadline deadline, int cancel_fd) {
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (pidfd < 0) throw Error(std::string("cannot watch the child: pidfd_open: ") + std::strerror(errno));
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = deadline_after(timeout_seconds);
   struct pollfd fds[2] = {{pidfd, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
   int ready;
   do {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    ready = ::poll(fds, 2, static_cast<int>(std::clamp<long long>(left, 0, 1 << 30)));
+    ready = ::poll(fds, 2, clock::poll_ms(deadline));
   } while (ready < 0 && errno == EINTR);
   ::close(pidfd);
   if (ready > 0 && fds[0].revents) return End::kExited;
@@ -106,12 +101,7 @@ End await_end(pid_t pid, double timeout_seconds, int cancel_fd) {
 
 }  // namespace
 
-std::chrono::steady_clock::time_point deadline_after(double seconds) {
-  const double bounded = seconds > 0 ? std::min(seconds, 1e8) : 0.0;
-  return std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long long>(bounded * 1000));
-}
-
-bool exits_within(pid_t pid, double timeout_seconds) { return await_end(pid, timeout_seconds, -1) == End::kExited; }
+bool exits_by(pid_t pid, clock::Deadline deadline) { return await_end(pid, deadline, -1) == End::kExited; }
 
 ExecVectors::ExecVectors(const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment)
     : args_(argv) {
@@ -151,7 +141,7 @@ Outcome run(const Program& program, double timeout_seconds, int cancel_fd) {
   Outcome outcome;
   End end;
   try {
-    end = await_end(child, timeout_seconds, cancel_fd);
+    end = await_end(child, clock::deadline_after(timeout_seconds), cancel_fd);
   } catch (const Error&) {
     ::kill(-child, SIGKILL);
     reap(child);

@@ -4,11 +4,12 @@
 // waits for its stdout/stderr pipes to close, and never closes our stdin.
 #include <sys/types.h>
 
-#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "base/clock.hpp"
 
 namespace dc::process {
 
@@ -68,13 +69,9 @@ void prepare_child(pid_t parent, int out_fd, int err_fd);
 // waitpid(pid) through EINTR: its exit status (waitpid form).
 int reap(pid_t pid);
 
-// Blocks until child `pid` exits or `timeout_seconds` passed (a pidfd, so
-// no SIGCHLD handling); true if it exited. It is not reaped.
-bool exits_within(pid_t pid, double timeout_seconds);
-
-// `seconds` from now: NaN and below zero as now, at most about three years
-// (a framework's timeout of 1e300 s would overflow the clock).
-std::chrono::steady_clock::time_point deadline_after(double seconds);
+// Blocks until child `pid` exits or `deadline` passes (a pidfd, so no
+// SIGCHLD handling); true if it exited. It is not reaped.
+bool exits_by(pid_t pid, clock::Deadline deadline);
 
 // When process `pid` started (clock ticks after boot, /proc/PID/stat
 // field 22); 0 when there is none. With its pid it names one process for

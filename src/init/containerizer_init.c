@@ -811,24 +811,24 @@ int main(int argc, char **argv)
 	struct log logs[2] = { { .pipe = -1, .feed = -1 },
 			       { .pipe = -1, .feed = -1 } };
 
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		const char **dst;
+	const struct {
+		const char *name;
+		const char **value;
+	} options[] = {
+		{ "--stdout", &out },	     { "--stderr", &err },
+		{ "--status", &status_path }, { "--argv0", &argv0 },
+		{ "--log-max-size", &size_arg }, { "--log-keep", &keep_arg },
+		{ "--checks", &checks_path },
+	};
 
-		if (strcmp(argv[i], "--stdout") == 0)
-			dst = &out;
-		else if (strcmp(argv[i], "--stderr") == 0)
-			dst = &err;
-		else if (strcmp(argv[i], "--status") == 0)
-			dst = &status_path;
-		else if (strcmp(argv[i], "--argv0") == 0)
-			dst = &argv0;
-		else if (strcmp(argv[i], "--log-max-size") == 0)
-			dst = &size_arg;
-		else if (strcmp(argv[i], "--log-keep") == 0)
-			dst = &keep_arg;
-		else if (strcmp(argv[i], "--checks") == 0)
-			dst = &checks_path;
-		else
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char **dst = NULL;
+		size_t o;
+
+		for (o = 0; o < sizeof options / sizeof options[0]; o++)
+			if (strcmp(argv[i], options[o].name) == 0)
+				dst = options[o].value;
+		if (!dst)
 			die("unknown option '%s' (" USAGE ")", argv[i]);
 		if (i + 1 >= argc)
 			die("option %s needs an argument (" USAGE ")", argv[i]);

@@ -7,8 +7,7 @@
 #include "plan/internal.hpp"
 #include "plan/resources.hpp"
 #include "protocol/check_channel.h"
-#include "protocol/ids.hpp"
-#include "protocol/labels.hpp"
+#include "protocol/naming.hpp"
 
 namespace dc {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "base/error.hpp"
 #include "plan/policy.hpp"
-#include "protocol/ids.hpp"
+#include "protocol/naming.hpp"
 
 namespace dc::volumes {
 namespace {

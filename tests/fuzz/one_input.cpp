@@ -8,7 +8,7 @@
 #include "base/error.hpp"
 #include "plan/run_argv.hpp"
 #include "protocol/framing.hpp"
-#include "protocol/ids.hpp"
+#include "protocol/naming.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/termination.hpp"
 

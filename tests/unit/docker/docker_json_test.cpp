@@ -7,7 +7,7 @@
 
 #include "helpers.hpp"
 #include "plan/policy.hpp"
-#include "protocol/labels.hpp"
+#include "protocol/naming.hpp"
 #include "protocol/termination.hpp"
 
 using namespace dc_test;

@@ -5,7 +5,7 @@
 
 #include "plan/plan_fixtures.hpp"
 #include "plan/policy.hpp"
-#include "protocol/labels.hpp"
+#include "protocol/naming.hpp"
 
 using Catch::Matchers::Contains;
 using namespace plan_test;

@@ -157,18 +157,10 @@ resources {
   role: "*"
 }
 )pb"},
-    {"Wait", R"pb(container_id {
-  value: "wait-me"
-}
-)pb"},
-    {"Destroy", R"pb(container_id {
-  value: "destroy-me"
-}
-)pb"},
-    {"Usage", R"pb(container_id {
-  value: "measure-me"
-}
-)pb"},
+    // The calls that name a container carry its id alone.
+    {"Wait", "container_id {\n  value: \"wait-me\"\n}\n"},
+    {"Destroy", "container_id {\n  value: \"destroy-me\"\n}\n"},
+    {"Usage", "container_id {\n  value: \"measure-me\"\n}\n"},
     {"Containers", R"pb(containers {
   value: "435253ab-d246-47be-a350-35420465d868"
 }

@@ -13,7 +13,7 @@
 #include "container/sample_record.hpp"
 #include "container/state.hpp"
 #include "plan/resources.hpp"
-#include "protocol/ids.hpp"
+#include "protocol/naming.hpp"
 
 using Catch::Matchers::Contains;
 namespace termination = dc::termination;

@@ -1,4 +1,4 @@
-#include "protocol/ids.hpp"
+#include "protocol/naming.hpp"
 
 #include <cctype>
 
