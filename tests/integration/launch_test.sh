@@ -32,11 +32,11 @@ start three 'exit 3' && ends_with "exit 3 is status 768 (waitpid form)" three 76
 start signal 'kill -TERM $$' &&
   ends_with "death by a signal is the signal number" signal 15 "Container terminated by signal 15 (Terminated)"
 
-# --- launch returns promptly; docker's settings ------------------------------
-began=$(date +%s)
-start running 'sleep 30'
+# --- launch returns while the task runs; docker's settings -------------------
+# The task ends only when destroyed: a launch that returns at all did not
+# wait for it (no clock: a sanitized build on a busy machine took 13 s).
+start running 'sleep 3600'
 name=$(name_of "$(cid running)")
-check "launch returns within 10 s" test $(($(date +%s) - began)) -lt 10
 check "the container still runs after launch returned" is_running "$name"
 equals "cpu shares are cpus x 1024" 512 "$(inspect "$name" '{{.HostConfig.CpuShares}}')"
 equals "memory is mem MiB" 67108864 "$(inspect "$name" '{{.HostConfig.Memory}}')"
@@ -162,10 +162,10 @@ refused "refused: legacy CommandInfo.container.options" "options" "$(cid options
 refused "refused: a hostname with host networking" "hostname" "$(cid hostname)" \
   "$(exec_frame hostname "command { value: \"true\" }
   container { type: DOCKER docker { image: \"$TEST_IMAGE\" network: HOST } hostname: \"h\" }")"
-began=$(date +%s)
+# Refused at all is the check: a pull that hung would hold the test to
+# CTest's timeout.
 refused "refused: an image docker cannot pull (docker's error)" "127.0.0.1:1" "$(cid no-pull)" \
   "$(exec_frame no-pull 'command { value: "true" } container { type: DOCKER docker { image: "127.0.0.1:1/nope:1" } }')"
-check "a failed pull is refused within 20 s" test $(($(date +%s) - began)) -lt 20
 touch "$T/a-file"
 CONTAINERIZER_HOST_VOLUMES=$(realpath "$T") refused "refused: a container docker creates but cannot start" "docker run failed" "$(cid no-start)" \
   "$(exec_frame no-start "command { value: \"true\" }
