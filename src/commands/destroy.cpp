@@ -10,7 +10,6 @@
 #include "container/settled.hpp"
 #include "container/state.hpp"
 #include "docker/docker.hpp"
-#include "host/process.hpp"
 #include "protocol/naming.hpp"
 #include "protocol/messages.hpp"
 
@@ -34,15 +33,6 @@ void destroy_unrecorded(const docker::Client& docker, const std::string& work_di
   }
   docker.remove(*name);
   spdlog::info("container {}: removed {} (it had no record)", id, *name);
-}
-
-// Override mode: the supervisor leads a process group holding the host
-// executor and its await; the agent already gave the executor its shutdown
-// grace period before destroying. Its pid may name another process by now
-// (it ended long ago): only the process that started when it did is killed.
-void stop_host_executor(const state::Record& record) {
-  if (record.supervisor_pid > 0 && process::same_process(record.supervisor_pid, record.supervisor_start))
-    ::kill(-record.supervisor_pid, SIGKILL);
 }
 
 }  // namespace
@@ -72,7 +62,7 @@ int destroy(const Settings& settings) {
       auto locked = state::Locked::open(store, id);
       if (!locked) return;  // a concurrent destroy finished first
       auto& record = locked->record();
-      stop_host_executor(record);
+      ending::stop_host_executor(record);
       if (!record.termination && !record.docker_id.empty())
         if (auto exit = ending::container_exit(*locked, store, docker))
           ending::settle(settings, *locked, *exit, record.override_mode ? std::optional<int>(SIGKILL) : std::nullopt);

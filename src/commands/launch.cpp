@@ -177,7 +177,8 @@ void prepare_volumes(const Settings& settings, const RunPlan& plan, const std::o
   }
 }
 
-state::Record new_record(const Settings& settings, const mesos::containerizer::Launch& message, const RunPlan& plan) {
+state::Record new_record(const Settings& settings, const mesos::containerizer::Launch& message, const RunPlan& plan,
+                         TaskMode mode) {
   state::Record record;
   record.container_id = message.container_id().value();
   record.slave_id = message.slave_id().value();
@@ -191,6 +192,7 @@ state::Record new_record(const Settings& settings, const mesos::containerizer::L
   record.network = plan.network;
   record.ports = plan.ports;
   record.override_mode = plan.host_executor.has_value();
+  record.mesos_executor = mode == TaskMode::override;
   record.cpus = plan.cpus;
   record.mem_bytes = plan.mem_bytes;
   record.cfs = settings.cgroups_enable_cfs && plan.cpus > 0;
@@ -283,7 +285,7 @@ int start(const Settings& settings, const mesos::containerizer::Launch& message)
   if (settings.log_max_bytes) check_rotatable(message.directory(), inputs.user);
   check_volume_directories(plan);
 
-  auto locked = state::Locked::create(store, new_record(settings, message, plan));
+  auto locked = state::Locked::create(store, new_record(settings, message, plan, mode));
   try {
     const SandboxLogs logs = prepare_files(message.directory(), inputs.run_dir, inputs.user);
     fetch::into_sandbox(settings, message, inputs.user);

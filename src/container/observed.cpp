@@ -112,6 +112,14 @@ std::optional<int> executor_status(const state::Record& record, const state::Sto
   return std::nullopt;
 }
 
+// The supervisor leads a process group holding the host executor and its
+// children. Its pid may name another process by now (it ended long ago):
+// only the process that started when it did is killed.
+void stop_host_executor(const state::Record& record) {
+  if (record.supervisor_pid > 0 && process::same_process(record.supervisor_pid, record.supervisor_start))
+    ::kill(-record.supervisor_pid, SIGKILL);
+}
+
 Watch::Watch(const state::Store& store, const std::string& id, int reader) : reader_(reader) {
   // The status files land in the run directory; a record replaced (a
   // destroy, another call's Termination) or removed, and override mode's
@@ -160,7 +168,7 @@ Watch::News Watch::read_events() {
   return news;
 }
 
-void Watch::block() {
+void Watch::block(std::optional<clock::Deadline> by) {
   using Clock = std::chrono::steady_clock;
   // At most one look per kStatusLook for `exit` events: a task renaming
   // onto it in a loop would otherwise have this root process, outside the
@@ -173,6 +181,7 @@ void Watch::block() {
     // directory, out of inotify instances): a look each second instead.
     int timeout = complete_ ? -1 : 1000;
     if (status_seen) timeout = clock::poll_ms(next_status_look_);
+    if (by) timeout = timeout < 0 ? clock::poll_ms(*by) : std::min(timeout, clock::poll_ms(*by));
     const int ready = ::poll(fds, 4, timeout);
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) break;  // the time for a look has come
@@ -198,20 +207,56 @@ void Watch::block() {
 
 namespace {
 
-// One look; `record_seen` says whether an earlier look found the record
-// (one missing now was destroyed meanwhile).
+// Override mode's host executor is Mesos's command executor, which ends only
+// once it has registered with its agent, run our `await` and sent the task's
+// update. An agent whose libprocess workers are all held by the blocking
+// reads of its `wait`s (README, "Agents under load") never lets it register:
+// each of those waits waits for an executor that waits for the agent, and
+// the agent stops for good (a real 0.28.2 agent in CI, 40 tasks at once on 8
+// workers: 33 TASK_LOST once the master gave up on it). So once the
+// container has ended, a wait whose agent still reads gives the executor
+// this long (it needs about a second: its update, then a 1 s sleep), then
+// stops it and reports the container's end: the Termination's state tells
+// the agent the task's end (settled.cpp), as host mode's executor does when
+// it gives up (executor.cpp, kAgentSilence).
+constexpr double kExecutorGrace = 20;
+
+// What the looks of one `until` learned: whether the record was there (one
+// missing now was destroyed meanwhile), whether an agent reads the result
+// and when Mesos's executor's grace ends.
+struct Seen {
+  bool record = false;
+  bool agent_reading = false;
+  std::optional<clock::Deadline> executor_grace;
+};
+
+// Whether to settle without Mesos's command executor, which has not ended
+// (see kExecutorGrace); on the first such look, the grace starts.
+bool executor_outlived(const state::Record& record, Seen& seen) {
+  if (!record.mesos_executor || !seen.agent_reading) return false;
+  if (!seen.executor_grace) seen.executor_grace = clock::deadline_after(kExecutorGrace);
+  if (std::chrono::steady_clock::now() < *seen.executor_grace) return false;
+  spdlog::warn("container {}: Mesos's executor (pid {}) has not ended {} s after its container: its agent does not "
+               "answer it (all its libprocess workers held? README, \"Agents under load\"); stopped it, the "
+               "Termination carries the task's end",
+               record.container_id, record.supervisor_pid, kExecutorGrace);
+  stop_host_executor(record);
+  return true;
+}
+
+// One look.
 Look look(const Settings& settings, const state::Store& store, const docker::Client& docker, const std::string& id,
-          Settle settle, bool& record_seen) {
+          Settle settle, Seen& seen) {
   auto locked = state::Locked::open(store, id);
   if (!locked) {
-    if (!record_seen) throw Error("unknown container (no record in " + store.root() + ")");
+    if (!seen.record) throw Error("unknown container (no record in " + store.root() + ")");
     // Destroyed and its record removed between two looks.
     Look destroyed;
     destroyed.termination = termination::make({SIGKILL, false}, true, 0);
     destroyed.container = termination::Exit{SIGKILL, false};
     return destroyed;
   }
-  record_seen = true;
+  seen.record = true;
   auto& record = locked->record();
   if (record.termination) {
     Look recorded;
@@ -222,12 +267,15 @@ Look look(const Settings& settings, const state::Store& store, const docker::Cli
     throw Error("its launch did not finish; destroy it");
   auto exit = container_exit(*locked, store, docker);
   Look result{std::nullopt, exit, record.pid, record.supervisor_pid, record.supervisor_start,
-              !exit && !init_alive(record), record.name};
+              !exit && !init_alive(record), record.name, std::nullopt};
   if (!exit || settle == Settle::no) return result;
   std::optional<int> executor;
   if (record.override_mode) {
     executor = executor_status(record, store);
-    if (!executor) return result;
+    if (!executor && !executor_outlived(record, seen)) {
+      result.look_by = seen.executor_grace;
+      return result;
+    }
   }
   result.termination = ending::settle(settings, *locked, *exit, executor);
   return result;
@@ -240,19 +288,21 @@ Look until(const Settings& settings, const std::string& id, Settle settle, int r
   ids::validate("container id", id);
   state::Store store(settings.state_dir);
   docker::Client docker(docker::cli_of(settings));
-  bool record_seen = false;
-  Look last = look(settings, store, docker, id, settle, record_seen);
+  Seen seen;
+  seen.agent_reading = settle == Settle::yes && reader >= 0;
+  Look last = look(settings, store, docker, id, settle, seen);
   if (done(last)) return last;
   // Watch first, then look again: an end between the two looks still wakes us.
   Watch watch(store, id, reader);
   for (;;) {
     watch.processes(last.pid, last.supervisor_pid, last.supervisor_start);
-    last = look(settings, store, docker, id, settle, record_seen);
+    seen.agent_reading = seen.agent_reading && watch.reader_open();
+    last = look(settings, store, docker, id, settle, seen);
     if (done(last)) return last;
     if (last.lagging)
       docker.wait(last.name);
     else
-      watch.block();
+      watch.block(last.look_by);
   }
 }
 

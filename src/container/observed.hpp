@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 
+#include "base/clock.hpp"
 #include "base/settings.hpp"
 #include "container/state.hpp"
 #include "docker/docker.hpp"
@@ -38,11 +39,16 @@ std::string executor_exit_file(const state::Store& store, const std::string& id)
 // wrote it (or SIGKILL when the supervisor itself vanished).
 std::optional<int> executor_status(const state::Record& record, const state::Store& store);
 
+// Host and override mode: kills the process group of the host executor's
+// supervisor (the executor, and in override mode its await), if it is
+// still the process that launch started.
+void stop_host_executor(const state::Record& record);
+
 // Blocks until something may have changed for the container: its status
 // file in its run directory (or override mode's executor-exit in its own
 // directory), its record replaced or removed, its init or host executor's
-// supervisor exited, or the reader of `reader` (a pipe, -1 for none) gone.
-// No timeout: each change wakes it. Other files the task makes in its run
+// supervisor exited, the reader of `reader` (a pipe, -1 for none) gone, or
+// `by` (a look the caller owes) come. No other timeout: each change wakes it. Other files the task makes in its run
 // directory wake nothing, and its writes of `exit` a look at most each
 // 100 ms.
 class Watch {
@@ -54,7 +60,8 @@ class Watch {
   // The processes to watch, as the last look found them (0: none); the
   // supervisor only while it is the one that started at `supervisor_start`.
   void processes(int init, int supervisor, unsigned long long supervisor_start);
-  void block();
+  void block(std::optional<clock::Deadline> by);
+  bool reader_open() const { return reader_ >= 0; }
 
  private:
   enum class News { none, status, ours };
@@ -81,6 +88,8 @@ struct Look {
   // will tell, docker will (`docker wait` on `name`).
   bool lagging = false;
   std::string name;
+  // Look again by then though nothing changed (Mesos's executor's grace).
+  std::optional<clock::Deadline> look_by;
 };
 
 // Whether a look that finds the end also records it (wait), or only
@@ -88,7 +97,9 @@ struct Look {
 enum class Settle { no, yes };
 
 // Looks at the container until `done(look)`, blocking on a Watch between
-// looks; returns the last look. `reader`: see Watch.
+// looks; returns the last look. `reader`: see Watch; a settling look while
+// the reader is there (an agent's wait) stops Mesos's command executor
+// that outlives its container by 20 s (observed.cpp, kExecutorGrace).
 Look until(const Settings& settings, const std::string& id, Settle settle, int reader,
            const std::function<bool(const Look&)>& done);
 

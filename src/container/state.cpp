@@ -97,9 +97,9 @@ void write_atomically(const std::string& path, const std::string& content, bool 
 // default; a value of the wrong type is a CorruptRecord.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Record, container_id, slave_id, name, work_directory, sandbox,
                                                 docker_id, image_id, image_digest, image, framework_id, executor_id,
-                                                task_id, network, ip, ports, override_mode, cpus, mem_bytes, cfs, pid,
-                                                supervisor_pid, supervisor_start, waiter_pid, agent_gone, destroying,
-                                                ended_at, removed, delivered)
+                                                task_id, network, ip, ports, override_mode, mesos_executor, cpus,
+                                                mem_bytes, cfs, pid, supervisor_pid, supervisor_start, waiter_pid,
+                                                agent_gone, destroying, ended_at, removed, delivered)
 
 std::string to_json(const Record& r) {
   json j = r;

@@ -35,7 +35,8 @@ struct Record {
   std::string network;         // host, bridge, none or the user network's name
   std::string ip;              // on a bridge or user network, when hooks are on
   std::vector<std::string> ports;  // published: HOST_PORT->CONTAINER_PORT/PROTO
-  bool override_mode = false;
+  bool override_mode = false;  // a host executor: this program's (host mode) or Mesos's
+  bool mesos_executor = false;  // that executor is Mesos's command executor (override mode)
   double cpus = 0;             // allotted at launch or by the last update
   uint64_t mem_bytes = 0;
   bool cfs = false;            // a CFS quota was set

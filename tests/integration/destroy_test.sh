@@ -56,7 +56,7 @@ destroyed_during_wait victim 15 "Container destroyed: it terminated by signal 15
 
 # --- a container that ignores SIGTERM ------------------------------------------------
 start stubborn "trap '' TERM; echo ready; while true; do sleep 1; done"
-check "stubborn: ignores SIGTERM" eventually 5 grep -qx ready "$T/sandboxes/stubborn/stdout"
+check "stubborn: ignores SIGTERM" eventually 30 grep -qx ready "$T/sandboxes/stubborn/stdout"
 CONTAINERIZER_STOP_TIMEOUT=1 destroyed_during_wait stubborn 9 "Container destroyed: it terminated by signal 9 (Killed)"
 check "stubborn: destroy with CONTAINERIZER_STOP_TIMEOUT=1 takes less than 5 s ($destroy_ms ms)" \
   test "$destroy_ms" -lt 5000
@@ -139,7 +139,7 @@ wait "$remover"
 # here one of the test's own, a group leader, started after the one recorded.
 setsid sleep 600 &
 stranger=$!
-check "a stranger leads its own process group" eventually 5 \
+check "a stranger leads its own process group" eventually 30 \
   eval '[ "$(ps -o pgid= -p "$stranger" | tr -d " ")" = "$stranger" ]'
 # as_override NAME: NAME's record claims override mode with the stranger's
 # pid as its supervisor, recorded when another process had it.

@@ -52,8 +52,8 @@ check "destroy of the running container" destroy running
 # --- logs ---------------------------------------------------------------------
 logs=$(sandbox_of logs)
 start logs 'echo to-stdout; echo to-stderr >&2; while ! [ -e go ]; do sleep 0.1; done; echo after-go'
-check "stdout reaches SANDBOX/stdout while the container runs" eventually 3 grep -qx to-stdout "$logs/stdout"
-check "stderr reaches SANDBOX/stderr while the container runs" eventually 3 grep -qx to-stderr "$logs/stderr"
+check "stdout reaches SANDBOX/stdout while the container runs" eventually 30 grep -qx to-stdout "$logs/stdout"
+check "stderr reaches SANDBOX/stderr while the container runs" eventually 30 grep -qx to-stderr "$logs/stderr"
 check "the container is still running then" is_running "$(name_of "$(cid logs)")"
 call_async killed-wait wait "$(frame_for Wait "$(cid logs)")"
 until_blocked killed-wait

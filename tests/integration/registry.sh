@@ -58,7 +58,7 @@ YAML
     sleep 0.05
   done
   # And it answers.
-  eventually 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1"
+  eventually 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1"
 }
 
 # start_registry [HTPASSWD_FILE]: a registry on a free port of 5100-5199,

@@ -61,6 +61,9 @@ if [ "$override" = false ]; then
   echo "stand-in mesos-executor: GREETING=$GREETING"
   exit 6
 fi
+# Not a copy: a test may hold the executor here, before its task, as an
+# agent that never answers its registration does.
+if [ -p hold ]; then read -r _ <hold; fi
 # override: fork, execvp(argv[0], argv) in its own session, reap it, print
 # "Command <WSTRINGIFY(status)> (pid: N)" to stdout, send the status update.
 "$@" &
@@ -204,4 +207,32 @@ destroyed "override, running" 0.28.2 "$long"
 check "the host executor is killed" eventually 10 pid_gone "$executor_pid"
 check "the pending wait returns" await_call long-wait 10
 contains "reporting the container as killed" "killed: true" "$("$DC" decode Termination <"$T/long-wait.out")"
+
+# --- an agent that never answers Mesos's executor ----------------------------
+# A real 0.28.2 agent with all its libprocess workers held by the reads of
+# its waits never registered the executors: their containers had ended, their
+# waits waited for the executors, and the agent stopped for good. A wait that
+# an agent reads gives the executor 20 s after its container, then stops it.
+stalled=a28-stalled
+mkfifo "$(new_sandbox "$stalled")/hold"  # the executor never gets its task
+check "stalled agent: launch" launch_fixture 0.28.2 "$stalled" override "exit 3"
+check "stalled agent: its host executor runs" eventually 20 test -s "$(sandbox_of "$stalled")/executor-pid"
+executor_pid=$(cat "$(sandbox_of "$stalled")/executor-pid")
+check "stalled agent: the container exits" eventually 20 exited 0.28.2 "$stalled"
+# Read as the agent reads a wait: through a pipe, its stdin left open, its
+# stderr in the sandbox's.
+mkfifo "$T/stdin.stalled"
+{ cat "$(frame_for Wait "$(cid "$stalled")")"; exec sleep 600; } >"$T/stdin.stalled" &
+holder=$!
+on_exit "kill $holder 2>/dev/null"
+"$DC" wait <"$T/stdin.stalled" 2>>"$(sandbox_of "$stalled")/stderr" | cat >"$T/stalled.out" &
+reader=$!
+check "stalled agent: wait returns without the executor" eventually 90 pid_gone "$reader"
+termination=$("$DC" decode Termination <"$T/stalled.out")
+contains "stalled agent: reporting the container's exit (3 << 8)" "status: 768" "$termination"
+contains "stalled agent: with the task's state for the agent" "state: TASK_FAILED" "$termination"
+check "stalled agent: the executor is stopped" eventually 10 pid_gone "$executor_pid"
+contains "stalled agent: saying why, on stderr" "has not ended 20 s after its container" \
+  "$(cat "$(sandbox_of "$stalled")/stderr")"
+destroyed "stalled agent" 0.28.2 "$stalled"
 finish

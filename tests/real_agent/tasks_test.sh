@@ -173,9 +173,43 @@ tasks_in() {
   stop_pid "$RA_AGENT_PID"
 }
 
+# unheard_executor MODE: override mode where the agent never registers
+# Mesos's command executor, as an agent whose libprocess workers are all held
+# by its waits does (a real 0.28.2 agent in CI: README, "Agents under load").
+# Here the executor stops itself first thing (a --launcher_dir whose
+# mesos-executor does), and the agent would kill it only after 5 minutes
+# (--executor_registration_timeout): the task's exit 0 must reach the
+# framework as TASK_FINISHED well before, through the Termination of a wait
+# that gave the executor 20 s after its container.
+unheard_executor() {
+  local what="$RA_VERSION $1: an executor the agent never registers:" dir=$RA_DIR/unheard-$1-launcher
+  if ! version_at_least 0.28; then
+    skip "$what its task ends TASK_FINISHED" "the agent of $RA_VERSION reads no state from a Termination"
+    return
+  fi
+  mkdir -p "$dir"
+  ln -s "$mesos_launcher_dir"/* "$dir/"
+  rm "$dir/mesos-executor"
+  printf '#!/bin/sh\nkill -STOP $$\nexec %s/mesos-executor "$@"\n' "$mesos_launcher_dir" >"$dir/mesos-executor"
+  chmod 755 "$dir/mesos-executor"
+  agent_in "$1" "unheard-$1" --launcher_dir="$dir" --executor_registration_timeout=5mins || return
+  execute "$1-unheard" 'echo unheard'
+  ended "$1-unheard" 150
+  ends_in "$what exit 0 ends TASK_FINISHED" "$1-unheard" TASK_FINISHED
+  check "$what the task's output is in its sandbox" grep -qx unheard "$(sandbox_of "$1-unheard")/stdout"
+  check "$what its sandbox's stderr says why" grep -q "has not ended 20 s after its container" \
+    "$(sandbox_of "$1-unheard")/stderr"
+  nothing_left "$what no container and no process is left"
+  stop_pid "$RA_AGENT_PID"
+}
+
 each_mode() {
   local mode
-  for mode in "${MODES[@]}"; do tasks_in "$mode"; done
+  for mode in "${MODES[@]}"; do
+    tasks_in "$mode"
+    [ "$(mode_of "$mode")" = override ] && unheard_executor "$mode"
+  done
+  return 0
 }
 for_each_build each_mode
 finish

@@ -93,7 +93,8 @@ TEST_CASE("record.json: the keys on disk, and an older record's missing keys rea
         "{\n \"agent_gone\": false,\n \"cfs\": false,\n \"container_id\": \"\",\n \"cpus\": 0.0,\n"
         " \"delivered\": false,\n \"destroying\": false,\n \"docker_id\": \"\",\n \"ended_at\": 0.0,\n"
         " \"executor_id\": \"\",\n \"framework_id\": \"\",\n \"image\": \"\",\n \"image_digest\": \"\",\n"
-        " \"image_id\": \"\",\n \"ip\": \"\",\n \"mem_bytes\": 0,\n \"name\": \"\",\n \"network\": \"\",\n"
+        " \"image_id\": \"\",\n \"ip\": \"\",\n \"mem_bytes\": 0,\n \"mesos_executor\": false,\n \"name\": \"\",\n"
+        " \"network\": \"\",\n"
         " \"override_mode\": false,\n \"pid\": 0,\n \"ports\": [],\n \"removed\": false,\n \"sandbox\": \"\",\n"
         " \"slave_id\": \"\",\n \"supervisor_pid\": 0,\n \"supervisor_start\": 0,\n \"task_id\": \"\",\n"
         " \"waiter_pid\": 0,\n \"work_directory\": \"\"\n}\n");

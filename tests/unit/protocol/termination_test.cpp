@@ -172,6 +172,7 @@ dc::state::Record full_record() {
   r.sandbox = "/var/lib/mesos/slaves/S3/runs/739d0e80 \"quoted\", \\ and \xc3\xa9";
   r.docker_id = "daed304e02f3dd89de733a934c0dbc90978cb7beb43dde03dfaae64949222d5f";
   r.override_mode = true;
+  r.mesos_executor = true;
   r.cpus = 0.6;
   r.mem_bytes = std::numeric_limits<uint64_t>::max();  // beyond a double's exact range
   r.cfs = true;
@@ -202,6 +203,7 @@ void check_same(const dc::state::Record& a, const dc::state::Record& b) {
   CHECK(a.ip == b.ip);
   CHECK(a.ports == b.ports);
   CHECK(a.override_mode == b.override_mode);
+  CHECK(a.mesos_executor == b.mesos_executor);
   CHECK(a.cpus == b.cpus);
   CHECK(a.mem_bytes == b.mem_bytes);
   CHECK(a.cfs == b.cfs);
