@@ -236,10 +236,10 @@ bool executor_outlived(const state::Record& record, Seen& seen) {
   if (!record.mesos_executor || !seen.agent_reading) return false;
   if (!seen.executor_grace) seen.executor_grace = clock::deadline_after(kExecutorGrace);
   if (std::chrono::steady_clock::now() < *seen.executor_grace) return false;
-  spdlog::warn("container {}: Mesos's executor (pid {}) has not ended {} s after its container: its agent does not "
-               "answer it (all its libprocess workers held? README, \"Agents under load\"); stopped it, the "
-               "Termination carries the task's end",
-               record.container_id, record.supervisor_pid, kExecutorGrace);
+  spdlog::warn("container {}: Mesos's command executor has not ended {} s after its container: its agent does not "
+               "answer it (all its libprocess workers held? README, \"Agents under load\"); stopped it (process "
+               "group {}), the Termination carries the task's end",
+               record.container_id, kExecutorGrace, record.supervisor_pid);
   stop_host_executor(record);
   return true;
 }
