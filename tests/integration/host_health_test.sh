@@ -133,9 +133,12 @@ with_user_nobody() {
 }
 agent "$n"
 mkdir -p "$(sandbox_of "$n")" && chmod 777 "$(sandbox_of "$n")"
+# The check runs again each interval: it renames its files into place, so
+# that a read never meets one the next run has just truncated (an empty uid
+# was read once, on a busy machine).
 check "a task of user nobody, with an environment: launch" \
   with_user_nobody launch_checked "$n" \
-  'command { value: "id -u >seen-uid; id -g >seen-gid; ls / >seen-root; echo \"$GREETING\" >seen-env; pwd >seen-cwd; cat /proc/self/cgroup >seen-cgroup" }' \
+  'command { value: "id -u >.seen-uid; id -g >.seen-gid; ls / >.seen-root; echo \"$GREETING\" >.seen-env; pwd >.seen-cwd; cat /proc/self/cgroup >.seen-cgroup; for f in uid gid root env cwd cgroup; do mv .seen-$f seen-$f; done" }' \
   'sleep 300'
 check "the check passes" eventually 30 agent_saw "$n" "^UPDATE TASK_RUNNING .* healthy=true"
 seen() { cat "$(sandbox_of "$n")/seen-$1" 2>/dev/null; }
