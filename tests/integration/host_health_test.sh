@@ -35,6 +35,12 @@ checks_of() { cat "$(sandbox_of "$1")/checks" 2>/dev/null | wc -l; }
 at_least_checks() { [ "$(checks_of "$1")" -ge "$2" ]; }
 # processes MARK: how many processes on the host run `sleep MARK`.
 processes() { pgrep -fxc "sleep $1"; }
+# marked NAME: n is NAME-$RUN, and mark a number of its own for its check to
+# `sleep $mark`, so that `processes "$mark"` counts that check's processes.
+marked() {
+  n=$1-$RUN
+  mark=$((5000 + RANDOM % 5000))
+}
 # unhealthy_end NAME STATE TEXT: NAME's task ended in STATE with healthy=false,
 # its message naming the check's failure TEXT; wait returns, the executor is gone.
 unhealthy_end() {
@@ -82,8 +88,7 @@ check "TASK_KILLED with no healthy field (not the health check's kill)" \
 stop_agent "$n"
 
 # --- a check that overruns its timeout, leaving a child behind --------------------------------
-n=timeout-$RUN
-mark=$((5000 + RANDOM % 5000))
+marked timeout
 running_checked "$n" "a check that sleeps past its 0.3 s timeout, one child in the background" \
   "grace_period_seconds: 0 timeout_seconds: 0.3 consecutive_failures: 5 command { value: \"echo >>checks; sleep $mark & sleep $mark\" }" \
   'sleep 300'
@@ -111,8 +116,7 @@ nosuch nosuch-shell "a shell check of a command the container lacks" \
   "failed 2 times in a row, the last: exit status 127"
 
 # --- the task ends during a check ------------------------------------------------------------------
-n=during-$RUN
-mark=$((5000 + RANDOM % 5000))
+marked during
 running_checked "$n" "a long check, and a task that ends when told" \
   "timeout_seconds: 120 command { value: \"echo >>checks; sleep $mark\" }" \
   'while [ ! -e release ]; do sleep 0.1; done; exit 0'

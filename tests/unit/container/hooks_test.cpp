@@ -12,14 +12,9 @@ using Pairs = std::map<std::string, std::string>;
 namespace {
 
 dc::state::Record bridged_record() {
-  dc::state::Record r = dc_test::sample_task_record();
-  r.container_id = "c1";
-  r.slave_id = "S1";
-  r.name = "mesos-S1.c1";
+  dc::state::Record r = dc_test::sample_task_record("S1", "c1");
   r.sandbox = "/var/lib/mesos/slaves/S1/runs/c1";
   r.docker_id = "daed304e02f3";
-  r.image_id = "sha256:fd96";
-  r.image_digest = "busybox@sha256:9ae9";
   return r;
 }
 

@@ -1,15 +1,22 @@
 #pragma once
-// The task and network facts the record tests share (hooks' environment, the
+// The container facts the record tests share (hooks' environment, the
 // record's JSON), so that one sample serves both.
 #include "container/state.hpp"
+#include "protocol/naming.hpp"
 
 namespace dc_test {
 
-// A bridged container of task-1, two ports published; the caller adds the
-// container's own ids and paths.
-inline dc::state::Record sample_task_record() {
+// Container `container_id` on agent `slave_id`, named as launch names it: a
+// bridged container of task-1 from a pulled busybox, two ports published. The
+// caller adds the container's paths and its docker id.
+inline dc::state::Record sample_task_record(const std::string& slave_id, const std::string& container_id) {
   dc::state::Record r;
+  r.container_id = container_id;
+  r.slave_id = slave_id;
+  r.name = dc::ids::container_name(slave_id, container_id);
   r.image = "library/busybox:1.36";
+  r.image_id = "sha256:fd96";
+  r.image_digest = "busybox@sha256:9ae9";
   r.framework_id = "F1";
   r.executor_id = "exec-1";
   r.task_id = "task-1";

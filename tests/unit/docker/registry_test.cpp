@@ -12,11 +12,13 @@ using nlohmann::json;
 using Lines = std::vector<std::string>;
 
 TEST_CASE("registry_of: the first component when it is a host, else docker.io") {
-  CHECK(dc::registry::registry_of("busybox") == "docker.io");
-  CHECK(dc::registry::registry_of("library/busybox:1") == "docker.io");
-  CHECK(dc::registry::registry_of("127.0.0.1:5000/x/y:1") == "127.0.0.1:5000");
-  CHECK(dc::registry::registry_of("registry.example.com/x") == "registry.example.com");
-  CHECK(dc::registry::registry_of("localhost/x") == "localhost");
+  const std::pair<const char*, const char*> images[] = {
+      {"busybox", "docker.io"}, {"library/busybox:1", "docker.io"}, {"127.0.0.1:5000/x/y:1", "127.0.0.1:5000"},
+      {"registry.example.com/x", "registry.example.com"}, {"localhost/x", "localhost"}};
+  for (const auto& [image, registry] : images) {
+    CAPTURE(image);
+    CHECK(dc::registry::registry_of(image) == registry);
+  }
 }
 
 TEST_CASE("credentials_only keeps registry credentials, drops helpers, plugins, proxies, contexts") {

@@ -33,6 +33,14 @@ Launch read_launch(const std::string& name, off_t file_size) {
   return launch;
 }
 
+// The agent that sent the Launch; both frames carry checkpoint: false.
+void check_agent(const Launch& launch, const std::string& slave_id, const std::string& slave_pid) {
+  CHECK(launch.slave_id().value() == slave_id);
+  CHECK(launch.slave_pid() == slave_pid);
+  CHECK(launch.has_checkpoint());
+  CHECK_FALSE(launch.checkpoint());
+}
+
 // Name, type and role of a resource, and its scalar value.
 void check_scalar(const mesos::Resource& resource, const std::string& name, double value) {
   CHECK(resource.name() == name);
@@ -69,10 +77,7 @@ TEST_CASE("the Mesos 0.20 Launch frame decodes to its documented content") {
         "/tmp/ExternalContainerizerTest_Launch_lXUh9f/slaves/" + kSlave020 + "/frameworks/" + kFramework020 +
             "/executors/1/runs/" + kContainer020);
   CHECK(launch.user() == "till");
-  CHECK(launch.slave_id().value() == kSlave020);
-  CHECK(launch.slave_pid() == "slave(1)@127.0.0.1:55403");
-  CHECK(launch.has_checkpoint());
-  CHECK_FALSE(launch.checkpoint());
+  check_agent(launch, kSlave020, "slave(1)@127.0.0.1:55403");
 
   const auto& executor = launch.executor_info();
   CHECK(executor.executor_id().value() == "1");
@@ -105,10 +110,7 @@ TEST_CASE("the Mesos 1.0.1 command task Launch frame decodes to what the agent s
   CHECK(launch.directory() == "/var/lib/mesos/slaves/" + kSlave101 + "/frameworks/" + kFramework101 +
                                   "/executors/web-1/runs/" + kContainer101);
   CHECK(launch.user() == "root");
-  CHECK(launch.slave_id().value() == kSlave101);
-  CHECK(launch.slave_pid() == "slave(1)@127.0.0.1:5051");
-  CHECK(launch.has_checkpoint());
-  CHECK_FALSE(launch.checkpoint());
+  check_agent(launch, kSlave101, "slave(1)@127.0.0.1:5051");
 
   const auto& task = launch.task_info();
   CHECK(task.name() == "web-1");

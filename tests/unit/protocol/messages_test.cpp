@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
+#include <sstream>
 #include <string>
 
 #include "base/error.hpp"
@@ -13,6 +14,49 @@ using Catch::Matchers::Contains;
 namespace messages = dc::messages;
 
 namespace {
+
+// A task's resources as to_text prints them: an Update sets them, a
+// Launch's task_info asks for them (nested).
+const std::string kResources = R"pb(resources {
+  name: "cpus"
+  type: SCALAR
+  scalar {
+    value: 1.25
+  }
+  role: "*"
+}
+resources {
+  name: "mem"
+  type: SCALAR
+  scalar {
+    value: 512
+  }
+  role: "web"
+}
+resources {
+  name: "ports"
+  type: RANGES
+  ranges {
+    range {
+      begin: 31000
+      end: 31000
+    }
+    range {
+      begin: 31500
+      end: 32000
+    }
+  }
+  role: "*"
+}
+)pb";
+
+// `text` as to_text prints it nested one level deeper.
+std::string nested(const std::string& text) {
+  std::istringstream lines(text);
+  std::string out;
+  for (std::string line; std::getline(lines, line);) out += "  " + line + "\n";
+  return out;
+}
 
 // One realistic message per name, written exactly as to_text prints it, so
 // the round trip can be compared with the original text itself.
@@ -28,26 +72,7 @@ task_info {
   slave_id {
     value: "dce23285-dc9c-40e6-b249-56f6c21562b5-S3"
   }
-  resources {
-    name: "cpus"
-    type: SCALAR
-    scalar {
-      value: 0.5
-    }
-    role: "*"
-  }
-  resources {
-    name: "ports"
-    type: RANGES
-    ranges {
-      range {
-        begin: 31000
-        end: 31009
-      }
-    }
-    role: "*"
-  }
-  data: "payload"
+)pb" + nested(kResources) + R"pb(  data: "payload"
   container {
     type: DOCKER
     volumes {
@@ -125,38 +150,7 @@ checkpoint: true
     {"Update", R"pb(container_id {
   value: "6c1f0e2a"
 }
-resources {
-  name: "cpus"
-  type: SCALAR
-  scalar {
-    value: 1.25
-  }
-  role: "*"
-}
-resources {
-  name: "mem"
-  type: SCALAR
-  scalar {
-    value: 512
-  }
-  role: "web"
-}
-resources {
-  name: "ports"
-  type: RANGES
-  ranges {
-    range {
-      begin: 31000
-      end: 31000
-    }
-    range {
-      begin: 31500
-      end: 32000
-    }
-  }
-  role: "*"
-}
-)pb"},
+)pb" + kResources},
     // The calls that name a container carry its id alone.
     {"Wait", "container_id {\n  value: \"wait-me\"\n}\n"},
     {"Destroy", "container_id {\n  value: \"destroy-me\"\n}\n"},

@@ -164,10 +164,8 @@ TEST_CASE("exit_code mirrors a status as a shell would") {
 namespace {
 
 dc::state::Record full_record() {
-  dc::state::Record r = dc_test::sample_task_record();
-  r.container_id = "739d0e80-66a3-4cf4-98ea-d0fad73c2a29";
-  r.slave_id = "dce23285-dc9c-40e6-b249-56f6c21562b5-S3";
-  r.name = "mesos-" + r.slave_id + "." + r.container_id;
+  dc::state::Record r =
+      dc_test::sample_task_record("dce23285-dc9c-40e6-b249-56f6c21562b5-S3", "739d0e80-66a3-4cf4-98ea-d0fad73c2a29");
   r.work_directory = "/var/lib/mesos";
   r.sandbox = "/var/lib/mesos/slaves/S3/runs/739d0e80 \"quoted\", \\ and \xc3\xa9";
   r.docker_id = "daed304e02f3dd89de733a934c0dbc90978cb7beb43dde03dfaae64949222d5f";
@@ -195,6 +193,8 @@ void check_same(const dc::state::Record& a, const dc::state::Record& b) {
   CHECK(a.work_directory == b.work_directory);
   CHECK(a.sandbox == b.sandbox);
   CHECK(a.docker_id == b.docker_id);
+  CHECK(a.image_id == b.image_id);
+  CHECK(a.image_digest == b.image_digest);
   CHECK(a.image == b.image);
   CHECK(a.framework_id == b.framework_id);
   CHECK(a.executor_id == b.executor_id);
