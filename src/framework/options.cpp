@@ -132,10 +132,11 @@ void warn_of_credentials(Options& o) {
 // The secret without --secret: the file's first line, else $DEFAULT_SECRET.
 void read_secret(const std::string& file, Options& o) {
   if (!file.empty()) {
-    // The operator's own file: trusted, read bounded; any failure is one refusal.
+    // The operator's own file, or pipe (<(...)): trusted, read bounded; any
+    // failure is one refusal.
     std::optional<std::string> text;
     try {
-      text = files::read_file(file, 1 << 20);
+      text = files::read_file(file, 1 << 20, files::Also::pipe);
     } catch (const Error&) {
     }
     require(text.has_value(), "cannot read --secret-file " + file);

@@ -208,11 +208,11 @@ Url parse_url(const std::string& text) {
   std::string s = trim(text);
   if (s.rfind("file://", 0) == 0) {
     const std::string path = s.substr(7);
-    // The operator's own file: trusted, read bounded; absent, unreadable or
-    // empty is one refusal.
+    // The operator's own file, or pipe: trusted, read bounded; absent,
+    // unreadable or empty is one refusal.
     std::optional<std::string> content;
     try {
-      content = files::read_file(path, 1 << 20);
+      content = files::read_file(path, 1 << 20, files::Also::pipe);
     } catch (const Error&) {
     }
     if (!content || content->empty()) throw Error("cannot read the ZooKeeper URL from " + path);

@@ -136,13 +136,14 @@ std::optional<std::string> read_beneath(const std::string& dir, const std::strin
   return read_all(file.get(), path, limit);
 }
 
-std::optional<std::string> read_file(const std::string& path, size_t limit) {
-  Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+std::optional<std::string> read_file(const std::string& path, size_t limit, Also also) {
+  const bool pipes = also == Also::pipe;
+  Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | (pipes ? 0 : O_NONBLOCK)));
   if (file.get() < 0 && errno == ENOENT) return std::nullopt;
   Refused refused;
   struct stat st;
   if (file.get() < 0 || ::fstat(file.get(), &st) != 0) refused.error = errno;
-  else if (!S_ISREG(st.st_mode)) refused.what = kind(st.st_mode);
+  else if (!S_ISREG(st.st_mode) && !(pipes && S_ISFIFO(st.st_mode))) refused.what = kind(st.st_mode);
   if (refused.error != 0 || !refused.what.empty()) throw Error("cannot read " + problem(path, refused));
   return read_all(file.get(), path, limit);
 }

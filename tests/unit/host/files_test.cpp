@@ -130,6 +130,19 @@ TEST_CASE("read_file refuses a FIFO without blocking, a directory and a device")
   CHECK_THROWS_WITH(read_file("/dev/null", 100), Contains("/dev/null: a device"));
 }
 
+TEST_CASE("read_file takes a pipe where asked: the operator's --secret-file <(...)") {
+  int ends[2];
+  REQUIRE(::pipe(ends) == 0);
+  dc::files::Fd reader(ends[0]);
+  {
+    dc::files::Fd writer(ends[1]);
+    REQUIRE(::write(writer.get(), "secret\n", 7) == 7);
+  }  // closed: the read ends at EOF
+  const std::string path = "/proc/self/fd/" + std::to_string(reader.get());
+  CHECK(read_file(path, 100, dc::files::Also::pipe) == "secret\n");
+  CHECK_THROWS_WITH(read_file(path, 100), Contains(": a FIFO"));
+}
+
 TEST_CASE("O_CREAT makes a missing file, appends to a regular one, and never writes through a link") {
   Dir d;
   {
