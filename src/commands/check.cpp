@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -16,6 +15,7 @@
 #include "base/error.hpp"
 #include "commands/commands.hpp"
 #include "container/capacity.hpp"
+#include "host/files.hpp"
 
 namespace dc::commands {
 namespace {
@@ -28,15 +28,14 @@ struct Agent {
   Environment environment;
 };
 
-// A file of /proc/PID, up to `limit` bytes.
+// A file of /proc/PID of at most `limit` bytes; nullopt when the process is
+// gone or the file cannot be read (another user's environ).
 std::optional<std::string> proc_file(int pid, const std::string& name, size_t limit = 4 << 20) {
-  std::ifstream file("/proc/" + std::to_string(pid) + "/" + name, std::ios::binary);
-  if (!file) return std::nullopt;
-  std::string text(limit, '\0');
-  file.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (file.bad()) return std::nullopt;
-  text.resize(static_cast<size_t>(file.gcount()));
-  return text;
+  try {
+    return files::read_file("/proc/" + std::to_string(pid) + "/" + name, limit);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
 }
 
 std::vector<std::string> nul_separated(const std::string& text) {

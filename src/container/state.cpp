@@ -15,11 +15,11 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "base/error.hpp"
+#include "host/files.hpp"
 
 namespace dc::state {
 namespace fs = std::filesystem;
@@ -28,6 +28,14 @@ using nlohmann::json;
 namespace {
 
 std::string errno_text() { return std::strerror(errno); }
+
+// Root's own files, read whole but bounded: a record holds a Termination's
+// message and the task's environment, well below this.
+constexpr size_t kRecordLimit = 4 << 20;
+// /proc/locks lists every lock on the host: long on a busy one.
+constexpr size_t kLocksLimit = 16 << 20;
+// A command line: a quarter of the stack's limit at most, 2 MiB by default.
+constexpr size_t kCmdlineLimit = 4 << 20;
 
 json termination_json(const mesos::containerizer::Termination& t) {
   json j = {{"killed", t.killed()}, {"message", t.message()}, {"status", t.status()}};
@@ -150,12 +158,10 @@ std::vector<std::string> Store::ids() const {
 }
 
 std::optional<Record> Store::peek(const std::string& id) const {
-  std::ifstream file(dir(id) + "/record.json");
-  if (!file) return std::nullopt;
-  std::stringstream text;
-  text << file.rdbuf();
   try {
-    return from_json(text.str());
+    // Absent, unreadable or corrupt: no record to peek at.
+    auto text = files::read_file(dir(id) + "/record.json", kRecordLimit);
+    return text ? std::optional<Record>(from_json(*text)) : std::nullopt;
   } catch (const Error&) {
     return std::nullopt;
   }
@@ -181,14 +187,17 @@ std::string image_file(const std::string& root, const std::string& name) {
 }  // namespace
 
 std::optional<Image> Store::image(const std::string& name) const {
-  std::ifstream file(image_file(root_, name));
-  if (!file) return std::nullopt;
   try {
-    json j = json::parse(file);
+    // A cache: a file absent, unreadable or corrupt is a miss.
+    auto text = files::read_file(image_file(root_, name), kRecordLimit);
+    if (!text) return std::nullopt;
+    json j = json::parse(*text);
     if (j.at("name").get<std::string>() != name) return std::nullopt;
     return Image{j.at("id").get<std::string>(), j.at("repo_digests").get<std::vector<std::string>>(),
                  {j.at("entrypoint").get<std::vector<std::string>>(), j.at("cmd").get<std::vector<std::string>>()}};
   } catch (const json::exception&) {
+    return std::nullopt;
+  } catch (const Error&) {
     return std::nullopt;
   }
 }
@@ -237,6 +246,15 @@ bool flock_within(int fd, int operation, int seconds) {
   return false;
 }
 
+// A file of /proc for a message: empty when it cannot be read.
+std::string proc_text(const std::string& path, size_t limit) {
+  try {
+    return files::read_file(path, limit).value_or("");
+  } catch (const Error&) {
+    return "";
+  }
+}
+
 // Who holds the flock on `fd`'s file, from /proc/locks: "pid N (command)".
 std::string holder(int fd) {
   struct stat st;
@@ -244,13 +262,13 @@ std::string holder(int fd) {
   char file[64];
   snprintf(file, sizeof file, "%02x:%02x:%lu", major(st.st_dev), minor(st.st_dev),
            static_cast<unsigned long>(st.st_ino));
-  std::ifstream locks("/proc/locks");
+  std::istringstream locks(proc_text("/proc/locks", kLocksLimit));
   for (std::string line; std::getline(locks, line);) {
     std::istringstream fields(line);
     std::string number, type, mode, access, pid, where;
     // Waiters read "N: -> FLOCK ...": five fields before the file then.
     if (fields >> number >> type >> mode >> access >> pid >> where && type == "FLOCK" && where == file) {
-      std::ifstream cmdline("/proc/" + pid + "/cmdline");
+      std::istringstream cmdline(proc_text("/proc/" + pid + "/cmdline", kCmdlineLimit));
       std::string command, word;
       for (int words = 0; words < 2 && std::getline(cmdline, word, '\0'); ++words)
         command += (command.empty() ? "" : " ") + word;
@@ -301,16 +319,14 @@ std::optional<Locked> Locked::open(const Store& store, const std::string& id, bo
   // The holder before us may have removed the record while we queued.
   struct stat st;
   if (::fstat(fd, &st) != 0 || st.st_nlink == 0) return std::nullopt;
-  std::ifstream file(store.dir(id) + "/record.json");
-  if (!file) {
+  auto text = files::read_file(store.dir(id) + "/record.json", kRecordLimit);
+  if (!text) {
     // A launch killed between mkdir and its first save: a bare record, so
     // that destroy can still clean up after it.
     locked.record_.container_id = id;
     return locked;
   }
-  std::stringstream text;
-  text << file.rdbuf();
-  locked.record_ = from_json(text.str());
+  locked.record_ = from_json(*text);
   return locked;
 }
 

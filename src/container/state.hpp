@@ -109,8 +109,9 @@ constexpr int kLockTimeoutSeconds = 900;
 class Locked {
  public:
   // nullopt when there is no record for `id` (never made, or removed);
-  // throws CorruptRecord when it cannot be read, and dc::Error naming the
-  // holder when another call kept the lock past `timeout_seconds`.
+  // throws CorruptRecord when it cannot be parsed, dc::Error when it cannot
+  // be read, and dc::Error naming the holder when another call kept the
+  // lock past `timeout_seconds`.
   static std::optional<Locked> open(const Store& store, const std::string& id, bool exclusive = true,
                                     int timeout_seconds = kLockTimeoutSeconds);
   // Makes the directory and record (not durable, see save()); throws

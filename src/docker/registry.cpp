@@ -24,26 +24,6 @@ using nlohmann::json;
 // makes the docker CLI run a program or talk elsewhere.
 const char* const kCredentialFields[] = {"auth", "username", "password", "identitytoken", "registrytoken"};
 
-// The operator's config file (CONTAINERIZER_DOCKER_CONFIG), which may be a
-// link: a regular file of sane size.
-std::optional<std::string> read_small_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    if (errno == ENOENT) return std::nullopt;
-    throw Error("cannot read " + path + ": " + strerror(errno));
-  }
-  struct stat info;
-  std::string text;
-  bool ok = ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size <= (1 << 20);
-  if (ok) {
-    text.resize(static_cast<size_t>(info.st_size));
-    ok = ::read(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  }
-  ::close(fd);
-  if (!ok) throw Error("cannot read " + path + ": not a regular file of at most 1 MiB");
-  return text;
-}
-
 json parse_object(const std::string& text, const std::string& source) {
   json parsed = json::parse(text, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object()) throw Error(source + " is not a JSON object");
@@ -133,7 +113,8 @@ std::string operator_config(const std::string& setting) {
   std::string text = setting;
   if (setting.find('{') == std::string::npos) {
     const std::string path = setting.rfind("file://", 0) == 0 ? setting.substr(7) : setting;
-    auto content = read_small_file(path);
+    // The operator's own file, which may be a link: trusted, read bounded.
+    auto content = files::read_file(path, 1 << 20);
     if (!content) throw Error(name + ": no such file " + path);
     text = *content;
   }

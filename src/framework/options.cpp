@@ -8,11 +8,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <regex>
 #include <sstream>
 
 #include "base/error.hpp"
+#include "host/files.hpp"
 #include "protocol/naming.hpp"
 #include "zookeeper.hpp"
 
@@ -132,9 +132,15 @@ void warn_of_credentials(Options& o) {
 // The secret without --secret: the file's first line, else $DEFAULT_SECRET.
 void read_secret(const std::string& file, Options& o) {
   if (!file.empty()) {
-    std::ifstream in(file);
-    require(static_cast<bool>(in), "cannot read --secret-file " + file);
-    std::getline(in, o.secret);
+    // The operator's own file, or pipe (<(...)): trusted, read bounded; any
+    // failure is one refusal.
+    std::optional<std::string> text;
+    try {
+      text = files::read_file(file, 1 << 20, files::Also::pipe);
+    } catch (const Error&) {
+    }
+    require(text.has_value(), "cannot read --secret-file " + file);
+    o.secret = text->substr(0, text->find('\n'));
     require(!o.secret.empty(), "--secret-file " + file + " is empty");
   } else if (o.secret.empty()) {
     if (const char* secret = std::getenv("DEFAULT_SECRET")) o.secret = secret;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -83,6 +84,22 @@ std::string problem(const std::string& path, const Refused& refused) {
   return path + ": " + (refused.what.empty() ? std::strerror(refused.error) : refused.what);
 }
 
+// All of `fd` until EOF, growing as it comes (a /proc file's st_size is 0);
+// one byte more than allowed tells a file that is too large.
+std::string read_all(int fd, const std::string& path, size_t limit) {
+  std::string text;
+  size_t got = 0;
+  for (ssize_t n = 1; n != 0 && got <= limit;) {
+    if (got == text.size()) text.resize(std::min(limit + 1, std::max<size_t>(4096, 2 * got)));
+    n = ::read(fd, text.data() + got, text.size() - got);
+    if (n < 0 && errno != EINTR) throw Error("cannot read " + path + ": " + std::strerror(errno));
+    if (n > 0) got += static_cast<size_t>(n);
+  }
+  if (got > limit) throw Error("cannot read " + path + ": larger than " + std::to_string(limit) + " bytes");
+  text.resize(got);
+  return text;
+}
+
 }  // namespace
 
 Fd& Fd::operator=(Fd&& other) noexcept {
@@ -116,18 +133,19 @@ std::optional<std::string> read_beneath(const std::string& dir, const std::strin
   const std::string path = dir + "/" + relative;
   if (file.get() < 0 && refused.what.empty() && refused.error == ENOENT) return std::nullopt;
   if (file.get() < 0) throw Error("cannot read " + problem(path, refused));
-  // One byte more than allowed tells a file that is too large.
-  std::string text(limit + 1, '\0');
-  size_t got = 0;
-  for (ssize_t n; got < text.size(); got += static_cast<size_t>(n)) {
-    n = ::read(file.get(), text.data() + got, text.size() - got);
-    if (n < 0 && errno == EINTR) n = 0;
-    else if (n < 0) throw Error("cannot read " + path + ": " + std::strerror(errno));
-    else if (n == 0) break;
-  }
-  if (got > limit) throw Error("cannot read " + path + ": larger than " + std::to_string(limit) + " bytes");
-  text.resize(got);
-  return text;
+  return read_all(file.get(), path, limit);
+}
+
+std::optional<std::string> read_file(const std::string& path, size_t limit, Also also) {
+  const bool pipes = also == Also::pipe;
+  Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | (pipes ? 0 : O_NONBLOCK)));
+  if (file.get() < 0 && errno == ENOENT) return std::nullopt;
+  Refused refused;
+  struct stat st;
+  if (file.get() < 0 || ::fstat(file.get(), &st) != 0) refused.error = errno;
+  else if (!S_ISREG(st.st_mode) && !(pipes && S_ISFIFO(st.st_mode))) refused.what = kind(st.st_mode);
+  if (refused.error != 0 || !refused.what.empty()) throw Error("cannot read " + problem(path, refused));
+  return read_all(file.get(), path, limit);
 }
 
 std::string real_path(const std::string& path) {

@@ -3,7 +3,9 @@
 // directory) as root on the host. The task may have put a link, a FIFO, a
 // device node or a directory where a file is expected: nothing here follows
 // a link below the trusted directory, opens anything but a regular file, or
-// reads more than the caller allows.
+// reads more than the caller allows. read_file is the one reader of small
+// files on trusted paths (the state directory, /proc, the operator's files):
+// links followed, but still a regular file only and a bounded read.
 #include <sys/types.h>
 
 #include <optional>
@@ -39,6 +41,18 @@ Fd open_beneath(const std::string& dir, const std::string& relative, int flags, 
 // does; nullopt when it does not exist. Throws dc::Error when it is not a
 // regular file or holds more than `limit` bytes.
 std::optional<std::string> read_beneath(const std::string& dir, const std::string& relative, size_t limit);
+
+// What read_file takes besides a regular file: a pipe only where the path is
+// the operator's own input (`--secret-file <(...)`), read until its writer
+// closes it.
+enum class Also { nothing, pipe };
+
+// The whole regular file `path`, a trusted path (followed as given); nullopt
+// when it does not exist. Read until EOF: /proc's files say they are empty.
+// Never blocks on a FIFO unless `also` takes pipes (opened O_NONBLOCK, then
+// refused). Throws dc::Error naming the path when it is not a regular file,
+// cannot be read or holds more than `limit` bytes.
+std::optional<std::string> read_file(const std::string& path, size_t limit, Also also = Also::nothing);
 
 // `path` with `..` and symlinks resolved as far as it exists, lexically
 // beyond; `path` itself when it cannot be resolved. The caller normalises

@@ -11,11 +11,10 @@
 #include <cerrno>
 #include <cstring>
 
-#include <fstream>
-#include <iterator>
 #include <sstream>
 
 #include "base/error.hpp"
+#include "host/files.hpp"
 
 namespace dc::process {
 namespace {
@@ -179,9 +178,22 @@ int detached(const std::function<int()>& body, int out_fd, int err_fd) {
   return grandchild;
 }
 
+namespace {
+
+// The process's stat line; empty when it is gone or cannot be read.
+std::string stat_of(pid_t pid) {
+  try {
+    // /proc/PID/stat is one line of some 300 bytes.
+    return files::read_file("/proc/" + std::to_string(pid) + "/stat", 64 << 10).value_or("");
+  } catch (const Error&) {
+    return "";
+  }
+}
+
+}  // namespace
+
 unsigned long long start_time(pid_t pid) {
-  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const std::string stat = stat_of(pid);
   // The name (field 2, in parentheses) may hold spaces and parentheses:
   // fields are counted after its last ')'. Field 3 (state) comes first.
   const auto name_end = stat.rfind(')');

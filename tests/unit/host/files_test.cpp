@@ -1,6 +1,7 @@
 // dc::files: opening what a container may have replaced (a link, a FIFO, a
-// directory, a device) under a trusted directory, and bounded reads; and
-// dc::log::escaped, which keeps each framework string on its log line.
+// directory, a device) under a trusted directory, and bounded reads; the
+// reader of trusted paths (read_file); and dc::log::escaped, which keeps each
+// framework string on its log line.
 #include "host/files.hpp"
 
 #include <fcntl.h>
@@ -19,6 +20,7 @@ namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using dc::files::open_beneath;
 using dc::files::read_beneath;
+using dc::files::read_file;
 
 namespace {
 
@@ -77,6 +79,68 @@ TEST_CASE("a read is bounded") {
   std::ofstream(d.in() + "/big") << std::string(101, 'x');
   CHECK_THROWS_WITH(read_beneath(d.in(), "big", 100), Contains("larger than 100 bytes"));
   CHECK(read_beneath(d.in(), "big", 101)->size() == 101);
+}
+
+TEST_CASE("read_file: a trusted path read whole, through a link; an absent one is nullopt") {
+  Dir d;
+  const std::string big(100000, 'x');  // more than one read's first buffer
+  std::ofstream(d.in() + "/record.json") << big;
+  fs::create_symlink(d.in() + "/record.json", d.in() + "/link");
+  CHECK(read_file(d.in() + "/record.json", big.size()) == big);
+  CHECK(read_file(d.in() + "/link", big.size()) == big);
+  std::ofstream(d.in() + "/empty");
+  CHECK(read_file(d.in() + "/empty", 0) == std::optional<std::string>(""));
+  CHECK_FALSE(read_file(d.in() + "/nothing", 100));
+  fs::create_symlink(d.path / "gone", d.in() + "/dangling");
+  CHECK_FALSE(read_file(d.in() + "/dangling", 100));
+}
+
+TEST_CASE("read_file reads a /proc file, which says it is empty, to its end") {
+  struct stat st;
+  REQUIRE(::stat("/proc/self/stat", &st) == 0);
+  REQUIRE(st.st_size == 0);
+  const auto stat = read_file("/proc/self/stat", 64 << 10);
+  REQUIRE(stat);
+  CHECK_THAT(*stat, Contains(std::to_string(::getpid()) + " ("));
+  CHECK(stat->back() == '\n');
+  const auto maps = read_file("/proc/self/maps", 16 << 20);
+  REQUIRE(maps);
+  CHECK(maps->size() > 4096);  // beyond one page, which a single read returns
+}
+
+TEST_CASE("read_file is bounded") {
+  Dir d;
+  std::ofstream(d.in() + "/big") << std::string(101, 'x');
+  CHECK_THROWS_WITH(read_file(d.in() + "/big", 100), Contains(d.in() + "/big: larger than 100 bytes"));
+  CHECK(read_file(d.in() + "/big", 101)->size() == 101);
+  CHECK_THROWS_WITH(read_file("/proc/self/maps", 10), Contains("/proc/self/maps: larger than 10 bytes"));
+}
+
+TEST_CASE("read_file refuses a FIFO without blocking, a directory and a device") {
+  Dir d;
+  const std::string fifo = d.in() + "/fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+  // No writer: a blocking open would wait for one for ever.
+  CHECK_THROWS_WITH(read_file(fifo, 100), Contains(fifo + ": a FIFO"));
+  // A writer that never writes: a blocking read would wait for ever.
+  dc::files::Fd writer(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
+  REQUIRE(writer.get() >= 0);
+  CHECK_THROWS_WITH(read_file(fifo, 100), Contains(fifo + ": a FIFO"));
+  CHECK_THROWS_WITH(read_file(d.in(), 100), Contains(d.in() + ": a directory"));
+  CHECK_THROWS_WITH(read_file("/dev/null", 100), Contains("/dev/null: a device"));
+}
+
+TEST_CASE("read_file takes a pipe where asked: the operator's --secret-file <(...)") {
+  int ends[2];
+  REQUIRE(::pipe(ends) == 0);
+  dc::files::Fd reader(ends[0]);
+  {
+    dc::files::Fd writer(ends[1]);
+    REQUIRE(::write(writer.get(), "secret\n", 7) == 7);
+  }  // closed: the read ends at EOF
+  const std::string path = "/proc/self/fd/" + std::to_string(reader.get());
+  CHECK(read_file(path, 100, dc::files::Also::pipe) == "secret\n");
+  CHECK_THROWS_WITH(read_file(path, 100), Contains(": a FIFO"));
 }
 
 TEST_CASE("O_CREAT makes a missing file, appends to a regular one, and never writes through a link") {
