@@ -31,11 +31,7 @@ struct Agent {
 // A file of /proc/PID of at most `limit` bytes; nullopt when the process is
 // gone or the file cannot be read (another user's environ).
 std::optional<std::string> proc_file(int pid, const std::string& name, size_t limit = 4 << 20) {
-  try {
-    return files::read_file("/proc/" + std::to_string(pid) + "/" + name, limit);
-  } catch (const Error&) {
-    return std::nullopt;
-  }
+  return files::try_read_file("/proc/" + std::to_string(pid) + "/" + name, limit);
 }
 
 std::vector<std::string> nul_separated(const std::string& text) {

@@ -248,11 +248,7 @@ bool flock_within(int fd, int operation, int seconds) {
 
 // A file of /proc for a message: empty when it cannot be read.
 std::string proc_text(const std::string& path, size_t limit) {
-  try {
-    return files::read_file(path, limit).value_or("");
-  } catch (const Error&) {
-    return "";
-  }
+  return files::try_read_file(path, limit).value_or("");
 }
 
 // Who holds the flock on `fd`'s file, from /proc/locks: "pid N (command)".

@@ -134,11 +134,7 @@ void read_secret(const std::string& file, Options& o) {
   if (!file.empty()) {
     // The operator's own file, or pipe (<(...)): trusted, read bounded; any
     // failure is one refusal.
-    std::optional<std::string> text;
-    try {
-      text = files::read_file(file, 1 << 20, files::Also::pipe);
-    } catch (const Error&) {
-    }
+    const auto text = files::try_read_file(file, 1 << 20, files::Also::pipe);
     require(text.has_value(), "cannot read --secret-file " + file);
     o.secret = text->substr(0, text->find('\n'));
     require(!o.secret.empty(), "--secret-file " + file + " is empty");

@@ -210,11 +210,7 @@ Url parse_url(const std::string& text) {
     const std::string path = s.substr(7);
     // The operator's own file, or pipe: trusted, read bounded; absent,
     // unreadable or empty is one refusal.
-    std::optional<std::string> content;
-    try {
-      content = files::read_file(path, 1 << 20, files::Also::pipe);
-    } catch (const Error&) {
-    }
+    const auto content = files::try_read_file(path, 1 << 20, files::Also::pipe);
     if (!content || content->empty()) throw Error("cannot read the ZooKeeper URL from " + path);
     s = trim(*content);
     if (s.rfind("file://", 0) == 0) throw Error(path + " names another file, not a zk:// URL");

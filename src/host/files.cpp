@@ -148,6 +148,14 @@ std::optional<std::string> read_file(const std::string& path, size_t limit, Also
   return read_all(file.get(), path, limit);
 }
 
+std::optional<std::string> try_read_file(const std::string& path, size_t limit, Also also) {
+  try {
+    return read_file(path, limit, also);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 std::string real_path(const std::string& path) {
   std::error_code error;
   const std::filesystem::path resolved = std::filesystem::weakly_canonical(path, error);

@@ -54,6 +54,10 @@ enum class Also { nothing, pipe };
 // cannot be read or holds more than `limit` bytes.
 std::optional<std::string> read_file(const std::string& path, size_t limit, Also also = Also::nothing);
 
+// read_file for callers to whom a file that cannot be read is as good as
+// none (a process gone from /proc, a message's detail): nullopt then too.
+std::optional<std::string> try_read_file(const std::string& path, size_t limit, Also also = Also::nothing);
+
 // `path` with `..` and symlinks resolved as far as it exists, lexically
 // beyond; `path` itself when it cannot be resolved. The caller normalises
 // it (policy::normalize): plan/ compares paths and reads no file system.

@@ -182,12 +182,8 @@ namespace {
 
 // The process's stat line; empty when it is gone or cannot be read.
 std::string stat_of(pid_t pid) {
-  try {
-    // /proc/PID/stat is one line of some 300 bytes.
-    return files::read_file("/proc/" + std::to_string(pid) + "/stat", 64 << 10).value_or("");
-  } catch (const Error&) {
-    return "";
-  }
+  // /proc/PID/stat is one line of some 300 bytes.
+  return files::try_read_file("/proc/" + std::to_string(pid) + "/stat", 64 << 10).value_or("");
 }
 
 }  // namespace

@@ -128,6 +128,9 @@ TEST_CASE("read_file refuses a FIFO without blocking, a directory and a device")
   CHECK_THROWS_WITH(read_file(fifo, 100), Contains(fifo + ": a FIFO"));
   CHECK_THROWS_WITH(read_file(d.in(), 100), Contains(d.in() + ": a directory"));
   CHECK_THROWS_WITH(read_file("/dev/null", 100), Contains("/dev/null: a device"));
+  // For the callers to whom unreadable is as good as absent.
+  CHECK_FALSE(dc::files::try_read_file(d.in(), 100));
+  CHECK_FALSE(dc::files::try_read_file(fifo, 100));
 }
 
 TEST_CASE("read_file takes a pipe where asked: the operator's --secret-file <(...)") {
