@@ -3,19 +3,21 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <climits>
 #include <sstream>
 
 #include "base/error.hpp"
+#include "base/text.hpp"
 
 namespace dc {
 namespace {
 
 template <typename T>
 void option(CLI::App& app, const std::string& name, T& value, const std::string& help) {
-  std::string env = "CONTAINERIZER_" + name;
-  for (auto& c : env) c = (c == '-') ? '_' : static_cast<char>(toupper(c));
+  std::string env = "CONTAINERIZER_" + text::upper(name);
+  std::replace(env.begin(), env.end(), '-', '_');
   app.add_option("--" + name, value, help)->envname(env)->capture_default_str();
 }
 
@@ -92,57 +94,82 @@ CallEnvironment read_environment(const char* const* environ) {
   return result;
 }
 
+// One flag per two lines, its name then its help: a table to scan.
 void add_flags(CLI::App& app, Settings& s) {
-  option(app, "docker", s.docker, "docker CLI to run");
-  option(app, "docker-args", s.docker_args, "global docker arguments, e.g. '-H unix:///run/d.sock'");
+  option(app, "docker", s.docker,
+         "docker CLI to run");
+  option(app, "docker-args", s.docker_args,
+         "global docker arguments, e.g. '-H unix:///run/d.sock'");
   option(app, "state-dir", s.state_dir,
          "per-container records (default $MESOS_WORK_DIRECTORY/docker-containerizer)");
-  option(app, "stop-timeout", s.stop_timeout, "seconds destroy waits after SIGTERM before SIGKILL");
+  option(app, "stop-timeout", s.stop_timeout,
+         "seconds destroy waits after SIGTERM before SIGKILL");
   option(app, "docker-timeout", s.docker_timeout,
          "seconds one docker command may take before it is killed (0: no limit)");
-  option(app, "log-level", s.log_level, "trace, debug, info, warn, error or off");
-  option(app, "frame-limit", s.frame_limit, "largest input frame in bytes");
+  option(app, "log-level", s.log_level,
+         "trace, debug, info, warn, error or off");
+  option(app, "frame-limit", s.frame_limit,
+         "largest input frame in bytes");
   option(app, "task-mode", s.task_mode,
          "command tasks: auto, executor (in the container) or override (agent's executor on the host)");
-  option(app, "mount-libexec", s.mount_libexec, "bind MESOS_LIBEXEC_DIRECTORY read-only");
-  option(app, "sandbox-directory", s.sandbox_directory, "sandbox path inside the container");
-  option(app, "remove-delay", s.remove_delay, "seconds to keep an ended container before removal");
-  option(app, "cgroups-enable-cfs", s.cgroups_enable_cfs, "set a CFS quota from cpus");
-  option(app, "init", s.init, "containerizer-init binary (default: beside this program)");
+  option(app, "mount-libexec", s.mount_libexec,
+         "bind MESOS_LIBEXEC_DIRECTORY read-only");
+  option(app, "sandbox-directory", s.sandbox_directory,
+         "sandbox path inside the container");
+  option(app, "remove-delay", s.remove_delay,
+         "seconds to keep an ended container before removal");
+  option(app, "cgroups-enable-cfs", s.cgroups_enable_cfs,
+         "set a CFS quota from cpus");
+  option(app, "init", s.init,
+         "containerizer-init binary (default: beside this program)");
   option(app, "log-max-size", s.log_max_size,
          "rotate the sandbox's stdout and stderr past this size, e.g. 10M, 512K, 1G or bytes (default: never)");
-  option(app, "log-keep", s.log_keep, "rotated stdout.N and stderr.N files kept");
-  option(app, "fetch-cache-dir", s.fetch_cache_dir, "shared cache of fetched URIs (default STATE_DIR/fetch-cache)");
-  option(app, "fetch-cache-size", s.fetch_cache_size, "fetch cache size limit in bytes");
-  option(app, "fetch-timeout", s.fetch_timeout, "seconds each URI may take to fetch and extract");
-  option(app, "fetch-max-size", s.fetch_max_size, "bytes one URI may download");
-  option(app, "fetch-extract-max-size", s.fetch_extract_max_size, "bytes one archive may write when extracted");
-  option(app, "fetch-extract-max-entries", s.fetch_extract_max_entries, "entries one archive may hold");
+  option(app, "log-keep", s.log_keep,
+         "rotated stdout.N and stderr.N files kept");
+  option(app, "fetch-cache-dir", s.fetch_cache_dir,
+         "shared cache of fetched URIs (default STATE_DIR/fetch-cache)");
+  option(app, "fetch-cache-size", s.fetch_cache_size,
+         "fetch cache size limit in bytes");
+  option(app, "fetch-timeout", s.fetch_timeout,
+         "seconds each URI may take to fetch and extract");
+  option(app, "fetch-max-size", s.fetch_max_size,
+         "bytes one URI may download");
+  option(app, "fetch-extract-max-size", s.fetch_extract_max_size,
+         "bytes one archive may write when extracted");
+  option(app, "fetch-extract-max-entries", s.fetch_extract_max_entries,
+         "entries one archive may hold");
   option(app, "fetch-deny-local-addresses", s.fetch_deny_local_addresses,
          "refuse to fetch from loopback and link-local addresses (127/8, ::1, 169.254/16, fe80::/10)");
   option(app, "fetch-mesos-fetcher-schemes", s.fetch_mesos_fetcher_schemes,
          "URI schemes handed to $MESOS_LIBEXEC_DIRECTORY/mesos-fetcher, comma-separated");
-  option(app, "allow-docker-parameters", s.allow_docker_parameters, "allow DockerInfo.parameters");
+  option(app, "allow-docker-parameters", s.allow_docker_parameters,
+         "allow DockerInfo.parameters");
   option(app, "default-docker-parameters", s.default_docker_parameters,
          "key=value,... for containers that bring no parameters");
-  option(app, "global-container-mounts", s.global_container_mounts, "host:container[:ro|rw],... in every container");
-  option(app, "allow-privileged", s.allow_privileged, "allow DockerInfo.privileged");
+  option(app, "global-container-mounts", s.global_container_mounts,
+         "host:container[:ro|rw],... in every container");
+  option(app, "allow-privileged", s.allow_privileged,
+         "allow DockerInfo.privileged");
   option(app, "host-volumes", s.host_volumes,
-         "host paths frameworks may name in volumes, and local URIs read as root: none, any or prefixes, comma-separated");
+         "host paths volumes may name, and local URIs read as root: none, any or prefixes, comma-separated");
   option(app, "volume-drivers", s.volume_drivers,
-         "docker volume drivers frameworks may name (named volumes, DockerInfo.volume_driver): any or names, "
-         "comma-separated");
-  option(app, "docker-config", s.docker_config, "docker config.json for pulls: a path or the JSON itself");
+         "volume drivers frameworks may name (named volumes, DockerInfo.volume_driver): any or names, comma-separated");
+  option(app, "docker-config", s.docker_config,
+         "docker config.json for pulls: a path or the JSON itself");
   option(app, "docker-parameter-keys", s.docker_parameter_keys,
          "docker run options frameworks may pass besides the harmless ones, comma-separated (e.g. ulimit,tmpfs)");
   option(app, "foreign-volumes", s.foreign_volumes,
          "named volumes a task may use besides its role's: none, outside (made outside the containerizer) or any");
-  option(app, "pids-limit", s.pids_limit, "processes and threads each container may have (0: no limit)");
+  option(app, "pids-limit", s.pids_limit,
+         "processes and threads each container may have (0: no limit)");
   option(app, "always-pull", s.always_pull,
          "pull the image at every launch, with the launch's credentials, even when the engine has it");
-  option(app, "hooks-dir", s.hooks_dir, "directory of the executables `launched` and `ended` (default: no hooks)");
-  option(app, "hooks-required", s.hooks_required, "a failed `launched` hook fails the launch");
-  option(app, "hooks-timeout", s.hooks_timeout, "seconds a hook may run before it is killed");
+  option(app, "hooks-dir", s.hooks_dir,
+         "directory of the executables `launched` and `ended` (default: no hooks)");
+  option(app, "hooks-required", s.hooks_required,
+         "a failed `launched` hook fails the launch");
+  option(app, "hooks-timeout", s.hooks_timeout,
+         "seconds a hook may run before it is killed");
 }
 
 void finalize(Settings& s) {

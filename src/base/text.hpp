@@ -1,5 +1,5 @@
 #pragma once
-// The program's one trim and one join.
+// The program's one trim, one join and one upper.
 #include <cctype>
 #include <string>
 #include <vector>
@@ -20,6 +20,12 @@ inline std::string trim(const std::string& text) {
 inline std::string join(const std::vector<std::string>& items, const std::string& separator) {
   std::string text;
   for (const auto& item : items) text += (text.empty() ? "" : separator) + item;
+  return text;
+}
+
+// `text` in capitals (toupper, byte by byte).
+inline std::string upper(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
 }
 

@@ -21,6 +21,10 @@ namespace {
 // A hook's PATH when this program has none (the agent's environment reaches us).
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+// The record's fields a hook is told, as CONTAINERIZER_HOOK_<NAME IN CAPITALS>
+// (besides the event, the ports and the end).
+constexpr const char* kFacts[] = {"container_id", "slave_id", "name", "docker_id", "image", "image_id", "image_digest",
+                                  "framework_id", "executor_id", "task_id", "sandbox", "network", "ip"};
 
 // The hook to run for `event`, nullopt when the directory has none; throws
 // dc::Error for one that cannot run (the operator put it there to run).
@@ -74,23 +78,9 @@ std::optional<std::string> failure(const Settings& settings, const state::Record
 bool enabled(const Settings& settings) { return !settings.hooks_dir.empty(); }
 
 std::map<std::string, std::string> environment(const state::Record& record, const std::string& event) {
-  std::map<std::string, std::string> facts = {
-      {"EVENT", event},
-      {"CONTAINER_ID", record.container_id},
-      {"SLAVE_ID", record.slave_id},
-      {"NAME", record.name},
-      {"DOCKER_ID", record.docker_id},
-      {"IMAGE", record.image},
-      {"IMAGE_ID", record.image_id},
-      {"IMAGE_DIGEST", record.image_digest},
-      {"FRAMEWORK_ID", record.framework_id},
-      {"EXECUTOR_ID", record.executor_id},
-      {"TASK_ID", record.task_id},
-      {"SANDBOX", record.sandbox},
-      {"NETWORK", record.network},
-      {"IP", record.ip},
-      {"PORTS", text::join(record.ports, " ")},
-  };
+  const auto fields = state::text_fields(record);
+  std::map<std::string, std::string> facts = {{"EVENT", event}, {"PORTS", text::join(record.ports, " ")}};
+  for (const char* name : kFacts) facts[text::upper(name)] = fields.at(name);
   if (const auto& t = record.termination) {
     std::vector<std::string> reasons;
     for (int reason : t->reasons())

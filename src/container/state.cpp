@@ -122,6 +122,14 @@ std::string to_json(const Record& r) {
   }
 }
 
+std::map<std::string, std::string> text_fields(const Record& record) {
+  std::map<std::string, std::string> fields;
+  const json all = record;
+  for (const auto& [key, value] : all.items())
+    if (value.is_string()) fields[key] = value.get<std::string>();
+  return fields;
+}
+
 Record from_json(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) throw CorruptRecord("corrupt record: not a JSON object");

@@ -6,6 +6,7 @@
 // The engine's labels are the truth about which containers exist; this is a
 // cache of what the engine cannot tell cheaply (allotment, cgroup paths,
 // the Termination once known).
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -145,5 +146,8 @@ class Locked {
 // JSON round trip, for the record file and for tests.
 std::string to_json(const Record& record);
 Record from_json(const std::string& text);
+
+// The record's text fields by their names in record.json (what a hook is told).
+std::map<std::string, std::string> text_fields(const Record& record);
 
 }  // namespace dc::state

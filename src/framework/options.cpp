@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "base/error.hpp"
+#include "base/text.hpp"
 #include "host/files.hpp"
 #include "protocol/naming.hpp"
 #include "zookeeper.hpp"
@@ -359,8 +360,7 @@ mesos::ContainerInfo container_info(const Options& o) {
   container.set_type(mesos::ContainerInfo::DOCKER);
   auto* docker = container.mutable_docker();
   docker->set_image(o.image);
-  std::string name = o.network;
-  for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::string name = text::upper(o.network);
   mesos::ContainerInfo::DockerInfo::Network network = mesos::ContainerInfo::DockerInfo::HOST;
   mesos::ContainerInfo::DockerInfo::Network_Parse(name, &network);  // checked by parse()
   docker->set_network(network);

@@ -154,8 +154,8 @@ std::string slot(const std::string& name, const std::string& value) {
 }
 
 // A capability as docker reads it: any case, with or without CAP_.
-std::string capability(std::string name) {
-  for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+std::string capability(const std::string& written) {
+  const std::string name = text::upper(written);
   return name.rfind("CAP_", 0) == 0 ? name.substr(4) : name;
 }
 
