@@ -48,9 +48,9 @@ void stop_host_executor(const state::Record& record);
 // file in its run directory (or override mode's executor-exit in its own
 // directory), its record replaced or removed, its init or host executor's
 // supervisor exited, the reader of `reader` (a pipe, -1 for none) gone, or
-// `by` (a look the caller owes) come. No other timeout: each change wakes it. Other files the task makes in its run
-// directory wake nothing, and its writes of `exit` a look at most each
-// 100 ms.
+// `by` (a look the caller owes) come. No other timeout: each change wakes
+// it. Other files the task makes in its run directory wake nothing, and its
+// writes of `exit` a look at most each 100 ms.
 class Watch {
  public:
   Watch(const state::Store& store, const std::string& id, int reader);
