@@ -32,6 +32,7 @@
 #include "docker/docker.hpp"
 #include "executor/agent.hpp"
 #include "executor/health.hpp"
+#include "executor/lifetime.hpp"
 #include "executor/task.hpp"
 #include "host/inotify.hpp"
 #include "host/process.hpp"
@@ -49,13 +50,8 @@ using namespace std::chrono_literals;
 constexpr auto kShutdownMargin = 2s;
 // Once the container has ended, the executor waits on the agent (for LAUNCH,
 // for an acknowledgement) for as long as the agent answers, and asks it this
-// often. An agent whose libprocess workers are all held by the blocking reads
-// of its external containerizer's `wait`s answers nothing until one of those
-// returns (README, "Agents under load"); after kAgentSilence of that the
-// executor gives up, so that its own wait returns, and the Termination tells
-// the agent the task's end (container/settled.cpp).
+// often; Lifetime::kAgentSilence without an answer ends the wait.
 constexpr auto kProbeEvery = 5s;
-constexpr auto kAgentSilence = 20s;
 
 // A restarted agent recovers its containerizer before it calls `wait` for
 // each container (slave.cpp _recover): our recover, containers and wait
@@ -113,8 +109,6 @@ class Executor {
   void inspect();
   void take_inputs();
   bool over();
-  std::optional<Clock::time_point> deadline() const;
-  bool waiting_on_agent() const;
   bool agent_restarting(std::unique_lock<std::mutex>& lock) const;
   void await_recovery(std::unique_lock<std::mutex>& lock);
   void handle(const Event& event);
@@ -141,17 +135,10 @@ class Executor {
   std::optional<termination::Exit> exit_;
   uint64_t mem_limit_bytes_ = 0;
   bool exit_reported_ = false;
-  bool connected_ = false;       // the event stream is open
-  bool ever_connected_ = false;
-  bool gave_up_ = false;         // the agent is gone for good: abandon
-  std::string gave_up_why_;
-  bool abandoned_ = false;       // stop the container and exit
   bool quitting_ = false;        // tells the other threads to stop (quit())
   const int wake_fd_ = ::eventfd(0, EFD_CLOEXEC);  // readable once quitting_, for waits outside the mutex
   const Clock::time_point started_ = Clock::now();
-  Clock::time_point disconnected_at_ = started_;
-  Clock::time_point heard_at_ = started_;  // the agent's last answer of any kind
-  std::optional<Clock::time_point> shutdown_at_;
+  Lifetime lifetime_{config_, started_};
   std::optional<mesos::TaskStatus> task_end_;  // a terminal update to record (record_task_end)
   http::Stream* stream_ = nullptr;
   std::thread stopper_;
@@ -170,7 +157,7 @@ int Executor::run() {
       take_inputs();
       while (task_end_) record_task_end(lock);
       if (over()) break;
-      if (auto until = deadline())
+      if (auto until = lifetime_.deadline(task_))
         changed_.wait_until(lock, *until);
       else
         changed_.wait(lock);
@@ -209,43 +196,16 @@ void Executor::take_inputs() {
   }
 }
 
-// The executor waits for the agent to do something (LAUNCH, acknowledge)
-// that only it can, and the agent is neither known gone nor restarting.
-bool Executor::waiting_on_agent() const {
-  return exit_ && !task_.done() && !abandoned_ && (connected_ || !ever_connected_);
-}
-
-// True once the executor's work is over; gives the task up when the agent is
-// gone. Every deadline() is acted on here once it has passed.
+// Acts on what the lifetime decides: true once the executor's work is over.
 bool Executor::over() {
-  if (task_.done()) return true;
-  const auto now = Clock::now();
-  if (!abandoned_ && gave_up_) abandon(gave_up_why_);
-  if (!abandoned_ && !connected_ && now >= disconnected_at_ + config_.recovery_timeout)
-    abandon(ever_connected_ ? "the agent did not come back within MESOS_RECOVERY_TIMEOUT"
-                            : "could not subscribe within MESOS_RECOVERY_TIMEOUT");
-  if (!exit_) return false;
-  if (abandoned_) return true;
-  if (shutdown_at_ && (!task_.launched() || now >= *shutdown_at_ + config_.shutdown_grace)) return true;
-  if (waiting_on_agent() && now >= heard_at_ + kAgentSilence) {
+  const auto decision = lifetime_.over(task_, Clock::now());
+  if (decision.abandon) abandon(*decision.abandon);
+  if (decision.agent_silent)
     spdlog::warn("container {}: the agent has not answered for {} s ({}); exiting, the container's "
                  "termination tells the agent how the task ended",
-                 id_, std::chrono::duration_cast<std::chrono::seconds>(kAgentSilence).count(),
+                 id_, Lifetime::kAgentSilence.count(),
                  task_.launched() ? "the terminal update is not acknowledged" : "no LAUNCH came");
-    return true;
-  }
-  return false;
-}
-
-std::optional<Clock::time_point> Executor::deadline() const {
-  std::optional<Clock::time_point> until;
-  auto consider = [&until](Clock::time_point at) {
-    if (!until || at < *until) until = at;
-  };
-  if (!abandoned_ && !connected_) consider(disconnected_at_ + config_.recovery_timeout);
-  if (exit_ && !abandoned_ && shutdown_at_) consider(*shutdown_at_ + config_.shutdown_grace);
-  if (waiting_on_agent()) consider(heard_at_ + kAgentSilence);
-  return until;
+  return decision.over;
 }
 
 void Executor::handle(const Event& event) {
@@ -267,7 +227,7 @@ void Executor::handle(const Event& event) {
       task_.acknowledged(event.acknowledged().uuid());
       break;
     case Event::SHUTDOWN:
-      if (!shutdown_at_) shutdown_at_ = Clock::now();
+      lifetime_.shutdown(Clock::now());
       stop(task_.shutdown(std::max(Duration(0), config_.shutdown_grace - kShutdownMargin)), "SHUTDOWN");
       break;
     case Event::ERROR:
@@ -359,16 +319,16 @@ void Executor::deliver() {
   Clock::time_point probed_at = started_;
   while (!quitting_) {
     const auto now = Clock::now();
-    if (connected_) {
+    if (lifetime_.connected()) {
       if (auto update = task_.outbox().pick(now)) {
         attempt(lock, *update);
         continue;
       }
     }
     constexpr auto kNever = Clock::time_point::max();
-    auto until = connected_ ? task_.outbox().next().value_or(kNever) : kNever;
-    if (waiting_on_agent()) {
-      const auto probe_at = std::max(heard_at_, probed_at) + kProbeEvery;
+    auto until = lifetime_.connected() ? task_.outbox().next().value_or(kNever) : kNever;
+    if (lifetime_.waiting_on_agent(task_)) {
+      const auto probe_at = std::max(lifetime_.heard_at(), probed_at) + kProbeEvery;
       if (now >= probe_at) {
         probed_at = now;
         probe(lock);
@@ -402,13 +362,12 @@ void Executor::attempt(std::unique_lock<std::mutex>& lock, const mesos::TaskStat
   const std::string state = mesos::TaskState_Name(update.state()) +
                             (!update.has_healthy() ? "" : update.healthy() ? " (healthy)" : " (unhealthy)");
   if (failure.empty()) {
-    heard_at_ = now;
+    lifetime_.heard(now);
     spdlog::info("container {}: {} of task {} sent{}{}", id_, state, update.task_id().value(),
                  attempts > 1 ? " at attempt " + std::to_string(attempts) : "",
                  update.message().empty() ? "" : ": " + update.message());
   } else if (fatal) {
-    gave_up_ = true;
-    gave_up_why_ = "the agent no longer knows the executor: " + failure;
+    lifetime_.give_up("the agent no longer knows the executor: " + failure);
   } else if (attempts == 1 || attempts % 10 == 0) {
     spdlog::warn("container {}: {} not delivered ({} attempt(s)), retrying: {}", id_, state, attempts, failure);
   }
@@ -429,7 +388,7 @@ bool Executor::answers(std::unique_lock<std::mutex>& lock) const {
 }
 
 void Executor::probe(std::unique_lock<std::mutex>& lock) {
-  if (answers(lock)) heard_at_ = Clock::now();
+  if (answers(lock)) lifetime_.heard(Clock::now());
   changed_.notify_all();
 }
 
@@ -460,7 +419,7 @@ void Executor::quit() {
 }
 
 void Executor::abandon(const std::string& why) {
-  abandoned_ = true;
+  lifetime_.abandoned();
   quit();
   spdlog::warn("container {}: {}", id_, why);
   stop(task_.shutdown(std::max(Duration(0), config_.shutdown_grace - kShutdownMargin)), "no agent");
@@ -527,10 +486,10 @@ void Executor::subscribe_loop() {
         std::lock_guard lock(mutex_);
         if (quitting_) return;
         stream_ = stream.get();
-        connected_ = ever_connected_ = true;
-        heard_at_ = Clock::now();
+        const auto now = Clock::now();
+        lifetime_.subscribed(now);
         // The agent handles the updates a SUBSCRIBE carries as received.
-        task_.outbox().subscribed(heard_at_);
+        task_.outbox().subscribed(now);
         if (!first)
           spdlog::info("container {}: resubscribed, {} unacknowledged update(s) resent", id_,
                        unacknowledged.unacknowledged_updates_size());
@@ -541,7 +500,7 @@ void Executor::subscribe_loop() {
         events.feed(*bytes);
         while (auto event = events.next()) {
           std::lock_guard lock(mutex_);
-          heard_at_ = Clock::now();
+          lifetime_.heard(Clock::now());
           events_.push_back(std::move(*event));
           changed_.notify_all();
         }
@@ -550,11 +509,8 @@ void Executor::subscribe_loop() {
     } catch (const Refused& e) {
       failure = e.what();
       std::lock_guard lock(mutex_);
-      heard_at_ = Clock::now();
-      if (e.fatal()) {
-        gave_up_ = true;
-        gave_up_why_ = failure;
-      }
+      lifetime_.heard(Clock::now());
+      if (e.fatal()) lifetime_.give_up(failure);
     } catch (const Error& e) {
       failure = e.what();
     }
@@ -562,21 +518,18 @@ void Executor::subscribe_loop() {
     stream_ = nullptr;
     stream.reset();
     if (quitting_) return;
-    const bool was_connected = connected_;
+    const bool was_connected = lifetime_.connected();
     if (was_connected || first)
       spdlog::warn("container {}: disconnected from the agent: {}{}", id_, failure,
                    config_.checkpoint ? "; retrying within MESOS_RECOVERY_TIMEOUT" : "");
-    if (was_connected) disconnected_at_ = Clock::now();
-    connected_ = false;
+    lifetime_.disconnected(Clock::now());
     first = false;
     // Without checkpointing, the agent that lost the stream has lost the
     // executor too (Mesos's executor library shuts down at once).
-    if (was_connected && !config_.checkpoint && !gave_up_) {
-      gave_up_ = true;
-      gave_up_why_ = "lost the agent (the framework does not checkpoint)";
-    }
+    if (was_connected && !config_.checkpoint && !lifetime_.gave_up())
+      lifetime_.give_up("lost the agent (the framework does not checkpoint)");
     changed_.notify_all();
-    if (gave_up_) return;
+    if (lifetime_.gave_up()) return;
     // Mesos's executor library retries after a random backoff up to the
     // maximum, which the agent sets to its re-registration window (2 s):
     // a retry just past the window finds the executor shut down (seen on a
@@ -615,6 +568,7 @@ void Executor::watch() {
   if (auto locked = state::Locked::open(store, id_, false)) mem = locked->record().mem_bytes;
   std::lock_guard lock(mutex_);
   exit_ = exit;
+  lifetime_.exited();
   mem_limit_bytes_ = mem;
   changed_.notify_all();
 }
