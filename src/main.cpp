@@ -86,22 +86,25 @@ int run(int argc, char** argv, const dc::CallEnvironment& environment) {
 
   Handler chosen;
   std::string log_name;
-  for (const auto& command : kProtocolCommands) {
-    app.add_subcommand(command.name, command.help)->callback([&, command] {
-      chosen = command.handler;
-      log_name = command.name;
+  // The command a subcommand runs, and the name it logs under.
+  auto runs = [&chosen, &log_name](CLI::App* subcommand, Handler handler) {
+    subcommand->callback([&chosen, &log_name, subcommand, handler] {
+      chosen = handler;
+      log_name = subcommand->get_name();
     });
-  }
+  };
+  for (const auto& command : kProtocolCommands)
+    runs(app.add_subcommand(command.name, command.help), command.handler);
   std::string message, container_id;
   auto names = dc::messages::names();
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
   auto* encode = app.add_subcommand("encode", "protobuf text format on stdin -> framed binary on stdout");
   encode->add_option("message", message, "one of: " + list)->required();
-  encode->callback([&] { chosen = [&](const Settings& s) { return dc::commands::codec(s, "encode", message); }; log_name = "encode"; });
+  runs(encode, [&](const Settings& s) { return dc::commands::codec(s, "encode", message); });
   auto* decode = app.add_subcommand("decode", "framed binary on stdin -> protobuf text format on stdout");
   decode->add_option("message", message, "one of: " + list)->required();
-  decode->callback([&] { chosen = [&](const Settings& s) { return dc::commands::codec(s, "decode", message); }; log_name = "decode"; });
+  runs(decode, [&](const Settings& s) { return dc::commands::codec(s, "decode", message); });
   const std::vector<std::string> words = command_words(argc, argv);
   std::vector<std::string> env;
   auto* enter = app.add_subcommand(
@@ -110,17 +113,17 @@ int run(int argc, char** argv, const dc::CallEnvironment& environment) {
   enter->add_option("container_id", container_id)->required();
   enter->add_option("--env", env, "NAME=VALUE: a variable of the command's, over the container's (repeatable)")
       ->allow_extra_args(false);
-  enter->callback([&] { chosen = [&](const Settings& s) { return dc::commands::enter(s, container_id, env, words); }; log_name = "enter"; });
-  app.add_subcommand("check", "on an agent's host: whether each running Mesos agent's libprocess worker threads "
-                              "leave room for more containers (README \"Agents under load\")")
-      ->callback([&] { chosen = dc::commands::check; log_name = "check"; });
+  runs(enter, [&](const Settings& s) { return dc::commands::enter(s, container_id, env, words); });
+  runs(app.add_subcommand("check", "on an agent's host: whether each running Mesos agent's libprocess worker "
+                                   "threads leave room for more containers (README \"Agents under load\")"),
+       dc::commands::check);
   auto* await = app.add_subcommand("await", "internal: wait for a container and exit with its exit code");
   await->add_option("container_id", container_id)->required();
-  await->callback([&] { chosen = [&](const Settings& s) { return dc::commands::await(s, container_id); }; log_name = "await"; });
+  runs(await, [&](const Settings& s) { return dc::commands::await(s, container_id); });
   await->group("");  // hidden from --help: only override mode's host executor runs it
   auto* executor = app.add_subcommand("executor", "internal: host mode's executor of a container's task");
   executor->add_option("container_id", container_id)->required();
-  executor->callback([&] { chosen = [&](const Settings& s) { return dc::executor::run(s, container_id); }; log_name = "executor"; });
+  runs(executor, [&](const Settings& s) { return dc::executor::run(s, container_id); });
   executor->group("");  // hidden from --help: only launch starts it, in host mode
 
   try {

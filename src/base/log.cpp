@@ -52,7 +52,8 @@ bool own_stderr(const std::string& sandbox) {
   if (::isatty(STDERR_FILENO)) return true;
   struct stat entry;
   const bool found = ::lstat((sandbox + "/stderr").c_str(), &entry) == 0;
-  if (S_ISREG(fd2.st_mode)) return found && S_ISREG(entry.st_mode) && entry.st_dev == fd2.st_dev && entry.st_ino == fd2.st_ino;
+  if (S_ISREG(fd2.st_mode))
+    return found && S_ISREG(entry.st_mode) && entry.st_dev == fd2.st_dev && entry.st_ino == fd2.st_ino;
   struct statfs fs;
   const bool pipe = S_ISFIFO(fd2.st_mode) && ::fstatfs(STDERR_FILENO, &fs) == 0 &&
                     static_cast<unsigned long>(fs.f_type) == kPipeFsMagic;
@@ -108,7 +109,8 @@ void init(const std::string& command, const std::string& level, bool threads) {
 
 void guard_stderr(const std::string& sandbox, const std::string& state_dir) {
   if (target.load() != STDERR_FILENO || own_stderr(sandbox)) return;
-  const int fd = ::open((state_dir + "/stderr.log").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  const int fd =
+      ::open((state_dir + "/stderr.log").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   // Said nowhere rather than on a stderr that may be anyone's file.
   target = fd >= 0 ? fd : ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   // A date in the shared log tells the calls apart.

@@ -134,7 +134,8 @@ bool report(const Agent& agent, const CallEnvironment& environment) {
   // The variable came with 1.0 (libprocess process.cpp).
   const bool reads_variable = agent.version && agent.version->compare(0, 2, "0.") != 0;
   const long workers = capacity::worker_threads(agent.environment, ::sysconf(_SC_NPROCESSORS_ONLN), reads_variable);
-  const long live = agent.work_dir.empty() ? 0 : capacity::live_containers(state_dir_of(agent, environment), agent.work_dir);
+  const long live =
+      agent.work_dir.empty() ? 0 : capacity::live_containers(state_dir_of(agent, environment), agent.work_dir);
   const bool set = reads_variable && agent.environment.count("LIBPROCESS_NUM_WORKER_THREADS");
   std::cout << agent.program << " (pid " << agent.pid << ", Mesos " << agent.version.value_or("of unknown version")
             << ", work_dir " << (agent.work_dir.empty() ? "unknown" : agent.work_dir) << "): " << workers

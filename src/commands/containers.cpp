@@ -29,7 +29,8 @@ int containers(const Settings& settings) {
   for (const auto& id : store.ids()) {
     if (listed.count(id)) continue;
     auto record = store.peek(id);
-    if (record && record->termination && !record->delivered && state::ours(*record, settings.environment.work_directory))
+    if (record && record->termination && !record->delivered &&
+        state::ours(*record, settings.environment.work_directory))
       result.add_containers()->set_value(id);
   }
   framing::write_frame(STDOUT_FILENO, result.SerializeAsString());

@@ -42,8 +42,8 @@ int enter(const Settings& settings, const std::string& id, const std::vector<std
     const auto record = store.peek(id);
     if (!record) throw Error("unknown container (no record in " + store.root() + ")");
     constexpr double kNoLimit = 365.0 * 24 * 3600;
-    const auto outcome = enter::run({store.run_dir(id), record->name}, entered, docker::Client(docker::cli_of(settings)), kNoLimit,
-                                    -1, true);
+    const auto outcome = enter::run({store.run_dir(id), record->name}, entered,
+                                    docker::Client(docker::cli_of(settings)), kNoLimit, -1, true);
     if (!outcome.error.empty()) throw Error(outcome.error);
     return termination::exit_code(outcome.status);
   });

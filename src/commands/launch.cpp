@@ -165,7 +165,8 @@ void prepare_volumes(const Settings& settings, const RunPlan& plan, const std::o
                      const docker::Client& docker) {
   for (const auto& mount : plan.volumes) {
     if (mount.named) {
-      const std::string owner = docker.ensure_volume(mount.source, mount.driver, mount.options, labels::kRole, plan.role);
+      const std::string owner =
+          docker.ensure_volume(mount.source, mount.driver, mount.options, labels::kRole, plan.role);
       policy::check_volume_owner(policy::from(settings), mount.what, owner, plan.role);
       continue;
     }

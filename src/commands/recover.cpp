@@ -36,7 +36,8 @@ void reconcile(const Settings& settings, state::Locked& locked, const state::Sto
   }
   if (record.termination || record.docker_id.empty()) return;
   if (auto exit = ending::container_exit(locked, store, docker)) {
-    ending::settle(settings, locked, *exit, record.override_mode ? ending::executor_status(record, store) : std::nullopt);
+    ending::settle(settings, locked, *exit,
+                   record.override_mode ? ending::executor_status(record, store) : std::nullopt);
     spdlog::info("container {}: ended while no one waited", record.container_id);
   }
 }

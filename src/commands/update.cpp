@@ -46,7 +46,8 @@ void update_container(const Settings& settings, const mesos::containerizer::Upda
   auto& record = locked->record();
   if (record.termination) return ignore_ended(id, record.termination->message());
   for (const auto& resource : message.resources())
-    if (resource.name() == "ports") spdlog::warn("container {}: port resources cannot change on a running container; ignored", id);
+    if (resource.name() == "ports")
+      spdlog::warn("container {}: port resources cannot change on a running container; ignored", id);
   resources::Allotment wanted;
   resources::add(message.resources(), wanted);
   if (!wanted.cpus && !wanted.mem_mib) return;
@@ -71,7 +72,8 @@ void update_container(const Settings& settings, const mesos::containerizer::Upda
     const uint64_t soft = resources::memory_bytes(*wanted.mem_mib);
     hard = hard_limit(record, soft);
     const std::string limit = std::to_string(*hard);
-    options.insert(options.end(), {"--memory", limit, "--memory-swap", limit, "--memory-reservation", std::to_string(soft)});
+    options.insert(options.end(),
+                   {"--memory", limit, "--memory-swap", limit, "--memory-reservation", std::to_string(soft)});
   }
   docker.update(record.name, options);
   if (wanted.cpus) {

@@ -68,7 +68,8 @@ std::optional<Fd> connect_channel(const Container& container) {
   struct stat st;
   if (node.get() < 0 || ::fstat(node.get(), &st) != 0)
     throw Error("cannot open the check channel " + path + ": " + std::strerror(errno));
-  if (!S_ISSOCK(st.st_mode)) throw Error("the check channel " + path + " is not a socket (the task replaced it): refused");
+  if (!S_ISSOCK(st.st_mode))
+    throw Error("the check channel " + path + " is not a socket (the task replaced it): refused");
   Fd socket(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (socket.get() < 0) throw Error(std::string("socket: ") + std::strerror(errno));
   struct sockaddr_un address = {};
@@ -264,7 +265,8 @@ std::string request(const Command& command) {
 
 Init::Init(int pid) : pid_(pid) {
   pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd_ < 0) throw Error("the container's init (pid " + std::to_string(pid) + ") is gone: " + std::strerror(errno));
+  if (pidfd_ < 0)
+    throw Error("the container's init (pid " + std::to_string(pid) + ") is gone: " + std::strerror(errno));
 }
 
 Init::Init(Init&& other) noexcept : pid_(other.pid_), pidfd_(std::exchange(other.pidfd_, -1)) {}

@@ -109,7 +109,8 @@ void launched(const Settings& settings, const state::Record& record) {
 void ended(const Settings& settings, const state::Record& record) {
   if (!enabled(settings)) return;
   try {
-    if (auto failed = failure(settings, record, "ended")) spdlog::warn("container {}: {}", record.container_id, *failed);
+    if (auto failed = failure(settings, record, "ended"))
+      spdlog::warn("container {}: {}", record.container_id, *failed);
   } catch (const std::exception& e) {
     // The end is recorded; the caller's answer must not depend on the hook.
     spdlog::warn("container {}: hook ended not run: {}", record.container_id, e.what());

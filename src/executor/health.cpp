@@ -47,7 +47,8 @@ Verdict Schedule::passed(Clock::time_point now) {
 Verdict Schedule::failed(const std::string& failure, Clock::time_point now) {
   due_ = now + clock::duration_of(check_.interval_seconds());
   // As in Mesos: within the grace period a failure counts for nothing.
-  if (check_.grace_period_seconds() > 0 && now - started_ <= clock::duration_of(check_.grace_period_seconds())) return {};
+  if (check_.grace_period_seconds() > 0 && now - started_ <= clock::duration_of(check_.grace_period_seconds()))
+    return {};
   ++failures_;
   Verdict verdict;
   verdict.failure = failure;

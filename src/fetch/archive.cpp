@@ -144,7 +144,8 @@ void extract(int fd, Archive kind, const std::string& name, Placed& placed, cons
     } else {
       path = *entry_path(name_of(entry));
       if (path.empty()) return;  // "./": the sandbox itself
-      if (const char* target = archive_entry_hardlink(entry)) archive_entry_copy_hardlink(entry, entry_path(target)->c_str());
+      if (const char* target = archive_entry_hardlink(entry))
+        archive_entry_copy_hardlink(entry, entry_path(target)->c_str());
     }
     archive_entry_copy_pathname(entry, path.c_str());
     placed.make_parents(path);

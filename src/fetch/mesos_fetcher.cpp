@@ -36,7 +36,8 @@ namespace {
 std::vector<std::string> fetcher_environment(const std::string& value, const std::string& dir) {
   nlohmann::json info = {
       {"sandbox_directory", dir},
-      {"items", {{{"action", "BYPASS_CACHE"}, {"uri", {{"value", value}, {"extract", false}, {"executable", false}}}}}}};
+      {"items",
+       {{{"action", "BYPASS_CACHE"}, {"uri", {{"value", value}, {"extract", false}, {"executable", false}}}}}}};
   std::vector<std::string> env = {"MESOS_FETCHER_INFO=" + info.dump(), "MESOS_EXECUTOR_URIS=" + value + "+0N",
                                   "MESOS_WORK_DIRECTORY=" + dir};
   for (char** entry = environ; *entry; ++entry) {

@@ -78,9 +78,11 @@ void Master::attempt(const std::string& authority, const Call& call) {
     while (auto bytes = stream_->read(kCallTimeout)) body += *bytes;
     const std::string where = "the master at " + url_.authority();
     if (status == 404)
-      throw Error(where + " has no " + url_.target + " (404 Not Found): its Mesos predates the v1 scheduler API (0.24)");
+      throw Error(where + " has no " + url_.target +
+                  " (404 Not Found): its Mesos predates the v1 scheduler API (0.24)");
     if (status == 503 || status == 307)
-      throw Unavailable(where + " cannot take SUBSCRIBE yet: " + answer(status, stream_->reason(), stream_->headers(), body));
+      throw Unavailable(where + " cannot take SUBSCRIBE yet: " +
+                        answer(status, stream_->reason(), stream_->headers(), body));
     throw Error(where + " refused SUBSCRIBE: " + answer(status, stream_->reason(), stream_->headers(), body));
   }
   stream_id_ = http::header(stream_->headers(), "Mesos-Stream-Id").value_or("");

@@ -158,7 +158,8 @@ void check(const Options& o) {
           "a secret (--secret, --secret-file, DEFAULT_SECRET) needs --principal or DEFAULT_PRINCIPAL");
   require(!o.role.empty(), "--role must not be empty");
   for (double seconds : {o.health_delay, o.health_interval, o.health_timeout, o.health_grace})
-    require(seconds >= 0, "--health-delay, --health-interval, --health-timeout and --health-grace must not be negative");
+    require(seconds >= 0,
+            "--health-delay, --health-interval, --health-timeout and --health-grace must not be negative");
   ids::validate("task id", o.id);
   const std::string network = lower(o.network);
   require(network == "host" || network == "bridge" || network == "none" || network == "user",

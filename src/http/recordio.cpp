@@ -31,7 +31,8 @@ std::optional<std::string> Decoder::next() {
   for (size_t i = start_; i < end; ++i) {
     const char c = buffer_[i];
     if (c < '0' || c > '9') throw Error("recordio: a record length that is not decimal digits");
-    if (i - start_ >= max_digits) throw Error("recordio: a record length of more than " + std::to_string(max_digits) + " digits");
+    if (i - start_ >= max_digits)
+      throw Error("recordio: a record length of more than " + std::to_string(max_digits) + " digits");
     length = length * 10 + static_cast<size_t>(c - '0');
   }
   if (newline == std::string::npos) return std::nullopt;

@@ -58,7 +58,8 @@ void claim(Taken& taken, const std::string& target, const std::string& what) {
     if (path == "/" || own.compare(0, path.size() + 1, path + "/") == 0)
       throw Error(what + " at '" + target + "' would hold the container's own mount " + own);
   if (!taken.paths.insert(path).second)
-    throw Error("two volumes on one path: " + what + " at '" + target + "', which another mount of the container takes");
+    throw Error("two volumes on one path: " + what + " at '" + target +
+                "', which another mount of the container takes");
 }
 
 // The agent's persistent volumes and the named docker volumes (volumes.cpp).
@@ -72,9 +73,11 @@ void add_agent_volumes(const Launch& launch, const ContainerInfo* info, const Se
     if (mount.named) {
       if (plan.role.empty()) plan.role = volumes::role_of(launch);
       policy::check_volume_driver(policy, mount.what, mount.driver);
-      if (mount.driver.empty() || mount.driver == "local") policy::check_local_volume(policy, mount.what, mount.options);
+      if (mount.driver.empty() || mount.driver == "local")
+        policy::check_local_volume(policy, mount.what, mount.options);
       const std::string device = volumes::local_device(mount);
-      if (!device.empty()) policy::check_host_path(policy, mount.what + " (device " + device + ")", resolved(inputs, device));
+      if (!device.empty())
+        policy::check_host_path(policy, mount.what + " (device " + device + ")", resolved(inputs, device));
     }
     add_mount(mount.named ? "volume" : "bind", mount.source, mount.target, mount.readonly, plan);
   }

@@ -440,7 +440,8 @@ void check_host_path(const Policy& policy, const std::string& what, const std::s
   if (policy.host_volume_prefixes.empty()) throw Error(what + " is refused (" + kHostVolumes + "=none" + allows);
   const bool allowed = std::any_of(policy.host_volume_prefixes.begin(), policy.host_volume_prefixes.end(),
                                    [&](const std::string& prefix) { return under(resolved, prefix); });
-  if (!allowed) throw Error(what + " is outside " + kHostVolumes + " (" + text::join(policy.host_volume_prefixes, ",") + allows);
+  if (!allowed)
+    throw Error(what + " is outside " + kHostVolumes + " (" + text::join(policy.host_volume_prefixes, ",") + allows);
   // An allowed prefix may still hold the engine's socket (/run, /var/run):
   // binding it, or a directory above it, gives the framework the engine.
   for (const auto& socket : policy.engine_sockets)

@@ -42,7 +42,8 @@ std::string legacy_image(const std::string& image) {
 void check_image(const std::string& image) {
   bool bad = image.empty() || image[0] == '-';
   for (unsigned char c : image) bad = bad || c <= ' ' || c == 0x7f;
-  if (bad) throw Error("invalid image name '" + image.substr(0, 64) + "': empty, a leading '-', spaces or control characters");
+  if (bad)
+    throw Error("invalid image name '" + image.substr(0, 64) + "': empty, a leading '-', spaces or control characters");
 }
 
 // exec() would cut an argument at a NUL byte: refuse rather than run
@@ -353,7 +354,8 @@ RunPlan plan_run(const Launch& launch, const Settings& settings, const RunInputs
   mounts::add_all(launch, info, sandbox, settings, policy, inputs, plan);
   add_parameters(launch, info, policy, plan);
   add(plan.args, {"-w", settings.sandbox_directory});
-  for (const auto& [key, value] : variables::container_environment(launch, settings, mode, inputs.environment, info, plan))
+  for (const auto& [key, value] :
+       variables::container_environment(launch, settings, mode, inputs.environment, info, plan))
     add(plan.args, {"-e", key + "=" + value});
   add(plan.args, {"--entrypoint", kInitPath, plan.image});
   add(plan.args, {"--stdout", settings.sandbox_directory + "/stdout", "--stderr",
