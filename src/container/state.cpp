@@ -195,17 +195,15 @@ std::string image_file(const std::string& root, const std::string& name) {
 }  // namespace
 
 std::optional<Image> Store::image(const std::string& name) const {
+  // A cache: a file absent, unreadable or corrupt is a miss.
+  const auto text = files::try_read_file(image_file(root_, name), kRecordLimit);
+  if (!text) return std::nullopt;
   try {
-    // A cache: a file absent, unreadable or corrupt is a miss.
-    auto text = files::read_file(image_file(root_, name), kRecordLimit);
-    if (!text) return std::nullopt;
     json j = json::parse(*text);
     if (j.at("name").get<std::string>() != name) return std::nullopt;
     return Image{j.at("id").get<std::string>(), j.at("repo_digests").get<std::vector<std::string>>(),
                  {j.at("entrypoint").get<std::vector<std::string>>(), j.at("cmd").get<std::vector<std::string>>()}};
   } catch (const json::exception&) {
-    return std::nullopt;
-  } catch (const Error&) {
     return std::nullopt;
   }
 }

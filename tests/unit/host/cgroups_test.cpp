@@ -27,8 +27,11 @@ std::string slurp(const std::string& path) {
 
 // The fields that are set, "name=value" a line, in the struct's order: one
 // CHECK compares them all, and a failure shows each difference.
-template <typename Put>
-void each_field(const Stats& s, Put put) {
+std::string fields(const Stats& s) {
+  std::ostringstream out;
+  auto put = [&out](const char* name, const auto& value) {
+    if (value) out << name << '=' << *value << '\n';
+  };
 #define DC_FIELD(name) put(#name, s.name)
   DC_FIELD(cpus_user_time_secs), DC_FIELD(cpus_system_time_secs), DC_FIELD(cpus_nr_periods);
   DC_FIELD(cpus_nr_throttled), DC_FIELD(cpus_throttled_time_secs), DC_FIELD(cpu_shares), DC_FIELD(cfs_quota_us);
@@ -37,13 +40,6 @@ void each_field(const Stats& s, Put put) {
   DC_FIELD(mem_unevictable_bytes), DC_FIELD(mem_limit_bytes), DC_FIELD(mem_soft_limit_bytes);
   DC_FIELD(mem_total_memsw_bytes), DC_FIELD(processes), DC_FIELD(threads), DC_FIELD(oom_kills);
 #undef DC_FIELD
-}
-
-std::string fields(const Stats& s) {
-  std::ostringstream out;
-  each_field(s, [&out](const char* name, const auto& value) {
-    if (value) out << name << '=' << *value << '\n';
-  });
   return out.str();
 }
 
